@@ -1,0 +1,65 @@
+// Heap snapshot benchmark: generates snapshots of ~10, ~100 and ~200 MB (kept in bench/snapshots/,
+// which git ignores) and runs each tool on each in its own child process, so peak RSS is per
+// tool. Prints a markdown table. `npm run bench` (builds first) or `node bench/run.mjs [--sizes 10,100]`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const snapDir = join(here, 'snapshots');
+mkdirSync(snapDir, { recursive: true });
+
+const sizesArg = process.argv.indexOf('--sizes');
+const sizes = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : [10, 100, 200];
+const toolsArg = process.argv.indexOf('--tools');
+const tools = toolsArg > 0 ? process.argv[toolsArg + 1].split(',') : ['ours', 'ours-stream', 'v8-heap-parser', 'memlab', 'json'];
+// objects for the generator per target MB (about 2 000 objects per MB, plus the runtime's ~4 MB)
+const OBJECTS_PER_MB = 2000;
+
+// the engine, bundled on its own so the child loads nothing else
+const engine = join(snapDir, 'heap-engine.cjs');
+await esbuild.build({ entryPoints: [join(root, 'src/heap/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: engine, logLevel: 'warning' });
+
+function snapshot(mb) {
+  const file = join(snapDir, `heap-${mb}mb.heapsnapshot`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${file}…\n`);
+    execFileSync(process.execPath, ['--max-old-space-size=8192', join(here, 'heapGen.mjs'), String(Math.max(1000, (mb - 4) * OBJECTS_PER_MB)), file], { stdio: 'inherit' });
+  }
+  return file;
+}
+
+const rows = [];
+for (const mb of sizes) {
+  const file = snapshot(mb);
+  for (const tool of tools) {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=16384', join(here, 'heapTool.mjs'), tool, file, engine], { encoding: 'utf8', cwd: root });
+    if (r.status !== 0) {
+      rows.push({ tool, mb: statSync(file).size / 1e6, error: (r.stderr || '').trim().split('\n').slice(-3).join(' ') });
+      continue;
+    }
+    const res = JSON.parse(r.stdout.trim().split('\n').pop());
+    rows.push({ tool, mb: res.fileMB, ...res });
+    process.stderr.write(`${tool} ${res.fileMB.toFixed(0)} MB: ${(res.totalMs / 1000).toFixed(2)} s, ${res.maxRssMB.toFixed(0)} MB RSS\n`);
+  }
+}
+
+const fmt = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
+const lines = [
+  '| tool | size (MB) | parse (s) | analysis (s) | total (s) | MB/s | peak RSS (MB) | RSS / file | time vs v8-heap-parser |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
+for (const r of rows) {
+  if (r.error) {
+    lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | failed: ${r.error} |||||||`);
+    continue;
+  }
+  const ref = rows.find((x) => x.tool === 'v8-heap-parser' && Math.abs(x.mb - r.mb) < 0.5 && !x.error);
+  const ratio = ref ? `${(ref.totalMs / r.totalMs).toFixed(2)}× faster` : '';
+  const extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
+  lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)} | ${fmt(r.maxRssMB / r.mb, 2)} | ${ratio} |`);
+}
+console.log(lines.join('\n'));

@@ -1,0 +1,138 @@
+import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping';
+import { CdpError, ConnectionClosedError } from './errors';
+import type { Transport } from './transport';
+
+export type CommandName = keyof ProtocolMapping.Commands;
+export type CommandParams<M extends CommandName> = ProtocolMapping.Commands[M]['paramsType'][0];
+export type CommandResult<M extends CommandName> = ProtocolMapping.Commands[M]['returnType'];
+export type EventName = keyof ProtocolMapping.Events;
+export type EventParams<E extends EventName> = ProtocolMapping.Events[E][0];
+
+export interface SendOptions {
+  /** Milliseconds before the call fails; heap snapshots need long ones. Default: the connection's. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  method: string;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * One typed DevTools-protocol connection over any transport (inspector WebSocket, VS Code's
+ * js-debug proxy, in-process inspector session). Calls time out; when the transport closes,
+ * every pending call is rejected with `ConnectionClosedError`.
+ */
+export class CdpConnection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(params: any) => void>>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  private closedReason: string | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly defaultTimeoutMs = 30_000,
+  ) {
+    transport.onMessage((raw) => this.receive(raw));
+    transport.onClose((reason) => this.closed(reason));
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  send<M extends CommandName>(method: M, params?: CommandParams<M>, options: SendOptions = {}): Promise<CommandResult<M>> {
+    return this.sendRaw(method, params, options) as Promise<CommandResult<M>>;
+  }
+
+  /** For methods outside the standard protocol, such as js-debug's `JsDebug.subscribe`. */
+  sendRaw(method: string, params?: object, options: SendOptions = {}): Promise<unknown> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(this.closedReason, method));
+    const id = this.nextId++;
+    // Created here so the stack points at the caller.
+    const timeoutError = new CdpError(method, undefined, 'no answer in time');
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { method, resolve, reject };
+      const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        timeoutError.message = `no answer within ${timeoutMs} ms (calling ${method})`;
+        entry.timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(timeoutError);
+        }, timeoutMs);
+      }
+      this.pending.set(id, entry);
+      try {
+        this.transport.send(JSON.stringify({ id, method, params: params ?? {} }));
+      } catch (e) {
+        this.pending.delete(id);
+        if (entry.timer) clearTimeout(entry.timer);
+        reject(new CdpError(method, undefined, `could not send: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: (params: EventParams<E>) => void): () => void;
+  on(event: string, listener: (params: any) => void): () => void;
+  on(event: string, listener: (params: any) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set!.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    if (this.closedReason !== undefined) {
+      queueMicrotask(() => listener(this.closedReason!));
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closedReason === undefined) {
+      this.transport.close();
+      this.closed('closed by the profiler');
+    }
+  }
+
+  private receive(raw: string): void {
+    let message: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string; data?: string } };
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return; // A peer that sends garbage is not worth crashing for.
+    }
+    if (message.id !== undefined) {
+      const entry = this.pending.get(message.id);
+      if (!entry) return;
+      this.pending.delete(message.id);
+      if (entry.timer) clearTimeout(entry.timer);
+      if (message.error) {
+        const text = message.error.data ? `${message.error.message} (${message.error.data})` : message.error.message;
+        entry.reject(new CdpError(entry.method, message.error.code, text));
+      } else {
+        entry.resolve(message.result ?? {});
+      }
+    } else if (message.method) {
+      const set = this.listeners.get(message.method);
+      if (set) for (const listener of [...set]) listener(message.params ?? {});
+    }
+  }
+
+  private closed(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    for (const [id, entry] of this.pending) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.reject(new ConnectionClosedError(reason, entry.method));
+      this.pending.delete(id);
+    }
+    for (const listener of this.closeListeners) listener(reason);
+    this.closeListeners.clear();
+  }
+}

@@ -1,0 +1,19 @@
+/** A failed protocol call: names the method so the message says what was being done. */
+export class CdpError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: number | undefined,
+    message: string,
+  ) {
+    super(code === undefined ? `${message} (calling ${method})` : `CDP error ${code} calling ${method}: ${message}`);
+    this.name = 'CdpError';
+  }
+}
+
+/** The connection to the program is gone: every pending and later call fails with this. */
+export class ConnectionClosedError extends Error {
+  constructor(readonly reason: string, method?: string) {
+    super(method ? `connection to the program closed (${reason}) while calling ${method}` : `connection to the program closed (${reason})`);
+    this.name = 'ConnectionClosedError';
+  }
+}

@@ -1,0 +1,35 @@
+import type { CdpConnection } from '../cdp';
+import { type RunningServer, startServer } from '../server';
+import { NodeTarget } from '../target';
+import { UserError } from './userError';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  debug: boolean;
+}
+
+/** Attaches to a connection and serves it; returns the server and the target. */
+export async function serveConnection(connection: CdpConnection, options: ServeOptions): Promise<{ server: RunningServer; target: NodeTarget }> {
+  const target = await NodeTarget.attach(connection);
+  try {
+    const server = await startServer({ target, host: options.host, port: options.port, debug: options.debug });
+    return { server, target };
+  } catch (e) {
+    await target.dispose();
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (Ctrl+C), with its name. */
+export function untilInterrupted(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

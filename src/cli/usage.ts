@@ -1,0 +1,38 @@
+/** The CLI's help texts. */
+export const MAIN_HELP = `memory-profiler: see where a running Node.js program's memory goes
+
+Usage:
+  memory-profiler demo [options]                  profile a bundled demo program that leaks slowly
+  memory-profiler run [options] -- node app.js    start a program with the inspector on and profile it
+  memory-profiler attach <ws-url|port|host:port|pid> [options]
+                                                  profile a running program (a pid gets SIGUSR1 to open its inspector)
+  memory-profiler <command> --help                help for one command
+
+Options:
+  --host <name>    address to serve on (default localhost)
+  --port <n>       port to serve on (default 8090; 0 picks a free one)
+  --debug          verbose logging and stack traces in error responses
+  -h, --help       show help
+  -v, --version    show the version
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  demo: `Usage: memory-profiler demo [--host localhost] [--port 8090]
+
+Starts a bundled demo program that leaks slowly (an order cache that is never pruned) and
+serves its memory figures at http://localhost:8090/. Ctrl+C stops both.
+`,
+  run: `Usage: memory-profiler run [--host localhost] [--port 8090] [--debug] -- <command> [args…]
+
+Starts <command> with the Node inspector on a free loopback port, attaches to it and serves
+the profiler. \`node\` commands get --inspect; any other command gets it through NODE_OPTIONS.
+Ctrl+C stops both; when the program exits the profiler stops too and passes on its exit code.
+Example: memory-profiler run -- node server.js --verbose
+`,
+  attach: `Usage: memory-profiler attach <ws-url | port | host:port | pid> [--host localhost] [--port 8090]
+
+Attaches to a running Node program whose inspector is open (node --inspect), by its
+WebSocket URL, its inspector port, or its pid (the program gets SIGUSR1, which opens its
+inspector on port 9229). Ctrl+C detaches and stops the server; the program runs on.
+`,
+};

@@ -1,0 +1,320 @@
+/**
+ * The heap graph in flat typed arrays, as the parser fills it (structure of arrays, one entry per
+ * node ordinal or edge index), plus the derived indexes the analyses add. Vocabulary: a node
+ * *ordinal* is the node's position (0…nodeCount-1); V8's `to_node` *index* (ordinal × field
+ * count) is converted to an ordinal by the parser. Edges of node `o` are
+ * `firstEdge[o] … firstEdge[o+1]-1`.
+ */
+import type { HeapObjectInfo, HeapReference } from '../model/heap';
+
+export interface SnapshotMeta {
+  nodeFields: string[];
+  nodeTypes: string[];
+  edgeFields: string[];
+  edgeTypes: string[];
+  traceFunctionInfoFields: string[];
+  traceNodeFields: string[];
+  sampleFields: string[];
+  locationFields: string[];
+}
+
+/** The allocation trace tree, flattened: one entry per trace node, `parent` -1 at the top. */
+export interface TraceTree {
+  id: Uint32Array;
+  functionInfo: Uint32Array;
+  count: Float64Array;
+  size: Float64Array;
+  parent: Int32Array;
+}
+
+export interface HeapGraphData {
+  meta: SnapshotMeta;
+  rootIndex: number;
+  nodeCount: number;
+  edgeCount: number;
+  nodeType: Uint8Array;
+  nodeName: Uint32Array;
+  nodeId: Uint32Array;
+  nodeSelfSize: Uint32Array | Float64Array;
+  firstEdge: Uint32Array;
+  nodeTraceId: Uint32Array | null;
+  nodeDetachedness: Uint8Array | null;
+  edgeType: Uint8Array;
+  edgeName: Uint32Array;
+  edgeTo: Uint32Array;
+  strings: string[];
+  traceFunctionInfos: Float64Array | null;
+  traceTree: TraceTree | null;
+  locations: Float64Array | null;
+}
+
+/** Sentinel in `EdgeKinds`: a type the meta does not list. */
+const NONE = 255;
+
+/** Type numbers of the edge and node types the analyses care about (255 when absent from meta). */
+export interface TypeCodes {
+  edgeWeak: number;
+  edgeShortcut: number;
+  edgeElement: number;
+  edgeHidden: number;
+  edgeProperty: number;
+  edgeInternal: number;
+  edgeContext: number;
+  nodeHidden: number;
+  nodeObject: number;
+  nodeNative: number;
+  nodeString: number;
+  nodeConsString: number;
+  nodeSlicedString: number;
+  nodeSynthetic: number;
+  nodeClosure: number;
+  nodeNumber: number;
+}
+
+/** DevTools' class names for node types that are not grouped by constructor name. */
+const TYPE_CLASS_NAMES: Record<string, string> = {
+  hidden: '(system)',
+  array: '(array)',
+  string: '(string)',
+  code: '(compiled code)',
+  closure: '(closure)',
+  regexp: '(regexp)',
+  number: '(number)',
+  synthetic: '(synthetic)',
+  'concatenated string': '(concatenated string)',
+  'sliced string': '(sliced string)',
+  bigint: '(bigint)',
+  symbol: '(symbol)',
+  'object shape': '(object shape)',
+};
+
+export class HeapGraph {
+  readonly meta: SnapshotMeta;
+  readonly rootIndex: number;
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+  readonly nodeType: Uint8Array;
+  readonly nodeName: Uint32Array;
+  readonly nodeId: Uint32Array;
+  readonly nodeSelfSize: Uint32Array | Float64Array;
+  readonly firstEdge: Uint32Array;
+  readonly nodeTraceId: Uint32Array | null;
+  readonly nodeDetachedness: Uint8Array | null;
+  readonly edgeType: Uint8Array;
+  readonly edgeName: Uint32Array;
+  readonly edgeTo: Uint32Array;
+  readonly strings: string[];
+  readonly traceFunctionInfos: Float64Array | null;
+  readonly traceTree: TraceTree | null;
+  readonly locations: Float64Array | null;
+  readonly codes: TypeCodes;
+
+  // ---- derived, filled by analyse() (see analysis.ts)
+  /** Retainers in compressed rows: retainers of `o` are `retainerNode[firstRetainer[o] … firstRetainer[o+1]-1]`. Bit 31 set = the edge does not retain (weak, non-root shortcut…). */
+  firstRetainer: Uint32Array | null = null;
+  retainerNode: Uint32Array | null = null;
+  /** Edges from the root on a shortest path that skips weak edges; -1 unreachable. */
+  distance: Int32Array | null = null;
+  /** Immediate dominator ordinal of each node (the root dominates itself). */
+  dominator: Uint32Array | null = null;
+  retainedSize: Float64Array | null = null;
+  /** Class id of each node and the class names (see `className`). */
+  classOf: Uint32Array | null = null;
+  classNames: string[] | null = null;
+  private idOrder: Uint32Array | null = null;
+  /** Reusable node-sized scratch arrays of the analyses (see analysis.ts). */
+  scratchPool: Uint32Array[] | null = null;
+
+  constructor(d: HeapGraphData) {
+    this.meta = d.meta;
+    this.rootIndex = d.rootIndex;
+    this.nodeCount = d.nodeCount;
+    this.edgeCount = d.edgeCount;
+    this.nodeType = d.nodeType;
+    this.nodeName = d.nodeName;
+    this.nodeId = d.nodeId;
+    this.nodeSelfSize = d.nodeSelfSize;
+    this.firstEdge = d.firstEdge;
+    this.nodeTraceId = d.nodeTraceId;
+    this.nodeDetachedness = d.nodeDetachedness;
+    this.edgeType = d.edgeType;
+    this.edgeName = d.edgeName;
+    this.edgeTo = d.edgeTo;
+    this.strings = d.strings;
+    this.traceFunctionInfos = d.traceFunctionInfos;
+    this.traceTree = d.traceTree;
+    this.locations = d.locations;
+    const et = (t: string) => {
+      const i = d.meta.edgeTypes.indexOf(t);
+      return i < 0 ? NONE : i;
+    };
+    const nt = (t: string) => {
+      const i = d.meta.nodeTypes.indexOf(t);
+      return i < 0 ? NONE : i;
+    };
+    this.codes = {
+      edgeWeak: et('weak'),
+      edgeShortcut: et('shortcut'),
+      edgeElement: et('element'),
+      edgeHidden: et('hidden'),
+      edgeProperty: et('property'),
+      edgeInternal: et('internal'),
+      edgeContext: et('context'),
+      nodeHidden: nt('hidden'),
+      nodeObject: nt('object'),
+      nodeNative: nt('native'),
+      nodeString: nt('string'),
+      nodeConsString: nt('concatenated string'),
+      nodeSlicedString: nt('sliced string'),
+      nodeSynthetic: nt('synthetic'),
+      nodeClosure: nt('closure'),
+      nodeNumber: nt('number'),
+    };
+  }
+
+  /** Sum of all self sizes. */
+  totalSize(): number {
+    let t = 0;
+    const s = this.nodeSelfSize;
+    for (let i = 0; i < this.nodeCount; i++) t += s[i];
+    return t;
+  }
+
+  typeName(o: number): string {
+    return this.meta.nodeTypes[this.nodeType[o]];
+  }
+
+  name(o: number): string {
+    return this.strings[this.nodeName[o]];
+  }
+
+  /** The summary group of a node as DevTools names it: constructor name for objects, `(closure)`, `(array)`… */
+  className(o: number): string {
+    if (this.classOf && this.classNames) return this.classNames[this.classOf[o]];
+    const t = this.nodeType[o];
+    if (t === this.codes.nodeObject || t === this.codes.nodeNative) return this.name(o);
+    const tn = this.meta.nodeTypes[t];
+    return TYPE_CLASS_NAMES[tn] ?? `(${tn})`;
+  }
+
+  /** Class name used for a node type that is not grouped by name. */
+  static typeClassName(typeName: string): string {
+    return TYPE_CLASS_NAMES[typeName] ?? `(${typeName})`;
+  }
+
+  edgeTypeName(e: number): string {
+    return this.meta.edgeTypes[this.edgeType[e]];
+  }
+
+  /** Property name or element index of an edge, as text. */
+  edgeNameText(e: number): string {
+    const t = this.edgeType[e];
+    if (t === this.codes.edgeElement || t === this.codes.edgeHidden) return String(this.edgeName[e]);
+    return this.strings[this.edgeName[e]] ?? String(this.edgeName[e]);
+  }
+
+  /** Source node of an edge (binary search over `firstEdge`). */
+  edgeSource(e: number): number {
+    const f = this.firstEdge;
+    let lo = 0;
+    let hi = this.nodeCount - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (f[mid] <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Node ordinal of an object id, or -1. */
+  ordinalOf(id: number): number {
+    const order = this.sortedById();
+    const ids = this.nodeId;
+    let lo = 0;
+    let hi = order.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = ids[order[mid]];
+      if (v === id) return order[mid];
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** Node ordinals sorted by object id (radix sort, built once). */
+  sortedById(): Uint32Array {
+    if (this.idOrder) return this.idOrder;
+    const n = this.nodeCount;
+    const ids = this.nodeId;
+    let a = new Uint32Array(n);
+    let b = new Uint32Array(n);
+    for (let i = 0; i < n; i++) a[i] = i;
+    const counts = new Uint32Array(65537);
+    for (const shift of [0, 16]) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[((ids[a[i]] >>> shift) & 0xffff) + 1]++;
+      for (let k = 1; k <= 65536; k++) counts[k] += counts[k - 1];
+      for (let i = 0; i < n; i++) {
+        const o = a[i];
+        b[counts[(ids[o] >>> shift) & 0xffff]++] = o;
+      }
+      const t = a;
+      a = b;
+      b = t;
+    }
+    this.idOrder = a;
+    return a;
+  }
+
+  /** A short preview: `Leaf @123`, `"text…" @5`, `(closure) foo @7`. */
+  repr(o: number, maxString = 60): string {
+    const c = this.codes;
+    const t = this.nodeType[o];
+    const id = this.nodeId[o];
+    const name = this.name(o) ?? '';
+    if (t === c.nodeString || t === c.nodeConsString || t === c.nodeSlicedString) {
+      const s = name.length > maxString ? name.slice(0, maxString) + '…' : name;
+      return `${JSON.stringify(s)} @${id}`;
+    }
+    if (t === c.nodeClosure) return `${name || '(anonymous)'}() @${id}`;
+    if (t === c.nodeObject || t === c.nodeNative) return `${name} @${id}`;
+    const cls = this.className(o);
+    return name && name !== cls ? `${cls} ${name.length > maxString ? name.slice(0, maxString) + '…' : name} @${id}` : `${cls} @${id}`;
+  }
+
+  /** Plain-data description of one node. */
+  info(o: number): HeapObjectInfo {
+    const info: HeapObjectInfo = {
+      id: this.nodeId[o],
+      type: this.typeName(o),
+      className: this.className(o),
+      name: clip(this.name(o) ?? '', 200),
+      selfSize: this.nodeSelfSize[o],
+      repr: this.repr(o),
+    };
+    if (this.retainedSize) info.retainedSize = this.retainedSize[o];
+    if (this.distance && this.distance[o] >= 0) info.distance = this.distance[o];
+    return info;
+  }
+
+  /** Outgoing references of a node, in snapshot order (`start`/`end` page through them). */
+  referents(o: number, start = 0, end = Infinity): HeapReference[] {
+    const out: HeapReference[] = [];
+    const from = this.firstEdge[o];
+    const to = this.firstEdge[o + 1];
+    for (let e = from + Math.max(0, start); e < to && e - from < end; e++) {
+      out.push({ edgeType: this.edgeTypeName(e), name: this.edgeNameText(e), object: this.info(this.edgeTo[e]) });
+    }
+    return out;
+  }
+
+  /** Number of outgoing edges of a node. */
+  edgeCountOf(o: number): number {
+    return this.firstEdge[o + 1] - this.firstEdge[o];
+  }
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}

@@ -1,0 +1,374 @@
+/**
+ * Queries over an analysed `HeapGraph`: diff of two snapshots by object id, connected components
+ * and cycles (Tarjan's strongly connected components) of a node subset, shortest retainer paths
+ * and a size-limited retainer graph, allocation stacks from the trace tree.
+ */
+import type {
+  HeapAllocationFrame,
+  HeapClassDelta,
+  HeapComponent,
+  HeapDiff,
+  HeapGraphEdge,
+  HeapGraphNode,
+  HeapRetainerGraph,
+} from '../model/heap';
+import { analyse, analyseForQueries, buildRetainers, RETAINER_ORDINAL_MASK } from './analysis';
+import type { HeapGraph } from './graph';
+
+/** Objects of `b` not in `a` are added, objects of `a` not in `b` removed; matched by object id. */
+export function diffSnapshots(a: HeapGraph, b: HeapGraph): HeapDiff {
+  if (!a.classOf) analyse(a);
+  if (!b.classOf) analyse(b);
+  const oa = a.sortedById();
+  const ob = b.sortedById();
+  const deltas = new Map<string, HeapClassDelta>();
+  const delta = (name: string) => {
+    let d = deltas.get(name);
+    if (!d) {
+      d = { name, addedCount: 0, removedCount: 0, countDelta: 0, addedSize: 0, removedSize: 0, sizeDelta: 0 };
+      deltas.set(name, d);
+    }
+    return d;
+  };
+  // per class of each side, counted by class id first (cheap), then merged by name
+  const addCount = new Float64Array(b.classNames!.length);
+  const addSize = new Float64Array(b.classNames!.length);
+  const remCount = new Float64Array(a.classNames!.length);
+  const remSize = new Float64Array(a.classNames!.length);
+  let i = 0;
+  let j = 0;
+  const ia = a.nodeId;
+  const ib = b.nodeId;
+  while (i < oa.length || j < ob.length) {
+    const x = i < oa.length ? ia[oa[i]] : Infinity;
+    const y = j < ob.length ? ib[ob[j]] : Infinity;
+    if (x === y) {
+      i++;
+      j++;
+    } else if (x < y) {
+      const o = oa[i++];
+      remCount[a.classOf![o]]++;
+      remSize[a.classOf![o]] += a.nodeSelfSize[o];
+    } else {
+      const o = ob[j++];
+      addCount[b.classOf![o]]++;
+      addSize[b.classOf![o]] += b.nodeSelfSize[o];
+    }
+  }
+  let addedCount = 0, removedCount = 0, addedSize = 0, removedSize = 0;
+  b.classNames!.forEach((name, c) => {
+    if (!addCount[c]) return;
+    const d = delta(name);
+    d.addedCount += addCount[c];
+    d.addedSize += addSize[c];
+    addedCount += addCount[c];
+    addedSize += addSize[c];
+  });
+  a.classNames!.forEach((name, c) => {
+    if (!remCount[c]) return;
+    const d = delta(name);
+    d.removedCount += remCount[c];
+    d.removedSize += remSize[c];
+    removedCount += remCount[c];
+    removedSize += remSize[c];
+  });
+  const classes = [...deltas.values()];
+  for (const d of classes) {
+    d.countDelta = d.addedCount - d.removedCount;
+    d.sizeDelta = d.addedSize - d.removedSize;
+  }
+  classes.sort((p, q) => Math.abs(q.sizeDelta) - Math.abs(p.sizeDelta) || q.addedSize + q.removedSize - (p.addedSize + p.removedSize));
+  return { addedCount, removedCount, addedSize, removedSize, classes };
+}
+
+/**
+ * Weakly connected components of the subgraph induced by `ordinals`, largest total size first,
+ * each with its cycles: the strongly connected components with more than one node or a self
+ * edge, found by Tarjan's algorithm (R. Tarjan, "Depth-first search and linear graph
+ * algorithms", SIAM J. Computing 1(2), 1972), run iteratively. Weak edges are included: they
+ * are references too; pass `strongOnly` to leave them out.
+ */
+export function componentsOf(g: HeapGraph, ordinals: ArrayLike<number>, options: { strongOnly?: boolean } = {}): HeapComponent[] {
+  const k = ordinals.length;
+  const local = new Map<number, number>();
+  for (let i = 0; i < k; i++) if (!local.has(ordinals[i])) local.set(ordinals[i], local.size);
+  const m = local.size;
+  const nodes = [...local.keys()];
+  // adjacency in compressed rows, local indexes
+  const { firstEdge, edgeTo, edgeType } = g;
+  const weak = g.codes.edgeWeak;
+  const adjStart = new Uint32Array(m + 1);
+  const adj: number[] = [];
+  const selfLoop = new Uint8Array(m);
+  for (let v = 0; v < m; v++) {
+    adjStart[v] = adj.length;
+    const o = nodes[v];
+    for (let e = firstEdge[o]; e < firstEdge[o + 1]; e++) {
+      if (options.strongOnly && edgeType[e] === weak) continue;
+      const w = local.get(edgeTo[e]);
+      if (w === undefined) continue;
+      if (w === v) selfLoop[v] = 1;
+      adj.push(w);
+    }
+  }
+  adjStart[m] = adj.length;
+  // union-find for weak connectivity
+  const parent = new Int32Array(m);
+  for (let v = 0; v < m; v++) parent[v] = v;
+  const find = (v: number) => {
+    while (parent[v] !== v) {
+      parent[v] = parent[parent[v]];
+      v = parent[v];
+    }
+    return v;
+  };
+  for (let v = 0; v < m; v++) for (let i = adjStart[v]; i < adjStart[v + 1]; i++) {
+    const a = find(v), b = find(adj[i]);
+    if (a !== b) parent[a] = b;
+  }
+  // Tarjan, iterative
+  const index = new Int32Array(m).fill(-1);
+  const low = new Int32Array(m);
+  const onStack = new Uint8Array(m);
+  const sccStack: number[] = [];
+  const callV: number[] = [];
+  const callI: number[] = [];
+  const sccOf = new Int32Array(m).fill(-1);
+  const sccs: number[][] = [];
+  let counter = 0;
+  for (let s = 0; s < m; s++) {
+    if (index[s] !== -1) continue;
+    callV.push(s);
+    callI.push(adjStart[s]);
+    index[s] = low[s] = counter++;
+    sccStack.push(s);
+    onStack[s] = 1;
+    while (callV.length) {
+      const top = callV.length - 1;
+      const v = callV[top];
+      const i = callI[top];
+      if (i < adjStart[v + 1]) {
+        callI[top] = i + 1;
+        const w = adj[i];
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          sccStack.push(w);
+          onStack[w] = 1;
+          callV.push(w);
+          callI.push(adjStart[w]);
+        } else if (onStack[w]) {
+          if (index[w] < low[v]) low[v] = index[w];
+        }
+      } else {
+        callV.pop();
+        callI.pop();
+        if (callV.length) {
+          const u = callV[callV.length - 1];
+          if (low[v] < low[u]) low[u] = low[v];
+        }
+        if (low[v] === index[v]) {
+          const comp: number[] = [];
+          let w: number;
+          do {
+            w = sccStack.pop()!;
+            onStack[w] = 0;
+            sccOf[w] = sccs.length;
+            comp.push(w);
+          } while (w !== v);
+          sccs.push(comp);
+        }
+      }
+    }
+  }
+  const byRoot = new Map<number, HeapComponent>();
+  for (let v = 0; v < m; v++) {
+    const r = find(v);
+    let c = byRoot.get(r);
+    if (!c) {
+      c = { ids: [], totalSize: 0, cycles: [] };
+      byRoot.set(r, c);
+    }
+    c.ids.push(g.nodeId[nodes[v]]);
+    c.totalSize += g.nodeSelfSize[nodes[v]];
+  }
+  for (const comp of sccs) {
+    if (comp.length === 1 && !selfLoop[comp[0]]) continue;
+    byRoot.get(find(comp[0]))!.cycles.push(comp.map((v) => g.nodeId[nodes[v]]));
+  }
+  return [...byRoot.values()].sort((p, q) => q.totalSize - p.totalSize || q.ids.length - p.ids.length);
+}
+
+/** Retainers of node `o`: `[retainerOrdinal, edgeIndex]` pairs, weak ones included unless `strongOnly`. */
+export function retainersOf(g: HeapGraph, o: number, strongOnly = false): Array<[number, number]> {
+  if (!g.retainerNode) buildRetainers(g);
+  const out: Array<[number, number]> = [];
+  const first = g.firstRetainer!;
+  const rn = g.retainerNode!;
+  let prev = -1;
+  for (let r = first[o]; r < first[o + 1]; r++) {
+    const v = rn[r];
+    const from = v & RETAINER_ORDINAL_MASK;
+    if (from === prev) continue; // rows are sorted by source: scan that source's edges once
+    prev = from;
+    for (let e = g.firstEdge[from]; e < g.firstEdge[from + 1]; e++) {
+      if (g.edgeTo[e] !== o) continue;
+      if (strongOnly && g.edgeType[e] === g.codes.edgeWeak) continue;
+      out.push([from, e]);
+    }
+  }
+  return out;
+}
+
+export interface RetainerOptions {
+  /** Most paths to return (default 5). */
+  maxPaths?: number;
+  /** Most nodes in the graph (default 100). */
+  maxNodes?: number;
+  /** Longest path considered (default 64 edges). */
+  maxDepth?: number;
+}
+
+/**
+ * Shortest retainer paths from node `o` to the root (following retainers whose distance from the
+ * root is one less, weak edges skipped), and a retainer graph: the union of those paths plus a
+ * breadth-first walk over retainers, cut at `maxNodes`.
+ */
+export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions = {}): HeapRetainerGraph {
+  analyseForQueries(g);
+  const maxPaths = options.maxPaths ?? 5;
+  const maxNodes = options.maxNodes ?? 100;
+  const maxDepth = options.maxDepth ?? 64;
+  const dist = g.distance!;
+  const root = g.rootIndex;
+  const nodes = new Map<number, HeapGraphNode>();
+  const edges = new Map<string, HeapGraphEdge>();
+  let truncated = false;
+  const addNode = (v: number): boolean => {
+    if (nodes.has(v)) return true;
+    if (nodes.size >= maxNodes) {
+      truncated = true;
+      return false;
+    }
+    const info: HeapGraphNode = g.info(v);
+    if (v === o) info.target = true;
+    if (v === root || dist[v] === 1) info.root = true;
+    nodes.set(v, info);
+    return true;
+  };
+  const addEdge = (from: number, e: number, to: number) => {
+    const key = `${from}:${e}`;
+    if (!edges.has(key)) edges.set(key, { from: g.nodeId[from], to: g.nodeId[to], edgeType: g.edgeTypeName(e), name: g.edgeNameText(e) });
+  };
+  addNode(o);
+  const paths: number[][] = [];
+  // paths: start from each closest retainer, then always step to a retainer one closer to the root
+  const starts = retainersOf(g, o, true)
+    .filter(([r, e]) => dist[r] >= 0 && usable(g, r, e))
+    .sort((p, q) => dist[p[0]] - dist[q[0]]);
+  const seenStart = new Set<number>();
+  for (const [r0, e0] of starts) {
+    if (paths.length >= maxPaths) break;
+    if (seenStart.has(r0)) continue;
+    seenStart.add(r0);
+    const path = [g.nodeId[o]];
+    const hops: Array<[number, number, number]> = [[r0, e0, o]];
+    let v = r0;
+    let ok = true;
+    while (v !== root) {
+      if (hops.length > maxDepth) {
+        ok = false;
+        break;
+      }
+      let next = -1;
+      let nextEdge = -1;
+      for (const [r, e] of retainersOf(g, v, true)) {
+        if (dist[r] === dist[v] - 1 && usable(g, r, e)) {
+          next = r;
+          nextEdge = e;
+          break;
+        }
+      }
+      if (next < 0) {
+        ok = false;
+        break;
+      }
+      hops.push([next, nextEdge, v]);
+      v = next;
+    }
+    if (!ok) continue;
+    for (const [from] of hops) path.push(g.nodeId[from]);
+    paths.push(path);
+    for (const [from, e, to] of hops) {
+      if (addNode(from) && nodes.has(to)) addEdge(from, e, to);
+    }
+  }
+  // breadth-first over retainers to fill the graph
+  const queue = [o];
+  const visited = new Set<number>([o]);
+  while (queue.length && !truncated) {
+    const v = queue.shift()!;
+    if (v === root) continue;
+    for (const [r, e] of retainersOf(g, v)) {
+      if (!addNode(r)) break;
+      addEdge(r, e, v);
+      if (!visited.has(r)) {
+        visited.add(r);
+        queue.push(r);
+      }
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()], paths, truncated };
+}
+
+/** Edges a shortest path may take: not weak, shortcuts only from the root (as the distances). */
+function usable(g: HeapGraph, from: number, e: number): boolean {
+  const t = g.edgeType[e];
+  return t !== g.codes.edgeWeak && (t !== g.codes.edgeShortcut || from === g.rootIndex);
+}
+
+/** The allocation stack of node `o`, innermost frame first; empty without allocation tracking. */
+export function allocationStack(g: HeapGraph, o: number): HeapAllocationFrame[] {
+  const tt = g.traceTree;
+  const infos = g.traceFunctionInfos;
+  if (!tt || !infos || !g.nodeTraceId) return [];
+  const traceId = g.nodeTraceId[o];
+  if (!traceId) return [];
+  let idx = traceIndex(g).get(traceId);
+  const fields = g.meta.traceFunctionInfoFields;
+  const W = fields.length;
+  const fName = fields.indexOf('name');
+  const fScript = fields.indexOf('script_name');
+  const fScriptId = fields.indexOf('script_id');
+  const fLine = fields.indexOf('line');
+  const fCol = fields.indexOf('column');
+  const str = (i: number) => (i >= 0 && i < g.strings.length ? g.strings[i] : '');
+  const frames: HeapAllocationFrame[] = [];
+  while (idx !== undefined && idx >= 0 && frames.length < 1000) {
+    const fi = tt.functionInfo[idx] * W;
+    if (fi + W <= infos.length) {
+      frames.push({
+        functionName: fName >= 0 ? str(infos[fi + fName]) : '',
+        scriptName: fScript >= 0 ? str(infos[fi + fScript]) : '',
+        scriptId: fScriptId >= 0 ? infos[fi + fScriptId] : 0,
+        line: fLine >= 0 ? infos[fi + fLine] : 0,
+        column: fCol >= 0 ? infos[fi + fCol] : 0,
+      });
+    }
+    idx = tt.parent[idx];
+  }
+  // the top of the trace tree is V8's synthetic "(root)" entry
+  if (frames.length && frames[frames.length - 1].functionName === '(root)') frames.pop();
+  return frames;
+}
+
+const traceIndexes = new WeakMap<HeapGraph, Map<number, number>>();
+function traceIndex(g: HeapGraph): Map<number, number> {
+  let m = traceIndexes.get(g);
+  if (!m) {
+    m = new Map();
+    const ids = g.traceTree!.id;
+    for (let i = 0; i < ids.length; i++) m.set(ids[i], i);
+    traceIndexes.set(g, m);
+  }
+  return m;
+}

@@ -1,0 +1,165 @@
+/**
+ * The heap worker thread: holds parsed snapshots and answers `HeapWorkerClient` requests, so
+ * parsing and analysis never run on the caller's event loop. Built to `dist/heapWorker.js`.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { HeapProgress, HeapSnapshotInfo } from '../model/heap';
+import { analyse, classSummary } from './analysis';
+import { HeapSnapshotError } from './errors';
+import type { HeapGraph } from './graph';
+import { HeapSnapshotParser, parseHeapSnapshotFile } from './parser';
+import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerMethods, HeapWorkerReply, HeapWorkerRequest } from './protocol';
+import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './queries';
+
+interface Stream {
+  parser: HeapSnapshotParser;
+  error: unknown;
+  started: number;
+  totalBytes?: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error('heapWorker must run in a worker thread');
+
+const snapshots = new Map<number, { graph: HeapGraph; info: HeapSnapshotInfo }>();
+const streams = new Map<number, Stream>();
+let nextHandle = 1;
+
+function send(m: HeapWorkerReply): void {
+  port!.postMessage(m);
+}
+
+function progressSender(id: number) {
+  let last = 0;
+  return (p: HeapProgress) => {
+    const now = Date.now();
+    if (p.done < p.total && now - last < 100) return;
+    last = now;
+    send({ type: 'progress', id, progress: p });
+  };
+}
+
+function graphOf(h: number): HeapGraph {
+  const s = snapshots.get(h);
+  if (!s) throw new Error(`unknown snapshot handle ${h}`);
+  return s.graph;
+}
+
+function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: number; info: HeapSnapshotInfo } {
+  const t = performance.now();
+  analyse(graph, progressSender(id));
+  const info: HeapSnapshotInfo = {
+    nodeCount: graph.nodeCount,
+    edgeCount: graph.edgeCount,
+    stringCount: graph.strings.length,
+    totalSize: graph.totalSize(),
+    hasAllocationTraces: !!graph.traceTree && !!graph.nodeTraceId,
+    parseMs: Math.round(parseMs),
+    analyseMs: Math.round(performance.now() - t),
+  };
+  const snapshot = nextHandle++;
+  snapshots.set(snapshot, { graph, info });
+  return { snapshot, info };
+}
+
+async function openFile(path: string, id: number): Promise<HeapWorkerMethods['open'][1]> {
+  const t = performance.now();
+  const progress = progressSender(id);
+  const graph = await parseHeapSnapshotFile(path, {
+    onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
+  });
+  return finish(graph, performance.now() - t, id);
+}
+
+const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], id: number) => HeapWorkerMethods[M][1] | Promise<HeapWorkerMethods[M][1]> } = {
+  open: (p, id) => openFile(p.path, id),
+  beginStream: (p) => {
+    const stream = nextHandle++;
+    streams.set(stream, { parser: new HeapSnapshotParser({ totalBytes: p.totalBytes }), error: null, started: performance.now(), totalBytes: p.totalBytes });
+    return { stream };
+  },
+  end: (p, id) => {
+    const s = streams.get(p.stream);
+    if (!s) throw new Error(`unknown stream ${p.stream}`);
+    streams.delete(p.stream);
+    if (s.error) throw s.error;
+    const graph = s.parser.end();
+    return finish(graph, performance.now() - s.started, id);
+  },
+  abort: (p) => {
+    streams.delete(p.stream);
+    return null;
+  },
+  classes: (p, id) => {
+    const g = graphOf(p.snapshot);
+    return classSummary(g, progressSender(id));
+  },
+  diff: (p) => diffSnapshots(graphOf(p.a), graphOf(p.b)),
+  retainers: (p) => {
+    const g = graphOf(p.snapshot);
+    const o = g.ordinalOf(p.id);
+    if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
+    return retainerGraph(g, o, p.options);
+  },
+  object: (p) => {
+    const g = graphOf(p.snapshot);
+    const o = g.ordinalOf(p.id);
+    if (o < 0) return null;
+    const d: HeapObjectDetails = { ...g.info(o), allocationStack: allocationStack(g, o), referentCount: g.edgeCountOf(o) };
+    return d;
+  },
+  referents: (p) => {
+    const g = graphOf(p.snapshot);
+    const o = g.ordinalOf(p.id);
+    if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
+    return g.referents(o, p.start ?? 0, p.end ?? 100);
+  },
+  objectsOfClass: (p) => {
+    const g = graphOf(p.snapshot);
+    analyse(g);
+    const c = g.classNames!.indexOf(p.name);
+    if (c < 0) return { total: 0, objects: [] };
+    const list: number[] = [];
+    const classOf = g.classOf!;
+    for (let o = 0; o < g.nodeCount; o++) if (classOf[o] === c) list.push(o);
+    const rs = g.retainedSize!;
+    list.sort((x, y) => rs[y] - rs[x]);
+    return { total: list.length, objects: list.slice(p.start ?? 0, p.end ?? 100).map((o) => g.info(o)) };
+  },
+  components: (p) => {
+    const g = graphOf(p.snapshot);
+    const ords = p.ids.map((i) => g.ordinalOf(i)).filter((o) => o >= 0);
+    return componentsOf(g, ords);
+  },
+  dispose: (p) => {
+    snapshots.delete(p.snapshot);
+    return null;
+  },
+};
+
+function errorData(e: unknown) {
+  if (e instanceof HeapSnapshotError) return { name: e.name, message: e.message, problem: e.problem, offset: e.offset };
+  const err = e as Error;
+  return { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack };
+}
+
+port.on('message', async (m: HeapWorkerRequest | HeapWorkerChunk) => {
+  if (m.type === 'chunk') {
+    const s = streams.get(m.stream);
+    if (!s || s.error) return;
+    try {
+      s.parser.write(m.chunk);
+    } catch (e) {
+      s.error = e;
+    }
+    return;
+  }
+  try {
+    const handler = handlers[m.method] as (p: unknown, id: number) => unknown;
+    if (!handler) throw new Error(`unknown method ${m.method}`);
+    const ok = await handler(m.params, m.id);
+    send({ type: 'reply', id: m.id, ok });
+  } catch (e) {
+    send({ type: 'reply', id: m.id, err: errorData(e) });
+  }
+});

@@ -1,0 +1,3 @@
+/** The contract shared by the server, the worker threads, stats dumps and the UI: plain data only. */
+export * from './process';
+export * from './heap';

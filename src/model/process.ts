@@ -1,0 +1,53 @@
+/** What is profiled, as `GET /api/target` returns it. Plain data: shared by server, UI and dumps. */
+export interface TargetInfo {
+  /** `live` for a running program, `offline` for saved stats or heap snapshots. */
+  kind: 'live' | 'offline';
+  /** Operating-system process id of the profiled program (absent offline when unknown). */
+  pid?: number;
+  title: string;
+  /** Runtime name and version, e.g. `node v20.20.2`. */
+  runtime: string;
+  argv: string[];
+  /** Whether the program can still be reached (false once it has exited). */
+  connected: boolean;
+}
+
+/** One V8 heap space as `v8.getHeapSpaceStatistics()` reports it, camelCased. */
+export interface HeapSpace {
+  name: string;
+  size: number;
+  used: number;
+  available: number;
+  physical: number;
+}
+
+/** Memory figures of the profiled program, as `GET /api/process` returns them. Bytes unless named otherwise. */
+export interface ProcessInfo {
+  pid: number;
+  /** Milliseconds since the epoch when the figures were read. */
+  timestamp: number;
+  /** Virtual memory size. */
+  vsz: number;
+  /** Resident set size. */
+  rss: number;
+  /** Major page faults since the program started. */
+  pagefaults: number;
+  /** Peak resident set size. */
+  maxRss: number;
+  heap: {
+    used: number;
+    total: number;
+    limit: number;
+    external: number;
+    arrayBuffers: number;
+  };
+  spaces: HeapSpace[];
+  /** Rows of `/proc/<pid>/status` on Linux, in file order; empty elsewhere. */
+  osSpecific: Array<[string, string]>;
+}
+
+/** The error body of every failed API request. */
+export interface ApiError {
+  error: string;
+  detail?: string;
+}

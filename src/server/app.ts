@@ -1,0 +1,101 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { distPath } from '../common/paths';
+import { type ProfiledTarget, TargetGoneError } from '../target';
+import type { EventStream } from './events';
+import { HttpError } from './httpError';
+import { contentSecurityPolicy, pageShell } from './pageShell';
+import { hostAndOriginCheck } from './security';
+
+export interface AppOptions {
+  target: ProfiledTarget;
+  events: EventStream;
+  /** The host the server is bound to, allowed in `Host` headers besides loopback names. */
+  host: string;
+  /** Verbose errors (stack traces in responses) and no caching of static files. */
+  debug?: boolean;
+}
+
+/** Pympler's page paths, so its users find them; every one loads the same UI bundle. */
+export const PAGE_PATHS = ['/', '/process', '/tracker', '/tracker/class/:name', '/heap', '/garbage', '/garbage/:index'];
+
+/** The express application: JSON API under /api, the UI bundle under /assets, pages at Pympler's paths. */
+export function createApp(options: AppOptions): express.Express {
+  const { target, events } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(hostAndOriginCheck(options.host));
+  app.use(webviewCors);
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/api/target', async (_req, res) => {
+    res.json(await target.info());
+  });
+  app.get('/api/process', async (_req, res) => {
+    res.json(await target.processInfo());
+  });
+  app.get('/api/events', events.handler);
+  app.use('/api', (req) => {
+    throw new HttpError(404, 'unknown API path', `${req.method} ${req.originalUrl}`);
+  });
+
+  app.use('/assets', express.static(distPath('webview'), { maxAge: options.debug ? 0 : '1h', fallthrough: false }));
+
+  const shell = { scriptUri: '/assets/app.js', styleUri: '/assets/app.css', cspSource: "'self'", connectSrc: "'self'", apiBase: '' };
+  const csp = contentSecurityPolicy(shell);
+  app.get(PAGE_PATHS, (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', csp);
+    res.type('html').send(pageShell({ ...shell, page: req.path }));
+  });
+
+  app.use((req: Request) => {
+    throw new HttpError(404, 'no such page', req.originalUrl);
+  });
+  app.use(errorHandler(options.debug ?? false));
+  return app;
+}
+
+/** VS Code webviews load the UI from a `vscode-webview://` origin and read the API across origins. */
+function webviewCors(req: Request, res: Response, next: NextFunction): void {
+  const origin = req.headers.origin;
+  if (origin?.startsWith('vscode-webview://')) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+      res.status(204).end();
+      return;
+    }
+  }
+  next();
+}
+
+/** Every failure becomes JSON `{error, detail}` with a fitting status; the server never dies of one. */
+function errorHandler(debug: boolean) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    const e = error as Error & { status?: number; type?: string };
+    let status = 500;
+    let body: { error: string; detail?: string; stack?: string };
+    if (e instanceof HttpError) {
+      status = e.status;
+      body = { error: e.message, detail: e.detail };
+    } else if (e instanceof TargetGoneError) {
+      status = 503;
+      body = { error: 'the profiled program is gone', detail: e.message };
+    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      // body-parser and static-file errors carry their own status (400, 404, 413).
+      status = e.status;
+      body = { error: e.message };
+    } else {
+      body = { error: 'internal error', detail: e?.message ?? String(error) };
+    }
+    if (debug && e?.stack) body.stack = e.stack;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(body);
+  };
+}

@@ -1,0 +1,131 @@
+import type { CdpConnection } from '../cdp';
+import type { ProcessInfo, TargetInfo } from '../model';
+import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
+import { type ProfiledTarget, TargetGoneError } from './target';
+
+interface Identity {
+  pid: number;
+  title: string;
+  version: string;
+  argv: string[];
+}
+
+/** A live Node.js program reached over the DevTools protocol. */
+export class NodeTarget implements ProfiledTarget {
+  private goneReason: string | undefined;
+  private readonly goneListeners = new Set<(reason: string) => void>();
+
+  private constructor(
+    readonly connection: CdpConnection,
+    private readonly identity: Identity,
+  ) {
+    connection.onClose((reason) => this.gone(reason));
+    // A program that ends while a client is attached waits for it to disconnect ("Waiting for
+    // the debugger to disconnect..."): its context going away is the sign to let go.
+    // Only the main context counts: vm contexts come and go in a running program.
+    const mainContexts = new Set<number>();
+    connection.on('Runtime.executionContextCreated', ({ context }) => {
+      if ((context.auxData as { isDefault?: boolean } | undefined)?.isDefault) mainContexts.add(context.id);
+    });
+    connection.on('Runtime.executionContextDestroyed', ({ executionContextId }) => {
+      if (!mainContexts.has(executionContextId)) return;
+      this.gone('the program exited');
+      connection.close();
+    });
+  }
+
+  private gone(reason: string): void {
+    if (this.goneReason !== undefined) return;
+    this.goneReason = reason;
+    for (const listener of this.goneListeners) listener(reason);
+    this.goneListeners.clear();
+  }
+
+  /** Reads who the program is; fails with a clear message when it is not a Node program. */
+  static async attach(connection: CdpConnection): Promise<NodeTarget> {
+    const identity = await evaluate<Identity>(
+      connection,
+      `({ pid: process.pid, title: process.title, version: process.version, argv: process.argv.slice() })`,
+    );
+    if (typeof identity?.pid !== 'number') throw new Error('the attached program does not look like a Node.js process');
+    const target = new NodeTarget(connection, identity);
+    await connection.send('Runtime.enable');
+    return target;
+  }
+
+  get pid(): number {
+    return this.identity.pid;
+  }
+
+  get connected(): boolean {
+    return this.goneReason === undefined;
+  }
+
+  async info(): Promise<TargetInfo> {
+    return {
+      kind: 'live',
+      pid: this.identity.pid,
+      title: this.identity.title,
+      runtime: `node ${this.identity.version}`,
+      argv: this.identity.argv,
+      connected: this.connected,
+    };
+  }
+
+  async processInfo(): Promise<ProcessInfo> {
+    if (this.goneReason !== undefined) throw new TargetGoneError(this.goneReason);
+    const probe = await evaluate<ProcessProbeResult>(this.connection, PROCESS_PROBE);
+    const osSpecific = parseProcStatus(probe.status);
+    return {
+      pid: probe.pid,
+      timestamp: probe.timestamp,
+      vsz: statusBytes(osSpecific, 'VmSize'),
+      rss: probe.memory.rss,
+      pagefaults: probe.majorPageFault,
+      maxRss: Math.max(probe.maxRssKiB * 1024, probe.memory.rss),
+      heap: {
+        used: probe.heap.used,
+        total: probe.heap.total,
+        limit: probe.heap.limit,
+        external: probe.memory.external,
+        arrayBuffers: probe.memory.arrayBuffers,
+      },
+      spaces: probe.spaces,
+      osSpecific,
+    };
+  }
+
+  onGone(listener: (reason: string) => void): () => void {
+    if (this.goneReason !== undefined) {
+      const reason = this.goneReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    this.connection.close();
+  }
+}
+
+/** Evaluates an expression in the program and returns its value, or throws what went wrong. */
+export async function evaluate<T>(connection: CdpConnection, expression: string): Promise<T> {
+  try {
+    const reply = await connection.send('Runtime.evaluate', {
+      expression,
+      returnByValue: true,
+      includeCommandLineAPI: true,
+      silent: true,
+    });
+    if (reply.exceptionDetails) {
+      const text = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text;
+      throw new Error(`evaluating in the program failed: ${text}`);
+    }
+    return reply.result.value as T;
+  } catch (e) {
+    if (connection.isClosed) throw new TargetGoneError((e as Error).message);
+    throw e;
+  }
+}

@@ -1,0 +1,21 @@
+import type { ProcessInfo, TargetInfo } from '../model';
+
+/**
+ * A profiled program, whatever reaches it: a live Node program over the DevTools protocol, or
+ * (later) saved files. The server only talks to this interface.
+ */
+export interface ProfiledTarget {
+  info(): Promise<TargetInfo>;
+  processInfo(): Promise<ProcessInfo>;
+  /** Called once when the program can no longer be reached. */
+  onGone(listener: (reason: string) => void): () => void;
+  dispose(): Promise<void>;
+}
+
+/** The program is gone (exited, killed, connection lost): HTTP 503. */
+export class TargetGoneError extends Error {
+  constructor(reason: string) {
+    super(`the profiled program is gone: ${reason}`);
+    this.name = 'TargetGoneError';
+  }
+}
