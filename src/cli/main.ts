@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../server';
 import { attachProgram, runDemo, runProgram } from './commands';
+import { openFiles } from './openCommand';
 import type { ServeOptions } from './serve';
 import { COMMAND_HELP, MAIN_HELP } from './usage';
 import { UserError } from './userError';
@@ -49,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
     case 'attach':
       if (args.length !== 1) throw new UserError('attach needs one inspector address or pid (see memory-profiler attach --help)', 2);
       return attachProgram(args[0], options);
+    case 'open':
+      return openFiles(args, options);
     default:
       throw new UserError(`unknown command "${command}" (see memory-profiler --help)`, 2);
   }

@@ -6,6 +6,7 @@ Usage:
   memory-profiler run [options] -- node app.js    start a program with the inspector on and profile it
   memory-profiler attach <ws-url|port|host:port|pid> [options]
                                                   profile a running program (a pid gets SIGUSR1 to open its inspector)
+  memory-profiler open <file.heapsnapshot>…       serve saved heap snapshots: classes, diff, retainers
   memory-profiler <command> --help                help for one command
 
 Options:
@@ -28,6 +29,12 @@ Starts <command> with the Node inspector on a free loopback port, attaches to it
 the profiler. \`node\` commands get --inspect; any other command gets it through NODE_OPTIONS.
 Ctrl+C stops both; when the program exits the profiler stops too and passes on its exit code.
 Example: memory-profiler run -- node server.js --verbose
+`,
+  open: `Usage: memory-profiler open <file.heapsnapshot>… [--host localhost] [--port 8090]
+
+Loads saved V8 heap snapshots (from DevTools, VS Code, v8.writeHeapSnapshot or
+--heapsnapshot-signal) and serves them: /api/heap/classes?snapshot=N, and with two or more
+files /api/heap/diff?from=A&to=B. A broken file is reported in one line with the byte offset.
 `,
   attach: `Usage: memory-profiler attach <ws-url | port | host:port | pid> [--host localhost] [--port 8090]
 

@@ -1,3 +1,4 @@
 /** The contract shared by the server, the worker threads, stats dumps and the UI: plain data only. */
 export * from './process';
 export * from './heap';
+export * from './snapshots';

@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { distPath } from '../common/paths';
-import { type ProfiledTarget, TargetGoneError } from '../target';
+import { NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
 import type { EventStream } from './events';
+import { heapRoutes } from './heapRoutes';
+import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { contentSecurityPolicy, pageShell } from './pageShell';
 import { hostAndOriginCheck } from './security';
@@ -9,6 +11,7 @@ import { hostAndOriginCheck } from './security';
 export interface AppOptions {
   target: ProfiledTarget;
   events: EventStream;
+  heap: HeapStore;
   /** The host the server is bound to, allowed in `Host` headers besides loopback names. */
   host: string;
   /** Verbose errors (stack traces in responses) and no caching of static files. */
@@ -20,7 +23,7 @@ export const PAGE_PATHS = ['/', '/process', '/tracker', '/tracker/class/:name', 
 
 /** The express application: JSON API under /api, the UI bundle under /assets, pages at Pympler's paths. */
 export function createApp(options: AppOptions): express.Express {
-  const { target, events } = options;
+  const { target, events, heap } = options;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -35,6 +38,11 @@ export function createApp(options: AppOptions): express.Express {
     res.json(await target.processInfo());
   });
   app.get('/api/events', events.handler);
+  app.use('/api/heap', heapRoutes(heap));
+  app.post('/api/refresh', (_req, res) => {
+    heap.refresh();
+    res.json({ refreshed: true });
+  });
   app.use('/api', (req) => {
     throw new HttpError(404, 'unknown API path', `${req.method} ${req.originalUrl}`);
   });
@@ -81,6 +89,9 @@ function errorHandler(debug: boolean) {
     if (e instanceof HttpError) {
       status = e.status;
       body = { error: e.message, detail: e.detail };
+    } else if (e instanceof NotAvailableOfflineError) {
+      status = 404;
+      body = { error: 'not available offline', detail: e.message };
     } else if (e instanceof TargetGoneError) {
       status = 503;
       body = { error: 'the profiled program is gone', detail: e.message };

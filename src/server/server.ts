@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { ProfiledTarget } from '../target';
 import { createApp } from './app';
 import { EventStream } from './events';
+import { HeapStore } from './heapStore';
+import { HeapWorkerClient } from '../heap/client';
 
 export interface ServerOptions {
   target: ProfiledTarget;
@@ -11,6 +13,8 @@ export interface ServerOptions {
   /** Default 8090; 0 picks a free port. */
   port?: number;
   debug?: boolean;
+  /** Heap snapshots to serve; a new empty store when absent. */
+  heap?: HeapStore;
 }
 
 /** A running profiler server. */
@@ -20,6 +24,7 @@ export interface RunningServer {
   host: string;
   port: number;
   events: EventStream;
+  heap: HeapStore;
   stop(): Promise<void>;
 }
 
@@ -29,7 +34,8 @@ export const DEFAULT_PORT = 8090;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? 'localhost';
   const events = new EventStream();
-  const app = createApp({ target: options.target, events, host, debug: options.debug });
+  const heap = options.heap ?? new HeapStore(() => new HeapWorkerClient());
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
@@ -43,13 +49,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host,
     port,
     events,
+    heap,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stopGone();
         events.close();
         server.close(() => resolve());
         server.closeAllConnections();
-      });
+      }).then(() => heap.dispose());
       return stopping;
     },
   };

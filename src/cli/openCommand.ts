@@ -1,0 +1,51 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { HeapWorkerClient } from '../heap/client';
+import { isHeapSnapshotError } from '../heap/errors';
+import { startServer } from '../server';
+import { HeapStore } from '../server/heapStore';
+import { OfflineTarget } from '../target';
+import { progressLine } from './progress';
+import type { ServeOptions } from './serve';
+import { untilInterrupted } from './serve';
+import { UserError } from './userError';
+
+const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
+
+/** `open FILE.heapsnapshot…`: load saved snapshots in the heap worker and serve them until Ctrl+C. */
+export async function openFiles(files: string[], options: ServeOptions): Promise<number> {
+  if (!files.length) throw new UserError('open needs at least one .heapsnapshot file (see memory-profiler open --help)', 2);
+  for (const file of files) {
+    if (!existsSync(file)) throw new UserError(`${file}: no such file`);
+    if (!statSync(file).isFile()) throw new UserError(`${file}: not a file`);
+  }
+  const heap = new HeapStore(() => new HeapWorkerClient());
+  try {
+    for (const file of files) {
+      const started = Date.now();
+      const progress = progressLine(`loading ${basename(file)}`);
+      try {
+        const entry = await heap.addFile(file, basename(file), progress.update);
+        progress.done(`${basename(file)}: ${entry.nodeCount.toLocaleString('en')} objects, ${entry.edgeCount.toLocaleString('en')} references, loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } catch (e) {
+        progress.done();
+        if (isHeapSnapshotError(e)) throw new UserError(`${file}: ${(e as Error).message}`);
+        throw e;
+      }
+    }
+  } catch (e) {
+    await heap.dispose();
+    throw e;
+  }
+  let server;
+  try {
+    server = await startServer({ target: new OfflineTarget(files), heap, host: options.host, port: options.port, debug: options.debug });
+  } catch (e) {
+    await heap.dispose();
+    throw new UserError((e as Error).message);
+  }
+  log(`serving ${files.length} snapshot${files.length > 1 ? 's' : ''} at ${server.url}`);
+  await untilInterrupted();
+  await server.stop();
+  return 0;
+}
