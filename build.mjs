@@ -46,11 +46,16 @@ const builds = [
 const contexts = await Promise.all(builds.filter((b) => Object.values(b.entryPoints).every((e) => existsSync(e))).map((b) => esbuild.context(b)));
 await Promise.all(contexts.map((c) => c.rebuild()));
 cpSync('src/cli/demo/leakyApp.js', 'dist/demo/leakyApp.js');
-if (!process.argv.includes('--no-types')) {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
-}
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
   await Promise.all(contexts.map((c) => c.dispose()));
+}
+if (!process.argv.includes('--no-types')) {
+  try {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
+  } catch {
+    console.error('build: the library\'s type declarations did not compile (errors above)');
+    process.exit(1);
+  }
 }

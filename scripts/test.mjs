@@ -53,8 +53,14 @@ function vscodeTests() {
 }
 
 const t0 = Date.now();
-let status = run('npm', ['run', 'build', '--silent']);
-if (status !== 0) process.exit(status);
+// Every file, tests and UI included, must type-check (strict) before anything runs.
+for (const step of [['run', 'build', '--silent'], ['run', 'typecheck', '--silent']]) {
+  const status = run('npm', step);
+  if (status !== 0) {
+    console.log(`npm ${step.join(' ')} failed\n0 passed, 1 failed`);
+    process.exit(status);
+  }
+}
 if (selected.includes('browser') || selected.includes('vscode')) ensureChromium();
 if (selected.includes('vscode')) ensureCodeServer();
 const setupSeconds = (Date.now() - t0) / 1000;

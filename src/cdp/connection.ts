@@ -93,10 +93,11 @@ export class CdpConnection {
     return () => this.closeListeners.delete(listener);
   }
 
-  close(): void {
+  /** Closes the connection; `reason` is what pending calls and close listeners are told. */
+  close(reason = 'closed by the profiler'): void {
     if (this.closedReason === undefined) {
       this.transport.close();
-      this.closed('closed by the profiler');
+      this.closed(reason);
     }
   }
 

@@ -49,12 +49,16 @@ export function createApp(options: AppOptions): express.Express {
 
   app.use('/assets', express.static(distPath('webview'), { maxAge: options.debug ? 0 : '1h', fallthrough: false }));
 
-  const shell = { scriptUri: '/assets/app.js', styleUri: '/assets/app.css', cspSource: "'self'", connectSrc: "'self'", apiBase: '' };
+  const shell = { styleUri: '', scriptUri: '', cspSource: "'self'", connectSrc: "'self'", apiBase: '' };
   const csp = contentSecurityPolicy(shell);
   app.get(PAGE_PATHS, (req, res) => {
+    // Every URL in the page is relative to it, so the pages work behind a path-prefix proxy
+    // (code-server's /proxy/8090/, a reverse proxy) as well as at the root.
+    const depth = req.path.split('/').length - 2;
+    const base = depth > 0 ? Array(depth).fill('..').join('/') : '.';
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', csp);
-    res.type('html').send(pageShell({ ...shell, page: req.path }));
+    res.type('html').send(pageShell({ ...shell, scriptUri: `${base}/assets/app.js`, styleUri: `${base}/assets/app.css`, apiBase: base, page: req.path }));
   });
 
   app.use((req: Request) => {

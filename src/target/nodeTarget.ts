@@ -29,8 +29,7 @@ export class NodeTarget implements ProfiledTarget {
     });
     connection.on('Runtime.executionContextDestroyed', ({ executionContextId }) => {
       if (!mainContexts.has(executionContextId)) return;
-      this.gone('the program exited');
-      connection.close();
+      connection.close('the program exited');
     });
   }
 

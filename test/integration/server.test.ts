@@ -36,12 +36,16 @@ function rawRequest(path: string, headers: Record<string, string>, method = 'GET
 
 describe('server', () => {
   test('pages at Pympler paths load the UI bundle with a CSP and no inline script', async () => {
-    for (const path of ['/', '/process', '/tracker', '/garbage', '/heap']) {
+    // URLs are relative to the page, so a path-prefix proxy (code-server's /proxy/8090/) works.
+    const bases: Record<string, string> = { '/': '.', '/process': '.', '/tracker': '.', '/garbage': '.', '/heap': '.', '/garbage/3': '..', '/tracker/class/Foo': '../..' };
+    for (const [path, rel] of Object.entries(bases)) {
       const response = await fetch(base + path);
       assert.equal(response.status, 200, path);
       const csp = response.headers.get('content-security-policy') ?? '';
       const html = await response.text();
-      assert.match(html, /<script[^>]+src="\/assets\/app\.js"/);
+      assert.ok(html.includes(`<script src="${rel}/assets/app.js" defer></script>`), `${path}: ${html}`);
+      assert.ok(html.includes(`<meta name="memory-profiler-api" content="${rel}">`), path);
+      assert.ok(html.includes(`<meta name="memory-profiler-page" content="${path}">`), path);
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
       assert.ok(csp.includes("default-src 'none'") || html.includes("default-src 'none'"), 'a strict CSP');
     }

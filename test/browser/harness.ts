@@ -1,0 +1,150 @@
+/**
+ * Shared setup for the browser tests: a real fixture program started with the inspector on, the
+ * real profiler server attached to it, and Debian's Chromium driven by playwright-core. Records
+ * what a page must never do: throw, violate its CSP, log errors, or talk to another origin.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { connectToInspector } from '../../src/cdp';
+import { type RunningServer, startServer } from '../../src/server';
+import { NodeTarget } from '../../src/target';
+
+export const FIXTURES = join(__dirname, '..', 'fixtures', 'browser');
+export const SCREENSHOTS = join(process.env.TEST_OUTPUT_DIR || 'test-results', 'screenshots');
+
+export interface Fixture {
+  child: ChildProcess;
+  pid: number;
+  inspectorUrl: string;
+  /** Resolves when the program has exited. */
+  exited: Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `node --inspect=127.0.0.1:0 <script> ...args` and waits for its inspector URL and for the
+ * line `ready` on its stdout: the inspector listens before the script has run, and a profiler
+ * attaching that early would read the program before it set itself up (its title, say).
+ */
+export function startFixture(script: string, args: string[] = []): Promise<Fixture> {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', join(FIXTURES, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => fail(new Error(`the fixture did not print its inspector URL and "ready" within 10 s:\n${stderr}`)), 10_000);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
+    const onEarlyExit = (code: number | null) => fail(new Error(`the fixture exited (code ${code}) before its inspector listened:\n${stderr}`));
+    child.once('exit', onEarlyExit);
+    let stdout = '';
+    const check = () => {
+      const match = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
+      if (!match || !/^ready$/m.test(stdout)) return;
+      child.stdout!.off('data', onStdout);
+      child.stderr!.off('data', onStderr);
+      child.stdout!.resume();
+      child.stderr!.resume();
+      clearTimeout(timer);
+      child.off('exit', onEarlyExit);
+      resolve({
+        child,
+        pid: child.pid!,
+        inspectorUrl: match[1],
+        exited,
+        /** SIGTERM, then SIGKILL if the program has not ended within `graceMs`; resolves once it has. */
+        async stop(graceMs = 5_000) {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exited;
+          clearTimeout(timer);
+        },
+      });
+    };
+    const onStdout = (chunk: string) => {
+      stdout += chunk;
+      check();
+    };
+    const onStderr = (chunk: string) => {
+      stderr += chunk;
+      check();
+    };
+    child.stdout!.setEncoding('utf8').on('data', onStdout);
+    child.stderr!.setEncoding('utf8').on('data', onStderr);
+  });
+}
+
+/** The real server, attached to the fixture over its inspector. */
+export async function startProfiledServer(fixture: Fixture): Promise<RunningServer & { target: NodeTarget }> {
+  const target = await NodeTarget.attach(await connectToInspector(fixture.inspectorUrl));
+  const server = await startServer({ target, host: '127.0.0.1', port: 0 });
+  return Object.assign(server, { target });
+}
+
+export function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}; set CHROMIUM_PATH`);
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Everything a page did that it should not have. */
+export interface PageWatch {
+  page: Page;
+  errors: string[];
+  consoleErrors: string[];
+  foreignRequests: string[];
+  /** CSP violations so far (kept after `close`). */
+  cspViolations(): Promise<string[]>;
+  /** Closes the page, keeping what it recorded. Close pages when done: each open page holds an event stream. */
+  close(): Promise<void>;
+}
+
+/** Opens a page that records uncaught errors, console errors, CSP violations and requests to other origins. */
+export async function watchedPage(context: BrowserContext, origin: string): Promise<PageWatch> {
+  const page = await context.newPage();
+  let closedWith: string[] | undefined;
+  const watch: PageWatch = {
+    page,
+    errors: [],
+    consoleErrors: [],
+    foreignRequests: [],
+    async cspViolations() {
+      return closedWith ?? page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
+    },
+    async close() {
+      if (page.isClosed()) return;
+      closedWith = await watch.cspViolations();
+      await page.close();
+    },
+  };
+  await page.addInitScript(() => {
+    const list: string[] = ((window as unknown as { __csp: string[] }).__csp = []);
+    document.addEventListener('securitypolicyviolation', (e) => list.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('pageerror', (e) => watch.errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') watch.consoleErrors.push(m.text());
+  });
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin + '/') && url !== origin) watch.foreignRequests.push(url);
+  });
+  return watch;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

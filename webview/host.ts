@@ -1,0 +1,69 @@
+/**
+ * Where the UI runs: an external browser (the page is the URL path, navigation uses history) or a
+ * VS Code webview (the page comes from a meta tag or the panel's saved state; navigation stays
+ * inside the document). Reads the settings `pageShell` wrote into meta tags.
+ */
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare const acquireVsCodeApi: undefined | (() => VsCodeApi);
+
+export interface HostState {
+  /** The page path to show, e.g. `/process`. */
+  page?: string;
+}
+
+export interface Host {
+  /** `webview` inside VS Code, `browser` otherwise. */
+  readonly kind: 'browser' | 'webview';
+  /** Base URL of the server's API ('' = this page's origin). */
+  readonly apiBase: string;
+  /** The page to show first. */
+  readonly initialPage: string;
+  /** Remembers the current page (webview state, so a reloaded panel comes back to it). */
+  pageChanged(path: string, title: string): void;
+  /** The URL path of a page: page paths are relative to where the server's pages are mounted. */
+  href(page: string): string;
+  /** The page a URL path shows (the inverse of `href`). */
+  pageOf(pathname: string): string;
+}
+
+function meta(name: string): string | undefined {
+  const element = document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`);
+  return element ? element.content : undefined;
+}
+
+export function detectHost(): Host {
+  const apiBase = (meta('memory-profiler-api') ?? '').replace(/\/+$/, '');
+  const metaPage = meta('memory-profiler-page') || '/';
+  const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  if (vscode || !/^https?:$/.test(location.protocol)) {
+    const saved = (vscode?.getState() ?? {}) as HostState;
+    return {
+      kind: 'webview',
+      apiBase,
+      initialPage: typeof saved.page === 'string' ? saved.page : metaPage,
+      pageChanged(path, title) {
+        vscode?.setState({ page: path } satisfies HostState);
+        vscode?.postMessage({ type: 'pageChanged', path, title });
+      },
+      href: (page) => page,
+      pageOf: (pathname) => pathname,
+    };
+  }
+  // The server writes a relative apiBase ('.', '..', '../..'), so the pages also work behind a
+  // path-prefix proxy such as code-server's /proxy/8090/: that prefix is where pages are mounted.
+  const mount = new URL(`${apiBase || '.'}/`, location.href).pathname.replace(/\/+$/, '');
+  return {
+    kind: 'browser',
+    apiBase,
+    initialPage: meta('memory-profiler-page') ?? location.pathname.slice(mount.length),
+    pageChanged() {},
+    href: (page) => mount + page,
+    pageOf: (pathname) => (pathname.startsWith(mount) ? pathname.slice(mount.length) || '/' : pathname),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The UI's entry point (bundled to dist/webview/app.js): registers the toolkit's components,
+ * applies the theme, builds the shell and shows the page the router picks for the current path.
+ * Runs the same in an external browser and in a VS Code webview (see host.ts).
+ */
+import {
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeDataGrid,
+  vsCodeDataGridCell,
+  vsCodeDataGridRow,
+  vsCodeProgressRing,
+} from '@vscode/webview-ui-toolkit';
+import { Api } from './api';
+import { h } from './dom';
+import { listenToServerEvents } from './events';
+import { detectHost } from './host';
+import { LiveProcess } from './live';
+import type { PageView } from './pages/page';
+import { findPage, normalizePath, PAGES } from './router';
+import { Shell } from './shell';
+import './styles.css';
+import { applyTheme } from './theme';
+
+provideVSCodeDesignSystem().register(
+  vsCodeButton(),
+  vsCodeDataGrid(),
+  vsCodeDataGridCell(),
+  vsCodeDataGridRow(),
+  vsCodeProgressRing(),
+);
+
+function start(): void {
+  applyTheme();
+  const host = detectHost();
+  const api = new Api(host.apiBase);
+  const live = new LiveProcess(api);
+  let current: { path: string; view: PageView } | undefined;
+
+  const shell = new Shell(PAGES, host, (path) => navigate(path), () => void live.refresh());
+  document.body.replaceChildren(shell.element);
+  live.subscribe((state) => shell.showLive(state));
+
+  function show(path: string): void {
+    const normalized = normalizePath(path);
+    if (current?.path === normalized) return;
+    current?.view.dispose();
+    const page = findPage(normalized);
+    const view = page ? page.create({ api, live, navigate }) : notFound(normalized, host.href('/'), navigate);
+    current = { path: normalized, view };
+    shell.main.replaceChildren(view.element);
+    shell.main.dataset.page = page?.id ?? 'not-found';
+    shell.setActive(page);
+    const title = page?.title ?? 'Not found';
+    document.title = `${title} · Memory Profiler`;
+    host.pageChanged(normalized, title);
+  }
+
+  function navigate(path: string): void {
+    if (host.kind === 'browser' && normalizePath(host.pageOf(location.pathname)) !== normalizePath(path)) {
+      history.pushState(null, '', host.href(path) + location.search);
+    }
+    show(path);
+  }
+
+  if (host.kind === 'browser') window.addEventListener('popstate', () => show(host.pageOf(location.pathname)));
+  show(host.kind === 'webview' && !findPage(host.initialPage) ? '/' : host.initialPage);
+  live.start();
+  // The program going away is pushed at once; the poll would notice only later.
+  listenToServerEvents(host.apiBase, { 'target-gone': () => void live.refresh() });
+}
+
+function notFound(path: string, homeHref: string, navigate: (path: string) => void): PageView {
+  const link = h('a', { attrs: { href: homeHref }, testid: 'not-found-home' }, 'Go to the overview');
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    navigate('/');
+  });
+  const element = h('div', { class: 'page not-found', testid: 'page-not-found' },
+    h('h1', {}, 'No such page'),
+    h('p', {}, 'There is no page at ', h('code', {}, path), '. '), link);
+  return { element, dispose() {} };
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

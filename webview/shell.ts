@@ -1,0 +1,95 @@
+/**
+ * The frame around every page: brand, navigation, live status, refresh button, and a banner that
+ * says when the program has exited or the server cannot be reached.
+ */
+import type { Host } from './host';
+import { h, icon, setText } from './dom';
+import { formatClock } from './format';
+import type { LiveState } from './live';
+import type { PageModule } from './pages/page';
+
+const REFRESH_ICON = 'M13.5 8a5.5 5.5 0 1 1-1.61-3.89M13.5 2.5v3h-3';
+const LOGO_ICON = 'M2 13.5h12M3.5 13.5V9M6.5 13.5V5M9.5 13.5V7M12.5 13.5V3';
+
+export class Shell {
+  readonly element: HTMLElement;
+  /** Where the current page goes. */
+  readonly main = h('main', { id: 'page', class: 'page-host', attrs: { tabindex: -1 } });
+  private readonly links = new Map<string, HTMLAnchorElement>();
+  private readonly status = h('span', { id: 'status', testid: 'status', class: 'status-text' }, 'Connecting…');
+  private readonly statusBox = h('span', { class: 'status', attrs: { 'data-status': 'loading', role: 'status' } },
+    h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }), this.status);
+  private readonly updated = h('span', { id: 'updated', testid: 'updated', class: 'updated' }, '\u00a0');
+  private readonly busy = h('vscode-progress-ring', { id: 'busy', class: 'busy', attrs: { 'aria-label': 'Loading' } });
+  readonly refreshButton: HTMLElement;
+  private readonly banner = h('div', { id: 'banner', testid: 'banner', class: 'banner', attrs: { hidden: true } });
+
+  /** In a browser, modified clicks (new tab, …) go through as usual; a webview has no tabs to open. */
+  constructor(pages: readonly PageModule[], host: Pick<Host, 'kind' | 'href'>, onNavigate: (path: string) => void, onRefresh: () => void) {
+    const nativeLinks = host.kind === 'browser';
+    const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Pages' } });
+    for (const page of pages) {
+      const link = h('a', { class: 'nav-link', testid: `nav-${page.id}`, attrs: { href: host.href(page.path) } }, page.title);
+      link.addEventListener('click', (event) => {
+        if (nativeLinks && (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)) return;
+        event.preventDefault();
+        onNavigate(page.path);
+      });
+      this.links.set(page.id, link);
+      nav.append(link);
+    }
+    const refreshIcon = icon(REFRESH_ICON);
+    refreshIcon.setAttribute('slot', 'start');
+    this.refreshButton = h('vscode-button', { id: 'refresh', testid: 'refresh', attrs: { appearance: 'secondary', title: 'Read the figures again now' } }, refreshIcon, 'Refresh');
+    this.refreshButton.addEventListener('click', onRefresh);
+    this.element = h(
+      'div',
+      { class: 'app' },
+      h('header', { class: 'topbar' },
+        h('div', { class: 'brand', title: 'Memory Profiler' }, icon(LOGO_ICON), h('span', {}, 'Memory Profiler')),
+        nav,
+        h('div', { class: 'topbar-status' }, this.busy, this.statusBox, this.updated, this.refreshButton)),
+      this.banner,
+      this.main,
+    );
+  }
+
+  /** Marks the page's link as current. */
+  setActive(page: PageModule | undefined): void {
+    for (const [id, link] of this.links) {
+      if (id === page?.id) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
+
+  showLive(state: LiveState): void {
+    this.busy.classList.toggle('active', state.busy);
+    this.statusBox.dataset.status = state.status;
+    const labels: Record<LiveState['status'], string> = {
+      loading: 'Connecting…',
+      live: 'Live',
+      exited: 'Program exited',
+      unreachable: 'Server unreachable',
+      error: 'Error',
+    };
+    setText(this.status, labels[state.status]);
+    setText(this.updated, state.updatedAt ? `updated ${formatClock(state.updatedAt)}` : '\u00a0');
+    this.showBanner(state);
+  }
+
+  private showBanner(state: LiveState): void {
+    let text = '';
+    if (state.status === 'exited') {
+      text = state.process
+        ? 'The program has exited. The figures below are the last ones read.'
+        : 'The program has exited; no figures were read before it did.';
+    } else if (state.status === 'unreachable') {
+      text = `The profiler server cannot be reached (${state.error?.detail ?? 'no answer'}). Retrying…`;
+    } else if (state.status === 'error' && state.error) {
+      text = state.error.message;
+    }
+    this.banner.dataset.kind = state.status;
+    setText(this.banner, text);
+    this.banner.hidden = text === '';
+  }
+}
