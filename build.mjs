@@ -28,6 +28,7 @@ const builds = [
   { ...node, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { heapWorker: 'src/heap/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { heapParseWorker: 'src/heap/parseWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { profilerWorker: 'src/server/backgroundWorker.ts' }, outdir: 'dist' },
   {
     bundle: true,

@@ -1,5 +1,5 @@
 // One heap-snapshot tool on one file, in its own process so that peak RSS is its own.
-// usage: node bench/heapTool.mjs <ours|ours-stream|v8-heap-parser|memlab|json> <file> [engine.cjs]
+// usage: node bench/heapTool.mjs <ours|ours-par|ours-seq|ours-stream|ours-worker[-N]|v8-heap-parser|memlab|json> <file> [engine.cjs]
 // Prints one JSON line: {parseMs, analysisMs, totalMs, maxRssMB, ...}.
 import { readFileSync, createReadStream, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,14 +9,40 @@ const require = createRequire(import.meta.url);
 const now = () => performance.now();
 const out = {};
 
-if (tool === 'ours') {
+if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
+  // ours: the default (the parse worker scans the edges when a core is idle); -par / -seq: forced
   const heap = require(engine);
   const t0 = now();
-  const g = await heap.parseHeapSnapshotFile(file);
+  const g = await heap.parseHeapSnapshotFile(file, tool === 'ours' ? {} : { parallel: tool === 'ours-par' });
   const t1 = now();
   const classes = heap.classSummary(g);
   const t2 = now();
   Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount });
+} else if (tool.startsWith('ours-worker')) {
+  // the product's way: the engine in a worker thread (src/heap/client.ts), here with
+  // resourceLimits.maxYoungGenerationSizeMb = N for "ours-worker-N" (no limit for "ours-worker");
+  const { Worker } = await import('node:worker_threads');
+  // ("-par" / "-seq" at the end forces the parse worker on or off, as for ours-par / ours-seq)
+  const [, youngArg, how] = /^ours-worker(?:-(\d+))?(?:-(par|seq))?$/.exec(tool) ?? [];
+  const young = Number(youngArg) || 0;
+  const parseOptions = how ? { parallel: how === 'par' } : {};
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const heap = require(workerData.engine);
+    (async () => {
+      const t0 = performance.now();
+      const g = await heap.parseHeapSnapshotFile(workerData.file, workerData.parseOptions);
+      const t1 = performance.now();
+      const classes = heap.classSummary(g);
+      const t2 = performance.now();
+      parentPort.postMessage({ parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount });
+    })();`;
+  const w = new Worker(code, { eval: true, workerData: { engine, file, parseOptions }, ...(young ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}) });
+  Object.assign(out, await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  }));
+  await w.terminate();
 } else if (tool === 'ours-stream') {
   // CDP-like: string chunks of ~100 KB arrive one by one; what is left after the last one?
   const heap = require(engine);
@@ -55,6 +81,7 @@ if (tool === 'ours') {
   throw new Error(`unknown tool ${tool}`);
 }
 out.totalMs = out.parseMs + out.analysisMs;
-out.maxRssMB = process.resourceUsage().maxRSS / 1024;
+// MB = 10^6 bytes, as fileMB (maxRSS is in KiB)
+out.maxRssMB = (process.resourceUsage().maxRSS * 1024) / 1e6;
 out.fileMB = statSync(file).size / 1e6;
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -15,13 +15,15 @@ mkdirSync(snapDir, { recursive: true });
 const sizesArg = process.argv.indexOf('--sizes');
 const sizes = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : [10, 100, 200];
 const toolsArg = process.argv.indexOf('--tools');
-const tools = toolsArg > 0 ? process.argv[toolsArg + 1].split(',') : ['ours', 'ours-stream', 'v8-heap-parser', 'memlab', 'json'];
+const tools = toolsArg > 0 ? process.argv[toolsArg + 1].split(',') : ['ours', 'ours-par', 'ours-stream', 'ours-worker-8', 'v8-heap-parser', 'memlab', 'json'];
 // objects for the generator per target MB (about 2 000 objects per MB, plus the runtime's ~4 MB)
 const OBJECTS_PER_MB = 2000;
 
 // the engine, bundled on its own so the child loads nothing else
 const engine = join(snapDir, 'heap-engine.cjs');
 await esbuild.build({ entryPoints: [join(root, 'src/heap/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: engine, logLevel: 'warning' });
+// the parse worker, found next to the engine as in dist/ (heapParseWorker.js)
+await esbuild.build({ entryPoints: [join(root, 'src/heap/parseWorker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: join(snapDir, 'heapParseWorker.js'), logLevel: 'warning' });
 
 function snapshot(mb) {
   const file = join(snapDir, `heap-${mb}mb.heapsnapshot`);
@@ -49,7 +51,7 @@ for (const mb of sizes) {
 
 const fmt = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
 const lines = [
-  '| tool | size (MB) | parse (s) | analysis (s) | total (s) | MB/s | peak RSS (MB) | RSS / file | time vs v8-heap-parser |',
+  '| tool | size (MB) | parse (s) | analysis (s) | total (s) | MB/s | peak RSS (MB) | RSS / file | v8-heap-parser's time / this time |',
   '|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows) {
@@ -58,7 +60,7 @@ for (const r of rows) {
     continue;
   }
   const ref = rows.find((x) => x.tool === 'v8-heap-parser' && Math.abs(x.mb - r.mb) < 0.5 && !x.error);
-  const ratio = ref ? `${(ref.totalMs / r.totalMs).toFixed(2)}× faster` : '';
+  const ratio = ref ? `${(ref.totalMs / r.totalMs).toFixed(2)}×` : '';
   const extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
   lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)} | ${fmt(r.maxRssMB / r.mb, 2)} | ${ratio} |`);
 }

@@ -2,7 +2,28 @@
  * The UI's only way to the server: typed JSON requests under `{apiBase}/api`, with timeouts and
  * the server's `{error, detail}` bodies turned into `ApiRequestError`s.
  */
-import type { ApiError, ProcessInfo, TargetInfo } from '../src/model';
+import type {
+  ApiError,
+  ClassDetail,
+  GarbageGraphDetail,
+  GarbageGraphSummary,
+  GarbageReport,
+  HeapClassSummary,
+  HeapDiff,
+  HeapObjectInfo,
+  HeapRetainerGraph,
+  HeapSnapshotEntry,
+  ObjectReferents,
+  ProcessInfo,
+  TargetInfo,
+  ThreadInfo,
+  ThreadStack,
+  TrackedClass,
+  TrackerSnapshot,
+  TrackerState,
+} from '../src/model';
+
+const q = encodeURIComponent;
 
 /** A failed API request. `status` is 0 when the server could not be reached or timed out. */
 export class ApiRequestError extends Error {
@@ -94,5 +115,90 @@ export class Api {
 
   process(signal?: AbortSignal): Promise<ProcessInfo> {
     return this.request<ProcessInfo>('/api/process', { signal });
+  }
+
+  snapshots(signal?: AbortSignal): Promise<HeapSnapshotEntry[]> {
+    return this.request('/api/heap/snapshots', { signal });
+  }
+
+  heapClasses(snapshot: number, signal?: AbortSignal): Promise<HeapClassSummary[]> {
+    return this.request(`/api/heap/classes?snapshot=${snapshot}`, { signal, timeoutMs: 120_000 });
+  }
+
+  objectsOfClass(snapshot: number, name: string, start: number, end: number, signal?: AbortSignal): Promise<{ total: number; objects: HeapObjectInfo[] }> {
+    return this.request(`/api/heap/classes/${q(name)}/objects?snapshot=${snapshot}&start=${start}&end=${end}`, { signal, timeoutMs: 60_000 });
+  }
+
+  heapObject(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapObjectInfo> {
+    return this.request(`/api/heap/objects/${id}?snapshot=${snapshot}`, { signal });
+  }
+
+  retainers(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapRetainerGraph> {
+    return this.request(`/api/heap/objects/${id}/retainers?snapshot=${snapshot}&maxNodes=150&maxPaths=5`, { signal, timeoutMs: 60_000 });
+  }
+
+  diff(from: number, to: number, signal?: AbortSignal): Promise<HeapDiff> {
+    return this.request(`/api/heap/diff?from=${from}&to=${to}`, { signal, timeoutMs: 120_000 });
+  }
+
+  tracker(signal?: AbortSignal): Promise<TrackerState> {
+    return this.request('/api/tracker', { signal });
+  }
+
+  takeSnapshot(description = ''): Promise<TrackerSnapshot> {
+    return this.request('/api/tracker/snapshots', { method: 'POST', body: { description }, timeoutMs: 600_000 });
+  }
+
+  trackClass(name: string, trace: boolean, resolutionLevel?: number): Promise<TrackedClass> {
+    return this.request('/api/tracker/classes', { method: 'POST', body: { name, trace, resolutionLevel }, timeoutMs: 60_000 });
+  }
+
+  untrackClass(name: string): Promise<unknown> {
+    return this.request(`/api/tracker/classes/${q(name)}`, { method: 'DELETE' });
+  }
+
+  startPeriodic(intervalMs: number): Promise<unknown> {
+    return this.request('/api/tracker/periodic', { method: 'POST', body: { intervalMs } });
+  }
+
+  stopPeriodic(): Promise<unknown> {
+    return this.request('/api/tracker/periodic', { method: 'DELETE' });
+  }
+
+  trackerClass(name: string, signal?: AbortSignal): Promise<ClassDetail> {
+    return this.request(`/api/tracker/classes/${q(name)}`, { signal });
+  }
+
+  /**
+   * What was collected between the last two tracker snapshots. The server answers either the
+   * `GarbageReport` of the model or (as DESIGN.md lists it) the bare array of graph summaries;
+   * both read as a report (`from`/`to` NaN when not given).
+   */
+  async garbage(signal?: AbortSignal): Promise<GarbageReport> {
+    const answer = await this.request<GarbageReport | GarbageGraphSummary[]>('/api/garbage', { signal, timeoutMs: 120_000 });
+    if (!Array.isArray(answer)) return answer;
+    return {
+      from: Number.NaN,
+      to: Number.NaN,
+      objects: answer.reduce((n, g) => n + g.objects, 0),
+      totalSize: answer.reduce((n, g) => n + g.totalSize, 0),
+      graphs: answer,
+    };
+  }
+
+  garbageGraph(index: number, signal?: AbortSignal): Promise<GarbageGraphDetail> {
+    return this.request(`/api/garbage/${index}`, { signal, timeoutMs: 120_000 });
+  }
+
+  threads(signal?: AbortSignal): Promise<ThreadInfo[]> {
+    return this.request('/api/threads', { signal });
+  }
+
+  stack(id: string, signal?: AbortSignal): Promise<ThreadStack> {
+    return this.request(`/api/threads/${q(id)}/stack`, { signal, timeoutMs: 30_000 });
+  }
+
+  referents(ref: string, offset = 0, limit = 100, signal?: AbortSignal): Promise<ObjectReferents> {
+    return this.request(`/api/objects/${q(ref)}?offset=${offset}&limit=${limit}`, { signal });
   }
 }

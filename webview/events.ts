@@ -38,3 +38,40 @@ export function listenToServerEvents(apiBase: string, handlers: EventHandlers): 
     close();
   };
 }
+
+/**
+ * One event stream shared by the whole UI (a stream per page would use up the browser's six
+ * connections per server): pages subscribe to the event types they care about.
+ */
+export class ServerEvents {
+  private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
+  private readonly stop: () => void;
+
+  constructor(apiBase: string, types: readonly string[]) {
+    const handlers: EventHandlers = {};
+    for (const type of types) handlers[type] = (data) => this.emit(type, data);
+    this.stop = listenToServerEvents(apiBase, handlers);
+  }
+
+  /** Calls `listener` for every event of `type`; returns the unsubscribe function. */
+  on(type: string, listener: (data: unknown) => void): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  close(): void {
+    this.stop();
+  }
+
+  private emit(type: string, data: unknown): void {
+    for (const listener of this.listeners.get(type) ?? []) {
+      try {
+        listener(data);
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  }
+}

@@ -30,6 +30,11 @@ export interface Host {
   href(page: string): string;
   /** The page a URL path shows (the inverse of `href`). */
   pageOf(pathname: string): string;
+  /**
+   * Opens a source location in the editor (VS Code only: posts `{type: 'openSource', url, line,
+   * column}` to the extension, lines and columns 1-based); absent in a browser.
+   */
+  openSource?(url: string, line: number, column: number): void;
 }
 
 function meta(name: string): string | undefined {
@@ -53,6 +58,7 @@ export function detectHost(): Host {
       },
       href: (page) => page,
       pageOf: (pathname) => pathname,
+      openSource: vscode ? (url, line, column) => vscode.postMessage({ type: 'openSource', url, line, column }) : undefined,
     };
   }
   // The server writes a relative apiBase ('.', '..', '../..'), so the pages also work behind a
@@ -60,7 +66,8 @@ export function detectHost(): Host {
   const mount = new URL(`${apiBase || '.'}/`, location.href).pathname.replace(/\/+$/, '');
   return {
     kind: 'browser',
-    apiBase,
+    // Absolute (the mount path): a relative base would move with every history.pushState.
+    apiBase: mount,
     initialPage: meta('memory-profiler-page') ?? location.pathname.slice(mount.length),
     pageChanged() {},
     href: (page) => mount + page,

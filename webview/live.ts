@@ -6,7 +6,7 @@
 import type { ProcessInfo, TargetInfo } from '../src/model';
 import { Api, ApiRequestError } from './api';
 
-export type LiveStatus = 'loading' | 'live' | 'exited' | 'unreachable' | 'error';
+export type LiveStatus = 'loading' | 'live' | 'offline' | 'exited' | 'unreachable' | 'error';
 
 export interface LiveState {
   status: LiveStatus;
@@ -74,7 +74,28 @@ export class LiveProcess {
   private async poll(): Promise<void> {
     this.clearTimer();
     this.set({ busy: true });
-    const [target, process] = await Promise.allSettled([this.api.target(), this.api.process()]);
+    // Saved data (`memory-profiler open`) has no process to read: once the target says so, only
+    // the target is read. The first poll asks for the target first to know.
+    let target: PromiseSettledResult<TargetInfo>;
+    let process: PromiseSettledResult<ProcessInfo>;
+    const known = this.current.target;
+    if (!known) {
+      [target] = await Promise.allSettled([this.api.target()]);
+    }
+    const offline = (known ?? (target! && target.status === 'fulfilled' ? target.value : undefined))?.kind === 'offline';
+    if (offline) {
+      target = known ? (await Promise.allSettled([this.api.target()]))[0] : target!;
+      process = { status: 'rejected', reason: undefined };
+    } else if (known) {
+      [target, process] = await Promise.allSettled([this.api.target(), this.api.process()]);
+    } else {
+      [process] = await Promise.allSettled([this.api.process()]);
+    }
+    if (offline) {
+      this.set({ busy: false, error: undefined, status: target!.status === 'fulfilled' ? 'offline' : 'unreachable', ...(target!.status === 'fulfilled' ? { target: target!.value } : { error: toApiError(target!.reason) }) });
+      return;
+    }
+    target = target!;
     const next: Partial<LiveState> = { busy: false, error: undefined };
     if (target.status === 'fulfilled') next.target = target.value;
     if (process.status === 'fulfilled') {
@@ -101,7 +122,7 @@ export class LiveProcess {
   private schedule(): void {
     this.clearTimer();
     // Once the program has exited its figures cannot change: stop polling (refresh still works).
-    if (!this.running || document.hidden || this.current.status === 'exited') return;
+    if (!this.running || document.hidden || this.current.status === 'exited' || this.current.status === 'offline') return;
     this.timer = setTimeout(() => void this.refresh(), this.intervalMs);
   }
 

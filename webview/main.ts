@@ -6,6 +6,7 @@
 import {
   provideVSCodeDesignSystem,
   vsCodeButton,
+  vsCodeCheckbox,
   vsCodeDataGrid,
   vsCodeDataGridCell,
   vsCodeDataGridRow,
@@ -13,7 +14,7 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import { Api } from './api';
 import { h } from './dom';
-import { listenToServerEvents } from './events';
+import { ServerEvents } from './events';
 import { detectHost } from './host';
 import { LiveProcess } from './live';
 import type { PageView } from './pages/page';
@@ -24,6 +25,7 @@ import { applyTheme } from './theme';
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
+  vsCodeCheckbox(),
   vsCodeDataGrid(),
   vsCodeDataGridCell(),
   vsCodeDataGridRow(),
@@ -35,9 +37,12 @@ function start(): void {
   const host = detectHost();
   const api = new Api(host.apiBase);
   const live = new LiveProcess(api);
+  // The program going away is pushed at once; the poll would notice only later.
+  const events = new ServerEvents(host.apiBase, ['target-gone', 'snapshot-added', 'snapshot-progress']);
+  events.on('target-gone', () => void live.refresh());
   let current: { path: string; view: PageView } | undefined;
 
-  const shell = new Shell(PAGES, host, (path) => navigate(path), () => void live.refresh());
+  const shell = new Shell(PAGES, host, (path) => navigate(path), () => void refreshAll());
   document.body.replaceChildren(shell.element);
   live.subscribe((state) => shell.showLive(state));
 
@@ -46,7 +51,7 @@ function start(): void {
     if (current?.path === normalized) return;
     current?.view.dispose();
     const page = findPage(normalized);
-    const view = page ? page.create({ api, live, navigate }) : notFound(normalized, host.href('/'), navigate);
+    const view = page ? page.create({ api, live, events, navigate, href: host.href, path: normalized, openSource: host.openSource }) : notFound(normalized, host.href('/'), navigate);
     current = { path: normalized, view };
     shell.main.replaceChildren(view.element);
     shell.main.dataset.page = page?.id ?? 'not-found';
@@ -54,6 +59,15 @@ function start(): void {
     const title = page?.title ?? 'Not found';
     document.title = `${title} · Memory Profiler`;
     host.pageChanged(normalized, title);
+  }
+
+  async function refreshAll(): Promise<void> {
+    // Clears the server's lazy caches (Pympler's /refresh), then reads everything again.
+    void live.refresh();
+    const view = current?.view;
+    if (!view?.refresh) return;
+    await api.request('/api/refresh', { method: 'POST' }).catch(() => undefined);
+    if (current?.view === view) view.refresh();
   }
 
   function navigate(path: string): void {
@@ -66,8 +80,6 @@ function start(): void {
   if (host.kind === 'browser') window.addEventListener('popstate', () => show(host.pageOf(location.pathname)));
   show(host.kind === 'webview' && !findPage(host.initialPage) ? '/' : host.initialPage);
   live.start();
-  // The program going away is pushed at once; the poll would notice only later.
-  listenToServerEvents(host.apiBase, { 'target-gone': () => void live.refresh() });
 }
 
 function notFound(path: string, homeHref: string, navigate: (path: string) => void): PageView {

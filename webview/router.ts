@@ -2,12 +2,16 @@
  * Picks the page module for a path. The list of pages is explicit (no folder scanning): a new
  * page is one module in pages/ plus one line in `PAGES`.
  */
+import { garbageGraphPage, garbagePage } from './pages/garbage';
+import { heapPage } from './pages/heap';
 import { overviewPage } from './pages/overview';
 import type { PageModule } from './pages/page';
 import { processPage } from './pages/process';
+import { trackerClassPage } from './pages/trackerClass';
+import { trackerPage } from './pages/tracker';
 
-/** Every page, in navigation-bar order. */
-export const PAGES: readonly PageModule[] = [overviewPage, processPage];
+/** Every page, in navigation-bar order (detail pages are `hidden`). */
+export const PAGES: readonly PageModule[] = [overviewPage, processPage, trackerPage, heapPage, garbagePage, trackerClassPage, garbageGraphPage];
 
 /** `/process/` → `/process`; drops query and hash; '' → `/`. */
 export function normalizePath(path: string): string {
@@ -17,5 +21,5 @@ export function normalizePath(path: string): string {
 
 export function findPage(path: string): PageModule | undefined {
   const p = normalizePath(path);
-  return PAGES.find((page) => page.path === p || page.aliases?.includes(p));
+  return PAGES.find((page) => page.path === p || page.aliases?.includes(p) || page.match?.(p));
 }

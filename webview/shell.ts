@@ -29,6 +29,7 @@ export class Shell {
     const nativeLinks = host.kind === 'browser';
     const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Pages' } });
     for (const page of pages) {
+      if (page.hidden) continue;
       const link = h('a', { class: 'nav-link', testid: `nav-${page.id}`, attrs: { href: host.href(page.path) } }, page.title);
       link.addEventListener('click', (event) => {
         if (nativeLinks && (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)) return;
@@ -57,7 +58,7 @@ export class Shell {
   /** Marks the page's link as current. */
   setActive(page: PageModule | undefined): void {
     for (const [id, link] of this.links) {
-      if (id === page?.id) link.setAttribute('aria-current', 'page');
+      if (id === (page?.navId ?? page?.id)) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
   }
@@ -68,6 +69,7 @@ export class Shell {
     const labels: Record<LiveState['status'], string> = {
       loading: 'Connecting…',
       live: 'Live',
+      offline: 'Saved data',
       exited: 'Program exited',
       unreachable: 'Server unreachable',
       error: 'Error',

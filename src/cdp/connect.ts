@@ -10,7 +10,7 @@ export interface JsDebugProxyAddress {
 }
 
 /** Events the profiler listens to; js-debug forwards only what a client subscribed to. */
-export const PROFILER_EVENTS = ['HeapProfiler.*', 'Runtime.executionContextDestroyed', 'Debugger.paused', 'Debugger.resumed', 'Target.*'];
+export const PROFILER_EVENTS = ['HeapProfiler.*', 'Runtime.executionContextDestroyed', 'Debugger.paused', 'Debugger.resumed', 'Debugger.scriptParsed', 'Target.*'];
 
 /**
  * Resolves an inspector endpoint given as a `ws://` URL, a port, or `host:port` (asking the
@@ -50,6 +50,7 @@ export async function connectToInspector(endpoint: string | number): Promise<Cdp
 export async function connectToJsDebugProxy(address: JsDebugProxyAddress, events = PROFILER_EVENTS): Promise<CdpConnection> {
   const url = `ws://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${address.path ?? ''}`;
   const connection = new CdpConnection(await WebSocketTransport.open(url));
+  connection.sharedSession = true;
   await connection.sendRaw('JsDebug.subscribe', { events }, { timeoutMs: 10_000 });
   return connection;
 }

@@ -31,6 +31,11 @@ export class CdpConnection {
   private readonly listeners = new Map<string, Set<(params: any) => void>>();
   private readonly closeListeners = new Set<(reason: string) => void>();
   private closedReason: string | undefined;
+  /**
+   * The session is shared with a debugger (VS Code's js-debug proxy forwards every client to its
+   * own session): never disable a domain or change the debugger's settings through it.
+   */
+  sharedSession = false;
 
   constructor(
     private readonly transport: Transport,

@@ -3,3 +3,4 @@ export * from './connection';
 export * from './connect';
 export * from './errors';
 export type { Transport } from './transport';
+export { WorkerSessionTransport } from './workerSessionTransport';

@@ -10,6 +10,9 @@ const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`)
 /** `run -- command args…`: launch with the inspector, profile, stop with the program. Returns the exit code. */
 export async function runProgram(command: string[], options: ServeOptions): Promise<number> {
   if (!command.length) throw new UserError('nothing to run: give the program after --, e.g. memory-profiler run -- node app.js', 2);
+  // Listening for Ctrl+C from the start: a signal that arrived between the "profiling" line
+  // and a later listener killed the profiler outright, orphaning the program (a flaky test).
+  const interrupted = untilInterrupted();
   const program = await launchWithInspector(command[0], command.slice(1));
   let server;
   try {
@@ -19,7 +22,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
     throw e;
   }
   log(`profiling ${command.join(' ')} (pid ${program.child.pid}) at ${server.url}`);
-  const outcome = await Promise.race([program.exited.then((code) => ({ code })), untilInterrupted().then((signal) => ({ signal }))]);
+  const outcome = await Promise.race([program.exited.then((code) => ({ code })), interrupted.then((signal) => ({ signal }))]);
   if ('signal' in outcome) {
     // Ctrl+C reaches the whole process group; a program started another way gets the signal from us.
     program.child.kill(outcome.signal);

@@ -19,8 +19,13 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         host: { type: 'string', default: 'localhost' },
+        token: { type: 'string' },
+        'max-snapshots': { type: 'string' },
         port: { type: 'string', default: String(DEFAULT_PORT) },
         debug: { type: 'boolean', default: false },
+        track: { type: 'string' },
+        trace: { type: 'boolean', default: false },
+        interval: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -40,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a number from 0 to 65535, not "${values.port}"`, 2);
-  const options: ServeOptions = { host: values.host!, port, debug: values.debug! };
+  const options: ServeOptions = { host: values.host!, port, debug: values.debug!, token: values.token, maxSnapshots: maxSnapshotsOption(values['max-snapshots']), ...trackerOptions(values) };
 
   switch (command) {
     case 'run':
@@ -55,6 +60,25 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UserError(`unknown command "${command}" (see memory-profiler --help)`, 2);
   }
+}
+
+/** `--max-snapshots <n>`: heap snapshots kept (default 20). */
+function maxSnapshotsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) throw new UserError(`--max-snapshots must be a positive number, not "${value}"`, 2);
+  return Number(value);
+}
+
+/** `--track A,B`, `--trace`, `--interval <ms>`: what the tracker does from the start. */
+function trackerOptions(values: { track?: string; trace?: boolean; interval?: string }): Pick<ServeOptions, 'track' | 'trace' | 'intervalMs'> {
+  const track = (values.track ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  let intervalMs: number | undefined;
+  if (values.interval !== undefined) {
+    intervalMs = Number(values.interval);
+    if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new UserError(`--interval must be a number of milliseconds, at least 100, not "${values.interval}"`, 2);
+  }
+  if (values.trace && !track.length) throw new UserError('--trace needs classes to track (--track A,B)', 2);
+  return { track, trace: values.trace, intervalMs };
 }
 
 main(process.argv.slice(2)).then(

@@ -4,11 +4,14 @@ import { HeapWorkerClient } from '../heap/client';
 import { isHeapSnapshotError } from '../heap/errors';
 import { startServer } from '../server';
 import { HeapStore } from '../server/heapStore';
+import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
 import { OfflineTarget } from '../target';
 import { progressLine } from './progress';
 import type { ServeOptions } from './serve';
 import { untilInterrupted } from './serve';
 import { UserError } from './userError';
+import { looksLikeStats } from '../tracker/statsFile';
+import { openStats } from './openStats';
 
 const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
 
@@ -19,7 +22,11 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
     if (!existsSync(file)) throw new UserError(`${file}: no such file`);
     if (!statSync(file).isFile()) throw new UserError(`${file}: not a file`);
   }
-  const heap = new HeapStore(() => new HeapWorkerClient());
+  if (files.some(looksLikeStats)) {
+    if (files.length > 1) throw new UserError('open takes one stats dump, or heap snapshots: not both, nor two dumps', 2);
+    return openStats(files[0], options);
+  }
+  const heap = new HeapStore(() => new HeapWorkerClient(), { maxSnapshots: Math.max(options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS, files.length) });
   try {
     for (const file of files) {
       const started = Date.now();
@@ -39,7 +46,7 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
   }
   let server;
   try {
-    server = await startServer({ target: new OfflineTarget(files), heap, host: options.host, port: options.port, debug: options.debug });
+    server = await startServer({ target: new OfflineTarget(files), heap, host: options.host, port: options.port, debug: options.debug, token: options.token });
   } catch (e) {
     await heap.dispose();
     throw new UserError((e as Error).message);

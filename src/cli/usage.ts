@@ -7,12 +7,19 @@ Usage:
   memory-profiler attach <ws-url|port|host:port|pid> [options]
                                                   profile a running program (a pid gets SIGUSR1 to open its inspector)
   memory-profiler open <file.heapsnapshot>…       serve saved heap snapshots: classes, diff, retainers
+  memory-profiler open <stats.json[.gz]>          serve a saved tracker dump (from GET /api/stats or dumpStats)
   memory-profiler <command> --help                help for one command
 
 Options:
   --host <name>    address to serve on (default localhost)
   --port <n>       port to serve on (default 8090; 0 picks a free one)
+  --token <t>      access token every request must carry (default: none on localhost; on any other
+                   address one is generated and printed in the URL, ?token=…)
+  --max-snapshots <n>  heap snapshots kept (default 20); the oldest is dropped, with a note
   --debug          verbose logging and stack traces in error responses
+  --track A,B      track these classes (constructor names) from the start (run, attach, demo)
+  --trace          with --track: record allocation stacks, so instances carry their creation stack
+  --interval <ms>  take tracker snapshots periodically, stretched to pause the program at most 5 % of the time
   -h, --help       show help
   -v, --version    show the version
 `;
@@ -29,8 +36,13 @@ Starts <command> with the Node inspector on a free loopback port, attaches to it
 the profiler. \`node\` commands get --inspect; any other command gets it through NODE_OPTIONS.
 Ctrl+C stops both; when the program exits the profiler stops too and passes on its exit code.
 Example: memory-profiler run -- node server.js --verbose
+Tracking: --track A,B follows those classes, --trace adds creation stacks, --interval <ms>
+takes periodic snapshots (e.g. memory-profiler run --track Order --interval 10000 -- node app.js).
 `,
-  open: `Usage: memory-profiler open <file.heapsnapshot>… [--host localhost] [--port 8090]
+  open: `Usage: memory-profiler open <file.heapsnapshot>… | <stats.json[.gz]> [--host localhost] [--port 8090]
+
+A stats dump (written by ClassTracker#dumpStats or downloaded from /api/stats) is served
+offline: the tracker's snapshots, tables, class pages and timeline, as they were.
 
 Loads saved V8 heap snapshots (from DevTools, VS Code, v8.writeHeapSnapshot or
 --heapsnapshot-signal) and serves them: /api/heap/classes?snapshot=N, and with two or more

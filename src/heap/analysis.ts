@@ -143,15 +143,33 @@ export function computeDistances(g: HeapGraph, onProgress?: ProgressFn): void {
 }
 
 /** Reusable typed-array scratch space of one graph (avoids garbage between phases: memory matters). */
-function scratch(g: HeapGraph, k: number): Uint32Array {
+function scratch(g: HeapGraph, k: number, length = g.nodeCount + 1): Uint32Array {
   const pool = (g.scratchPool ??= []);
-  return (pool[k] ??= new Uint32Array(g.nodeCount + 1));
+  const a = pool[k];
+  if (a && a.length >= length) return a;
+  return (pool[k] = new Uint32Array(length));
 }
 
 /** Frees the scratch space once the summary is computed. */
 export function releaseScratch(g: HeapGraph): void {
   g.scratchPool = null;
 }
+
+/** A stack of u32 that starts small and doubles (depths are usually far below the node count). */
+function growStack(s: Uint32Array, max: number): Uint32Array {
+  const b = new Uint32Array(Math.min(max, s.length * 2));
+  b.set(s);
+  return b;
+}
+
+/** In the dominator phase's `doms`: no dominator yet (UNSET is one of these values). */
+const SINGLE = 0x80000000;
+/** A node with one retainer, before that retainer is filled in. */
+const SINGLE_PENDING = 0xfffffffe;
+const F_PAGE = 1;
+const F_ATTACHED = 2; // retained only by weak or shortcut edges: hangs off the root, walked
+const F_ROOT_ONLY = 4; // left over after every walk: dominated by the root, not walked
+const F_STRONG = 8; // has a retainer through an edge that is neither weak nor shortcut
 
 /**
  * Phases "post-order", "dominators", "retained": the dominator tree by the iterative algorithm of
@@ -163,6 +181,12 @@ export function releaseScratch(g: HeapGraph): void {
  * (Pushing intersections along forward edges instead would save the retainer index, but an
  * estimate could then only move up and a wrong intermediate one can sustain itself in a cycle:
  * recomputing from all retainers is what makes the algorithm converge to the right tree.)
+ * The retainers used here are a private index in post-order numbers holding only the edges
+ * that retain (in the order `buildRetainers` lists them), dropped afterwards: the full
+ * retainer index of the queries (`buildRetainers`) is built only when a query needs it. The
+ * DFS counts them as it walks; nodes with a single retainer (about 80 % of them) get no row:
+ * that retainer waits, tagged, in their dominator slot (the intersection over one retainer is
+ * that retainer, so the iterations are exactly those of the full index).
  * Retained size = self size + retained sizes of dominated nodes, summed in one post-order pass.
  */
 export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
@@ -172,12 +196,19 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const { edgeWeak, edgeShortcut } = g.codes;
   const UNSET = 0xffffffff;
   report(onProgress, 'post-order', 0, n);
-  const page = markPageObjects(g, scratch(g, 0));
+  const postToNode = scratch(g, 0);
+  // one byte of flags per node ordinal (F_*); later the work list, by post-order number
+  const flags = markPageObjects(g, postToNode);
+  // `doms` and `firstPred` (below) share one buffer of 8(n+1) bytes that holds the retained sizes
+  // (f64) afterwards; during the DFS, `doms`' space counts the retaining edges into each node
+  const shared = new ArrayBuffer(8 * (n + 1));
+  const doms = new Uint32Array(shared, 0, n + 1);
+  const firstPred = new Uint32Array(shared, 4 * (n + 1), n + 1);
+  const inCount = doms; // by node ordinal, until the rows are laid out
   // post-order by an iterative DFS over the edges that retain
   const nodeToPost = new Uint32Array(n).fill(UNSET); // becomes the dominator array
-  const postToNode = scratch(g, 0);
-  const stackNode = scratch(g, 1);
-  const stackEdge = scratch(g, 2);
+  let stackNode: Uint32Array = new Uint32Array(Math.min(n, 1 << 16));
+  let stackEdge: Uint32Array = new Uint32Array(stackNode.length);
   let post = 0;
   const dfs = (start: number) => {
     let top = 0;
@@ -192,10 +223,18 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
         const et = edgeType[e];
         if (et === edgeWeak || et === edgeShortcut) continue; // o is never the root here
         const t = edgeTo[e];
+        if (flags[t] & F_PAGE && !(flags[o] & F_PAGE)) {
+          flags[t] |= F_STRONG; // a strong retainer all the same (see below)
+          continue;
+        }
+        inCount[t]++; // every walked node's edges are seen once here: the retainer counts
         if (nodeToPost[t] !== UNSET) continue;
-        if (page[t] && !page[o]) continue;
         nodeToPost[t] = UNSET - 1;
         top++;
+        if (top === stackNode.length) {
+          stackNode = growStack(stackNode, n);
+          stackEdge = growStack(stackEdge, n);
+        }
         stackNode[top] = t;
         stackEdge[top] = firstEdge[t];
       } else {
@@ -213,42 +252,95 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     if (nodeToPost[t] === UNSET) dfs(t);
   }
   // Nodes retained only by weak or shortcut edges hang off the root, with what they reach.
-  const attached = new Uint8Array(n);
+  let rootOnly = 0;
   if (post < n - 1) {
-    const strong = new Uint8Array(n);
-    for (let e = 0; e < g.edgeCount; e++) {
-      const et = edgeType[e];
-      if (et !== edgeWeak && et !== edgeShortcut) strong[edgeTo[e]] = 1;
+    // F_STRONG of the nodes not reached: a strong edge into one of them from a walked node is one
+    // the DFS did not take, i.e. from a non-page into a page object (marked by the DFS); the root
+    // reached every node it has a non-weak edge to; what is left are the edges of the nodes not
+    // reached themselves.
+    for (let o = 0; o < n; o++) {
+      if (nodeToPost[o] !== UNSET) continue;
+      for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
+        const et = edgeType[e];
+        if (et !== edgeWeak && et !== edgeShortcut) flags[edgeTo[e]] |= F_STRONG;
+      }
     }
     for (let o = 0; o < n; o++) {
-      if (nodeToPost[o] === UNSET && !strong[o]) {
-        attached[o] = 1;
+      if (nodeToPost[o] === UNSET && !(flags[o] & F_STRONG)) {
+        flags[o] |= F_ATTACHED;
         dfs(o);
       }
     }
     // Whatever is left is retained only by nodes like it: dominated by the root, not walked.
     for (let o = 0; o < n; o++) {
       if (nodeToPost[o] === UNSET) {
-        attached[o] = 2;
+        flags[o] |= F_ROOT_ONLY;
+        rootOnly++;
         nodeToPost[o] = post;
         postToNode[post++] = o;
       }
     }
   }
+  stackNode = stackEdge = new Uint32Array(0);
   nodeToPost[root] = post;
   postToNode[post++] = root;
   report(onProgress, 'post-order', n, n);
 
-  // dominators, indexed by post-order number
-  if (!g.retainerNode) buildRetainers(g, onProgress, page);
-  const firstRetainer = g.firstRetainer!;
-  const retainerNode = g.retainerNode!;
-  const rootPost = n - 1;
-  const doms = stackNode;
+  // The retaining edges by target post-order number, as post-order numbers of their sources,
+  // each row in ascending source ordinal, except for the nodes with a single retainer (most of
+  // them): their row is empty and that retainer is kept in `doms`, tagged (SINGLE | source) as
+  // long as the node has no dominator: CHK's intersection over one retainer is that retainer.
+  // The DFS counted the retaining edges of the nodes it walked: add those of the root and of the
+  // nodes it did not walk.
+  report(onProgress, 'retainers', 0, 2);
+  for (let e = firstEdge[root], end = firstEdge[root + 1]; e < end; e++) if (edgeType[e] !== edgeWeak) inCount[edgeTo[e]]++;
+  for (let o = 0; rootOnly > 0 && o < n; o++) {
+    if (!(flags[o] & F_ROOT_ONLY)) continue;
+    rootOnly--;
+    const fromPage = flags[o] & F_PAGE;
+    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
+      const et = edgeType[e];
+      if (et === edgeWeak || et === edgeShortcut) continue;
+      const t = edgeTo[e];
+      if (flags[t] & F_PAGE && !fromPage) continue;
+      inCount[t]++;
+    }
+  }
+  for (let o = 0; o < n; o++) firstPred[nodeToPost[o]] = inCount[o];
+  // from here on `doms` (by post-order number) is UNSET or tagged: both >= SINGLE mean no dominator yet
   doms.fill(UNSET);
+  // firstPred[p] = end of row p; filling backwards leaves it at the start of row p
+  let total = 0;
+  for (let p = 0; p < n; p++) {
+    const c = firstPred[p];
+    if (c === 1) doms[p] = SINGLE_PENDING;
+    else total += c;
+    firstPred[p] = total;
+  }
+  firstPred[n] = total;
+  report(onProgress, 'retainers', 1, 2);
+  const pred = scratch(g, 1, Math.max(total, 2 * (n + 1))); // reused by classSummary
+  for (let o = n - 1; o >= 0; o--) {
+    const fromPage = flags[o] & F_PAGE;
+    const isRoot = o === root;
+    const po = nodeToPost[o];
+    for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
+      const et = edgeType[e];
+      if (et === edgeWeak || (et === edgeShortcut && !isRoot)) continue;
+      const t = edgeTo[e];
+      if (!isRoot && flags[t] & F_PAGE && !fromPage) continue;
+      const pt = nodeToPost[t];
+      if (doms[pt] === SINGLE_PENDING) doms[pt] = (SINGLE | po) >>> 0;
+      else pred[--firstPred[pt]] = po;
+    }
+  }
+  report(onProgress, 'retainers', 2, 2);
+
+  // dominators, indexed by post-order number
+  const rootPost = n - 1;
   doms[rootPost] = rootPost;
-  for (let o = 0; o < n; o++) if (attached[o]) doms[nodeToPost[o]] = rootPost;
-  const affected = attached; // reuse as the work list, indexed by post-order: 1 = recompute
+  for (let o = 0; o < n; o++) if (flags[o] & (F_ATTACHED | F_ROOT_ONLY)) doms[nodeToPost[o]] = rootPost;
+  const affected = flags; // reused as the work list, indexed by post-order: 1 = recompute
   affected.fill(1);
   let changed = true;
   let pass = 0;
@@ -258,14 +350,17 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     for (let p = rootPost - 1; p >= 0; p--) {
       if (!affected[p]) continue;
       affected[p] = 0;
-      if (doms[p] === rootPost) continue;
-      const o = postToNode[p];
+      const d0 = doms[p];
+      if (d0 === rootPost) continue;
       let idom = UNSET;
-      for (let r = firstRetainer[o], end = firstRetainer[o + 1]; r < end; r++) {
-        const v = retainerNode[r];
-        if (v & NON_ESSENTIAL) continue;
-        let f1 = nodeToPost[v];
-        if (doms[f1] === UNSET) continue; // not reached (yet), or not walked
+      if (d0 >= SINGLE && d0 !== UNSET) {
+        // a single retainer (its row is empty)
+        const f1 = d0 & RETAINER_ORDINAL_MASK;
+        if (doms[f1] < SINGLE) idom = f1;
+      }
+      for (let r = firstPred[p], end = firstPred[p + 1]; r < end; r++) {
+        let f1 = pred[r];
+        if (doms[f1] >= SINGLE) continue; // not reached (yet), or not walked
         if (idom === UNSET) {
           idom = f1;
         } else {
@@ -281,24 +376,27 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       if (idom !== UNSET && doms[p] !== idom) {
         doms[p] = idom;
         changed = true;
+        const o = postToNode[p];
         for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) affected[nodeToPost[edgeTo[e]]] = 1;
       }
     }
     report(onProgress, 'dominators', pass, pass + (changed ? 1 : 0));
   }
 
-  // retained sizes in post-order; dominators by node ordinal (reusing nodeToPost's array)
-  const retained = new Float64Array(n);
-  for (let o = 0; o < n; o++) retained[o] = nodeSelfSize[o];
+  // dominators by node ordinal (in nodeToPost's array), then retained sizes in post-order,
+  // as f64 in the buffer of doms and firstPred (both done with by then)
   const dominator = nodeToPost;
   for (let p = 0; p < rootPost; p++) {
-    const o = postToNode[p];
     const d = doms[p];
-    const dn = d === UNSET ? root : postToNode[d];
-    dominator[o] = dn;
-    retained[dn] += retained[o];
+    dominator[postToNode[p]] = d >= SINGLE ? root : postToNode[d];
   }
   dominator[root] = root;
+  const retained = new Float64Array(shared, 0, n);
+  for (let o = 0; o < n; o++) retained[o] = nodeSelfSize[o];
+  for (let p = 0; p < rootPost; p++) {
+    const o = postToNode[p];
+    retained[dominator[o]] += retained[o];
+  }
   g.dominator = dominator;
   g.retainedSize = retained;
   report(onProgress, 'retained', n, n);
@@ -309,7 +407,15 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
   const n = g.nodeCount;
   const { nodeType, nodeName, strings, meta } = g;
   const { nodeObject, nodeNative } = g.codes;
-  const classOf = new Uint32Array(n);
+  // the dominator phase's post-order array is free by now: it becomes the class array
+  const pool = g.scratchPool;
+  let classOf: Uint32Array;
+  if (pool && pool[0] && pool[0].length >= n) {
+    classOf = pool[0].subarray(0, n);
+    pool[0] = new Uint32Array(0);
+  } else {
+    classOf = new Uint32Array(n);
+  }
   const names: string[] = [];
   const byName = new Map<string, number>();
   const idOf = (name: string) => {
@@ -322,7 +428,12 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
     return id;
   };
   const typeClass = meta.nodeTypes.map((t) => idOf(typeClassName(t)));
-  const stringClass = new Int32Array(strings.length).fill(-1);
+  // class id by name string, -1 = not seen yet: in the dominator phase's retainer space when it
+  // is there (free until classSummary), else new
+  const ns = strings.length;
+  const spare = pool && pool[1] && pool[1].length >= ns ? pool[1] : null;
+  const stringClass = spare ? new Int32Array(spare.buffer, spare.byteOffset, ns) : new Int32Array(ns);
+  stringClass.fill(-1);
   for (let o = 0; o < n; o++) {
     const t = nodeType[o];
     if (t === nodeObject || t === nodeNative) {
@@ -379,54 +490,65 @@ export function classSummary(g: HeapGraph, onProgress?: ProgressFn): HeapClassSu
     count[c]++;
     self[c] += sizes[o];
   }
-  // Dominator tree in compressed rows, walked in pre-order; a node's subtree is then the
-  // pre-order interval [pre, pre + size). Visiting in pre-order, an instance is counted unless it
-  // lies inside the interval of the last counted instance of its class (intervals of counted
-  // instances of one class are disjoint, so one interval end per class suffices).
+  // Dominator tree in compressed rows (children by parent), in one scratch array of 2(n+1): the
+  // dominator phase's retainers, when they are there.
   const dom = g.dominator!;
   const root = g.rootIndex;
-  const firstDom = scratch(g, 0);
+  const big0 = scratch(g, 1, 2 * (n + 1));
+  const firstDom = big0.subarray(0, n + 1);
   firstDom.fill(0);
   for (let o = 0; o < n; o++) if (o !== root) firstDom[dom[o]]++;
+  // firstDom[o] = end of row o; filling rows backwards leaves it at the start of row o
   let sum = 0;
   for (let o = 0; o < n; o++) {
-    const c = firstDom[o];
+    sum += firstDom[o];
     firstDom[o] = sum;
-    sum += c;
   }
   firstDom[n] = sum;
-  const children = scratch(g, 1);
-  const fill = scratch(g, 2);
-  fill.set(firstDom);
-  for (let o = 0; o < n; o++) if (o !== root) children[fill[dom[o]]++] = o;
-  const stack = fill; // reuse: fill is done
-  const order = scratch(g, 3);
-  let top = 0;
-  let count_ = 0;
-  stack[top++] = root;
-  while (top > 0) {
-    const v = stack[--top];
-    order[count_++] = v;
-    for (let i = firstDom[v], end = firstDom[v + 1]; i < end; i++) stack[top++] = children[i];
-  }
-  // subtree sizes, by node ordinal (firstDom's space is free now)
-  const size = firstDom;
-  size.fill(1);
-  for (let i = count_ - 1; i > 0; i--) {
-    const v = order[i];
-    size[dom[v]] += size[v];
-  }
-  const intervalEnd = new Float64Array(k);
+  const children = big0.subarray(n + 1, 2 * (n + 1));
+  for (let o = n - 1; o >= 0; o--) if (o !== root) children[--firstDom[dom[o]]] = o;
+  // Depth-first over the tree, an instance counts unless an instance of its class that counted
+  // is among its ancestors (`open[c]`: how many are): a counted instance is tagged on the stack
+  // and closes its class on the way back up.
+  const TAG = 0x80000000;
+  const open = new Uint32Array(k);
   const retained = g.retainedSize!;
   const t = g.nodeType;
   const native = g.codes.nodeNative;
-  for (let i = 0; i < count_; i++) {
-    const v = order[i];
+  let stackNode: Uint32Array = new Uint32Array(Math.min(n, 1 << 16));
+  let stackNext: Uint32Array = new Uint32Array(stackNode.length);
+  let top = 0;
+  let v = root;
+  for (;;) {
+    // enter v
     const c = classOf[v];
-    if (i < intervalEnd[c]) continue;
-    if (sizes[v] === 0 && t[v] !== native) continue;
-    ret[c] += retained[v];
-    intervalEnd[c] = i + size[v];
+    let tag = 0;
+    if (open[c] === 0 && (sizes[v] !== 0 || t[v] === native)) {
+      ret[c] += retained[v];
+      open[c]++;
+      tag = TAG;
+    }
+    stackNode[top] = (v | tag) >>> 0;
+    stackNext[top] = firstDom[v];
+    // down to the next child not yet entered, leaving the nodes that have none
+    v = -1;
+    while (top >= 0) {
+      const x = stackNode[top];
+      const u = x & RETAINER_ORDINAL_MASK;
+      const i = stackNext[top];
+      if (i < firstDom[u + 1]) {
+        stackNext[top] = i + 1;
+        v = children[i];
+        break;
+      }
+      if (x >= TAG) open[classOf[u]]--;
+      top--;
+    }
+    if (v < 0) break;
+    if (++top === stackNode.length) {
+      stackNode = growStack(stackNode, n);
+      stackNext = growStack(stackNext, n);
+    }
   }
   releaseScratch(g);
   const out: HeapClassSummary[] = [];

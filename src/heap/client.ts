@@ -22,6 +22,11 @@ import type {
 import { HeapSnapshotError } from './errors';
 import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerErrorData, HeapWorkerMethod, HeapWorkerMethods, HeapWorkerReply, SnapshotHandle } from './protocol';
 import type { RetainerOptions } from './queries';
+import type { TrackedInstancesOptions } from './instances';
+import type { SuspectOptions } from './suspects';
+import type { LeakSuspectGroup } from '../model/garbage';
+import type { TrackedClassCensus } from '../model/tracker';
+import type { HeapAllocationFrame, HeapGraphEdge } from '../model/heap';
 
 export type { SnapshotHandle, HeapObjectDetails } from './protocol';
 
@@ -81,7 +86,9 @@ export class HeapWorkerClient {
 
   constructor() {
     const src = workerSource();
-    this.worker = new Worker(src.file, { eval: src.eval });
+    // A small young generation keeps the string table's churn from growing peak RSS (measured:
+    // 288–292 MB instead of 305–320 MB for a 194 MB snapshot) without slowing the parse.
+    this.worker = new Worker(src.file, { eval: src.eval, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on('message', (m: HeapWorkerReply) => this.onMessage(m));
     this.worker.on('error', (e) => this.fail(new Error(`heap worker crashed: ${e.message}`)));
     this.worker.on('exit', (code) => this.fail(new Error(`heap worker exited (code ${code})`)));
@@ -128,6 +135,8 @@ export class HeapWorkerClient {
     return {
       write: (chunk) => {
         if (this.closed) return;
+        // postMessage clones a view's whole backing buffer: send a view of part of one as a copy.
+        if (typeof chunk !== 'string' && chunk.byteLength !== chunk.buffer.byteLength) chunk = chunk.slice();
         const m: HeapWorkerChunk = { type: 'chunk', stream, chunk };
         this.worker.postMessage(m);
       },
@@ -171,6 +180,26 @@ export class HeapWorkerClient {
   /** Connected components and cycles of the given objects. */
   components(snapshot: SnapshotHandle, ids: number[]): Promise<HeapComponent[]> {
     return this.call('components', { snapshot, ids });
+  }
+
+  /** Instances of the named classes: counts, sizes, ids in id order, merged referents, stacks. */
+  trackedInstances(snapshot: SnapshotHandle, options: TrackedInstancesOptions): Promise<{ classes: TrackedClassCensus[]; stacks: HeapAllocationFrame[][] }> {
+    return this.call('trackedInstances', { snapshot, options });
+  }
+
+  /** Ids of the objects of snapshot `a` that snapshot `b` does not have, ascending. */
+  absentIds(a: SnapshotHandle, b: SnapshotHandle): Promise<number[]> {
+    return this.call('absentIds', { a, b });
+  }
+
+  /** The objects with these ids and the references among them, cut at `maxNodes` (default 2000). */
+  subgraph(snapshot: SnapshotHandle, ids: number[], maxNodes?: number): Promise<{ nodes: HeapObjectInfo[]; edges: HeapGraphEdge[]; truncated: boolean }> {
+    return this.call('subgraph', { snapshot, ids, maxNodes });
+  }
+
+  /** Objects allocated after `baseline`, present in `target` and alive in `final`, grouped by retainer path. */
+  leakSuspects(baseline: SnapshotHandle, target: SnapshotHandle, final: SnapshotHandle, options?: SuspectOptions): Promise<{ objects: number; groups: LeakSuspectGroup[] }> {
+    return this.call('leakSuspects', { baseline, target, final, options });
   }
 
   /** Frees a snapshot in the worker. */

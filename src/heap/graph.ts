@@ -45,7 +45,8 @@ export interface HeapGraphData {
   strings: string[];
   traceFunctionInfos: Float64Array | null;
   traceTree: TraceTree | null;
-  locations: Float64Array | null;
+  /** `Int32Array` when every number fits one (the usual case), else `Float64Array`. */
+  locations: Int32Array | Float64Array | null;
 }
 
 /** Sentinel in `EdgeKinds`: a type the meta does not list. */
@@ -106,7 +107,7 @@ export class HeapGraph {
   readonly strings: string[];
   readonly traceFunctionInfos: Float64Array | null;
   readonly traceTree: TraceTree | null;
-  readonly locations: Float64Array | null;
+  readonly locations: Int32Array | Float64Array | null;
   readonly codes: TypeCodes;
 
   // ---- derived, filled by analyse() (see analysis.ts)

@@ -7,7 +7,12 @@
  * Field layouts come from `snapshot.meta`. Storage is one typed array per field (structure of
  * arrays): node types and edge types as bytes, edges' `to_node` as node ordinals.
  */
-import { open } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EdgeRole, EdgeScanner, MAX_U32, scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult, type EdgeLayout } from './edgeScan';
 import { HeapSnapshotError } from './errors';
 import { HeapGraph, type HeapGraphData, type SnapshotMeta, type TraceTree } from './graph';
 
@@ -25,13 +30,12 @@ const enum S {
   Strings,
   Numbers,
   Trace,
+  SkipEdges,
 }
 
 const enum NodeRole { Ignore, Type, Name, Id, SelfSize, EdgeCount, TraceId, Detachedness }
-const enum EdgeRole { Ignore, Type, Name, ToNode }
 
 const MAX_HEADER_BYTES = 16 << 20;
-const MAX_U32 = 4294967295;
 /** Without a known input size, a header's counts are trusted only this far before arrays grow. */
 const STREAM_NODE_CAP = 1 << 23;
 const STREAM_EDGE_CAP = 1 << 25;
@@ -80,11 +84,11 @@ export class HeapSnapshotParser {
   private nodeTrace: Uint32Array | null = null;
   private nodeDetached: Uint8Array | null = null;
   private nodeCount = -1;
-  // edges
-  private edgeCap = 0;
-  private edgeType = new Uint8Array(0);
-  private edgeName = new Uint32Array(0);
-  private edgeTo = new Uint32Array(0);
+  // edges (scanned by `edgeScan`, here or by the parse worker)
+  private edgeScan: EdgeScanner | null = null;
+  private edgeType: Uint8Array = new Uint8Array(0);
+  private edgeName: Uint32Array = new Uint32Array(0);
+  private edgeTo: Uint32Array = new Uint32Array(0);
   private edgeCount = -1;
   // strings
   private strings: string[] = [];
@@ -94,9 +98,12 @@ export class HeapSnapshotParser {
   private strHasEscape = false;
   private stringsDone = false;
   // small number arrays
-  private nums: number[] = [];
-  private traceFunctionInfos: number[] | null = null;
-  private locations: number[] | null = null;
+  private nums: NumList | null = null;
+  private traceFunctionInfos: NumList | null = null;
+  private locations: NumList | null = null;
+  // largest name index seen in nodes and edges (end() checks them against the strings only when needed)
+  private maxNodeName = 0;
+  private maxEdgeName = 0;
   // trace tree
   private trace: { id: number[]; fn: number[]; count: number[]; size: number[]; parent: number[] } | null = null;
   private traceStack: number[] = [];
@@ -105,6 +112,13 @@ export class HeapSnapshotParser {
   private traceRow: number[] = [];
   private failed: HeapSnapshotError | null = null;
   private pendingHigh = '';
+  // parallel edges (parseHeapSnapshotFile): called at the nodes' "[", true = the edges are scanned elsewhere
+  private edgesElsewhere: ((nodesStart: number, layout: EdgeLayout) => boolean) | null = null;
+  private delegated = false;
+  /** @internal offsets of the skipped edges array's "[" and "]" (-1 while unknown) */
+  skippedEdgesStart = -1;
+  /** @internal */
+  skippedEdgesEnd = -1;
 
   constructor(options: HeapSnapshotParserOptions = {}) {
     this.totalBytes = options.totalBytes;
@@ -165,16 +179,21 @@ export class HeapSnapshotParser {
     const n = this.nodeCount;
     const ns = this.strings.length;
     // Every name must be a string index.
+    // (the scans keep the largest index seen: the full checks only run when it is out of range)
     const names = this.nodeName;
-    for (let i = 0; i < n; i++) {
-      if (names[i] >= ns) fail(`node ${i} has name index ${names[i]} but there are ${ns} strings`);
+    if (this.maxNodeName >= ns) {
+      for (let i = 0; i < n; i++) {
+        if (names[i] >= ns) fail(`node ${i} has name index ${names[i]} but there are ${ns} strings`);
+      }
     }
-    const et = this.edgeType;
-    const en = this.edgeName;
-    const isIndexType = new Uint8Array(meta.edgeTypes.length);
-    meta.edgeTypes.forEach((t, i) => (isIndexType[i] = t === 'element' || t === 'hidden' ? 1 : 0));
-    for (let e = 0; e < this.edgeCount; e++) {
-      if (!isIndexType[et[e]] && en[e] >= ns) fail(`edge ${e} has name index ${en[e]} but there are ${ns} strings`);
+    if (this.maxEdgeName >= ns) {
+      const et = this.edgeType;
+      const en = this.edgeName;
+      const isIndexType = new Uint8Array(meta.edgeTypes.length);
+      meta.edgeTypes.forEach((t, i) => (isIndexType[i] = t === 'element' || t === 'hidden' ? 1 : 0));
+      for (let e = 0; e < this.edgeCount; e++) {
+        if (!isIndexType[et[e]] && en[e] >= ns) fail(`edge ${e} has name index ${en[e]} but there are ${ns} strings`);
+      }
     }
     if (this.rootIndex >= n) fail(`root_index ${this.rootIndex} is outside the ${n} nodes`);
     let traceTree: TraceTree | null = null;
@@ -198,15 +217,15 @@ export class HeapSnapshotParser {
       nodeId: this.nodeId.length === n ? this.nodeId : this.nodeId.slice(0, n),
       nodeSelfSize: this.nodeSelf.length === n ? this.nodeSelf : this.nodeSelf.slice(0, n),
       firstEdge: this.firstEdge.length === n + 1 ? this.firstEdge : this.firstEdge.slice(0, n + 1),
-      nodeTraceId: this.nodeTrace ? this.nodeTrace.slice(0, n) : null,
-      nodeDetachedness: this.nodeDetached ? this.nodeDetached.slice(0, n) : null,
+      nodeTraceId: this.nodeTrace ? (this.nodeTrace.length === n ? this.nodeTrace : this.nodeTrace.slice(0, n)) : null,
+      nodeDetachedness: this.nodeDetached ? (this.nodeDetached.length === n ? this.nodeDetached : this.nodeDetached.slice(0, n)) : null,
       edgeType: this.edgeType,
       edgeName: this.edgeName,
       edgeTo: this.edgeTo,
       strings: this.strings,
-      traceFunctionInfos: this.traceFunctionInfos ? Float64Array.from(this.traceFunctionInfos) : null,
+      traceFunctionInfos: this.traceFunctionInfos ? (this.traceFunctionInfos.toArray() as Float64Array) : null,
       traceTree,
-      locations: this.locations ? Float64Array.from(this.locations) : null,
+      locations: this.locations ? this.locations.toArray() : null,
     };
     return new HeapGraph(data);
   }
@@ -226,6 +245,18 @@ export class HeapSnapshotParser {
         case S.Edges:
           i = this.scanEdges(buf, i);
           continue;
+        case S.SkipEdges: {
+          // scanned elsewhere: the first "]" ends them (the scanner there rejects anything else before it)
+          const q = buf.indexOf(93, i);
+          if (q < 0) {
+            i = len;
+            continue;
+          }
+          this.skippedEdgesEnd = this.pos + q;
+          this.state = S.AfterValue;
+          i = q + 1;
+          continue;
+        }
         case S.Strings:
           i = this.scanStrings(buf, i);
           continue;
@@ -330,10 +361,17 @@ export class HeapSnapshotParser {
         if (!this.meta) this.err('"nodes" comes before the "snapshot" header', i);
         this.allocNodes(i);
         this.state = S.Nodes;
+        if (this.edgesElsewhere) this.delegated = this.edgesElsewhere(this.pos + i, this.edgeLayout());
         return;
       case 'edges':
         needArray();
         if (this.nodeCount < 0) this.err('"edges" comes before "nodes"', i);
+        if (this.delegated) {
+          this.checkEdgeCount(i);
+          this.skippedEdgesStart = this.pos + i;
+          this.state = S.SkipEdges;
+          return;
+        }
         this.allocEdges(i);
         this.state = S.Edges;
         return;
@@ -346,7 +384,8 @@ export class HeapSnapshotParser {
       case 'locations':
       case 'samples':
         needArray();
-        this.nums = [];
+        // samples are not kept, only counted (for the length limit)
+        this.nums = new NumList(key !== 'samples', key === 'locations');
         if (key === 'trace_function_infos') this.traceFunctionInfos = this.nums;
         else if (key === 'locations') this.locations = this.nums;
         this.state = S.Numbers;
@@ -553,15 +592,42 @@ export class HeapSnapshotParser {
     let ids = this.nodeId;
     let selfs = this.nodeSelf;
     let first = this.firstEdge;
+    let maxName = this.maxNodeName;
+    // the usual layouts (type, name, id, self_size, edge_count[, trace_node_id[, detachedness]]):
+    // whole nodes take a specialised loop
+    let usual = F >= 5 && F <= 7;
+    for (let k = 0; usual && k < F; k++) usual = roles[k] === k + 1;
+    const row = new Float64Array(F);
+    const fast = new Float64Array(2);
     let i = start;
-    for (; i < len; i++) {
-      const c = buf[i];
-      if (c >= 48 && c <= 57) {
-        num = num * 10 + (c - 48);
-        inNum = true;
-        continue;
+    while (i < len) {
+      if (usual && f === 0 && !inNum && n < cap) {
+        // whole nodes in their own small function (optimised apart from this loop)
+        fast[0] = n;
+        fast[1] = maxName;
+        i = scanUsualNodes(buf, i, fast, row, cap, nTypes, types, names, ids, selfs, first, this.nodeTrace, this.nodeDetached);
+        n = fast[0];
+        maxName = fast[1];
+        if (i >= len) break;
       }
-      if (inNum) {
+      let c = buf[i];
+      if (inNum || (c >= 48 && c <= 57)) {
+        // one whole number in a tight loop (it may have begun in the previous chunk)
+        if (!inNum) {
+          num = c - 48;
+          i++;
+        }
+        while (i < len) {
+          c = buf[i];
+          if (c < 48 || c > 57) break;
+          num = num * 10 + (c - 48);
+          i++;
+        }
+        if (i === len) {
+          inNum = true;
+          break;
+        }
+        inNum = false;
         if (n === cap) {
           this.moreNodes(i);
           cap = this.nodeCap;
@@ -580,14 +646,15 @@ export class HeapSnapshotParser {
             break;
           case NodeRole.Name:
             names[n] = num;
+            if (num > maxName) maxName = num;
             break;
           case NodeRole.Id:
             ids[n] = num;
             break;
           case NodeRole.SelfSize:
-            if (num > 9007199254740991) this.err(`self_size ${num} of node ${n} is too large`, i);
-            if (num > MAX_U32 && !(selfs instanceof Float64Array)) {
-              this.nodeSelf = selfs = Float64Array.from(selfs);
+            if (num > MAX_U32) {
+              if (num > 9007199254740991) this.err(`self_size ${num} of node ${n} is too large`, i);
+              if (!(selfs instanceof Float64Array)) this.nodeSelf = selfs = Float64Array.from(selfs);
             }
             selfs[n] = num;
             break;
@@ -611,13 +678,15 @@ export class HeapSnapshotParser {
             break;
         }
         num = 0;
-        inNum = false;
         if (++f === F) {
           f = 0;
           n++;
         }
       }
-      if (c === 44 || c === 32 || c === 10 || c === 13 || c === 9) continue;
+      if (c === 44 || c === 32 || c === 10 || c === 13 || c === 9) {
+        i++;
+        continue;
+      }
       if (c === 93) {
         if (f !== 0) this.err(`the nodes array ends inside a node (${f} of ${F} fields)`, i);
         if (n !== this.headerNodeCount) this.err(`snapshot.node_count is ${this.headerNodeCount} but the nodes array holds ${n} nodes`, i);
@@ -632,109 +701,68 @@ export class HeapSnapshotParser {
     this.inNum = inNum;
     this.field = f;
     this.count = n;
+    this.maxNodeName = maxName;
     return i;
   }
 
   // ---- edges
-  private allocEdges(i: number): void {
+  private edgeLayout(): EdgeLayout {
+    const meta = this.meta!;
+    return {
+      roles: Array.from(this.edgeRoles),
+      nodeFieldCount: meta.nodeFields.length,
+      edgeTypeCount: meta.edgeTypes.length,
+      nodeCount: this.headerNodeCount,
+      total: this.headerEdgeCount,
+    };
+  }
+
+  /** The checks at the edges' "[" (the same whether the edges are scanned here or elsewhere). */
+  private checkEdgeCount(i: number): void {
     const total = this.firstEdge[this.nodeCount];
     if (total !== this.headerEdgeCount) this.err(`snapshot.edge_count is ${this.headerEdgeCount} but the nodes' edge counts add up to ${total}`, i);
     const EF = this.meta!.edgeFields.length;
     if (this.totalBytes !== undefined && total * 2 * EF > this.totalBytes - (this.pos + i)) {
       this.err(`the nodes announce ${total} edges but only ${this.totalBytes - this.pos - i} bytes are left`, i);
     }
-    const cap = this.capFor(total, 2 * EF, STREAM_EDGE_CAP, i);
-    this.edgeType = new Uint8Array(cap);
-    this.edgeName = new Uint32Array(cap);
-    this.edgeTo = new Uint32Array(cap);
-    this.edgeCap = cap;
   }
 
-  private moreEdges(i: number): void {
+  private allocEdges(i: number): void {
+    this.checkEdgeCount(i);
     const total = this.firstEdge[this.nodeCount];
-    if (this.edgeCap >= total) this.err(`the edges array holds more than the ${total} edges the nodes announce`, i);
-    const cap = Math.min(total, Math.max(1024, this.edgeCap * 2));
-    const t = new Uint8Array(cap);
-    t.set(this.edgeType);
-    const nm = new Uint32Array(cap);
-    nm.set(this.edgeName);
-    const to = new Uint32Array(cap);
-    to.set(this.edgeTo);
-    this.edgeType = t;
-    this.edgeName = nm;
-    this.edgeTo = to;
-    this.edgeCap = cap;
+    const EF = this.meta!.edgeFields.length;
+    const cap = this.capFor(total, 2 * EF, STREAM_EDGE_CAP, i);
+    // the nodes hold exactly headerNodeCount nodes and announce total = headerEdgeCount edges
+    this.edgeScan = new EdgeScanner(this.edgeLayout(), cap);
   }
 
   private scanEdges(buf: Buffer, start: number): number {
-    const len = buf.length;
-    const roles = this.edgeRoles;
-    const EF = roles.length;
-    const F = this.meta!.nodeFields.length;
-    const nTypes = this.meta!.edgeTypes.length;
-    const nodeCount = this.nodeCount;
-    let num = this.num;
-    let inNum = this.inNum;
-    let f = this.field;
-    let e = this.count;
-    let cap = this.edgeCap;
-    let types = this.edgeType;
-    let names = this.edgeName;
-    let tos = this.edgeTo;
-    let i = start;
-    for (; i < len; i++) {
-      const c = buf[i];
-      if (c >= 48 && c <= 57) {
-        num = num * 10 + (c - 48);
-        inNum = true;
-        continue;
-      }
-      if (inNum) {
-        if (e === cap) {
-          this.moreEdges(i);
-          cap = this.edgeCap;
-          types = this.edgeType;
-          names = this.edgeName;
-          tos = this.edgeTo;
-        }
-        if (num > MAX_U32) this.err(`number ${num} in edges is too large`, i);
-        const role = roles[f];
-        if (role === EdgeRole.ToNode) {
-          const o = num / F;
-          if (o >= nodeCount || o !== Math.floor(o)) {
-            this.err(`edge ${e} points to node index ${num}, outside the nodes (${nodeCount} nodes of ${F} fields)`, i);
-          }
-          tos[e] = o;
-        } else if (role === EdgeRole.Type) {
-          if (num >= nTypes) this.err(`edge ${e} has type ${num} but meta lists ${nTypes} edge types`, i);
-          types[e] = num;
-        } else if (role === EdgeRole.Name) {
-          names[e] = num;
-        }
-        num = 0;
-        inNum = false;
-        if (++f === EF) {
-          f = 0;
-          e++;
-        }
-      }
-      if (c === 44 || c === 32 || c === 10 || c === 13 || c === 9) continue;
-      if (c === 93) {
-        if (f !== 0) this.err(`the edges array ends inside an edge (${f} of ${EF} fields)`, i);
-        const total = this.firstEdge[nodeCount];
-        if (e !== total) this.err(`the nodes announce ${total} edges but the edges array holds ${e}`, i);
-        this.edgeCount = e;
-        this.state = S.AfterValue;
-        i++;
-        break;
-      }
-      this.err(`unexpected ${describe(c)} in the edges array`, i);
+    const sc = this.edgeScan!;
+    const i = sc.scan(buf, start, this.pos);
+    if (sc.done) {
+      this.edgeType = sc.types;
+      this.edgeName = sc.names;
+      this.edgeTo = sc.tos;
+      this.edgeCount = sc.count;
+      this.maxEdgeName = sc.maxName;
+      this.edgeScan = null;
+      this.state = S.AfterValue;
     }
-    this.num = num;
-    this.inNum = inNum;
-    this.field = f;
-    this.count = e;
     return i;
+  }
+
+  /** @internal Scans the edges elsewhere (a file's parse worker): `fn` is called at the nodes' "[". */
+  delegateEdges(fn: (nodesStart: number, layout: EdgeLayout) => boolean): void {
+    this.edgesElsewhere = fn;
+  }
+
+  /** @internal The edges scanned elsewhere (their "[" at `skippedEdgesStart`). */
+  adoptEdges(r: { count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }): void {
+    this.edgeType = r.types;
+    this.edgeName = r.names;
+    this.edgeTo = r.tos;
+    this.edgeCount = r.count;
+    this.maxEdgeName = r.maxName;
   }
 
   // ---- strings
@@ -827,8 +855,9 @@ export class HeapSnapshotParser {
         continue;
       }
       if (this.inNum) {
-        this.nums.push(this.neg ? -this.num : this.num);
-        if (this.nums.length > 1 << 26) this.err(`"${this.key}" is too long`, i);
+        const list = this.nums!;
+        list.push(this.neg ? -this.num : this.num);
+        if (list.length > 1 << 26) this.err(`"${this.key}" is too long`, i);
         this.num = 0;
         this.inNum = false;
         this.neg = false;
@@ -915,6 +944,128 @@ export class HeapSnapshotParser {
   }
 }
 
+/**
+ * Whole nodes "a,b,c,…" of the usual layouts (type, name, id, self_size, edge_count[,
+ * trace_node_id[, detachedness]], F = row.length) followed by separators, from `i`, committed one
+ * node at a time while `st[0]` (the node count) is below `cap`. Anything else (other separators
+ * inside a node, the chunk's end, a value to reject, a first non-zero trace id or detachedness, a
+ * self size above 2^32) stops before that node: the general loop takes it (and reports any
+ * error). Returns where it stopped; updates `st` = [node count, largest name].
+ */
+function scanUsualNodes(
+  buf: Uint8Array,
+  i: number,
+  st: Float64Array,
+  row: Float64Array,
+  cap: number,
+  nTypes: number,
+  types: Uint8Array,
+  names: Uint32Array,
+  ids: Uint32Array,
+  selfs: Uint32Array | Float64Array,
+  first: Uint32Array,
+  trace: Uint32Array | null,
+  det: Uint8Array | null,
+): number {
+  const len = buf.length;
+  const F = row.length;
+  let n = st[0];
+  let maxName = st[1];
+  rows: while (n < cap && i < len) {
+    let j = i;
+    let c = 0;
+    for (let k = 0; ; ) {
+      c = buf[j];
+      if (c < 48 || c > 57) break rows;
+      let v = c - 48;
+      while (++j < len && (c = buf[j]) >= 48 && c <= 57) v = v * 10 + (c - 48);
+      row[k++] = v;
+      if (j >= len) break rows; // the number may go on in the next chunk
+      if (k === F) break;
+      if (c !== 44 || ++j >= len) break rows;
+    }
+    const ty = row[0];
+    const nm = row[1];
+    const id = row[2];
+    const ss = row[3];
+    const ec = row[4];
+    if (ty >= nTypes || nm > MAX_U32 || id > MAX_U32 || ss > MAX_U32 || ec > MAX_U32) break;
+    const next = first[n] + ec;
+    if (next > MAX_U32) break;
+    const tr = F > 5 ? row[5] : 0;
+    const dt = F > 6 ? row[6] : 0;
+    if (tr !== 0 && (tr > MAX_U32 || !trace)) break;
+    if (dt !== 0 && (dt > MAX_U32 || !det)) break;
+    types[n] = ty;
+    names[n] = nm;
+    if (nm > maxName) maxName = nm;
+    ids[n] = id;
+    selfs[n] = ss;
+    first[n + 1] = next;
+    if (tr !== 0) trace![n] = tr;
+    if (dt !== 0) det![n] = dt > 255 ? 255 : dt;
+    n++;
+    while (c === 44 || c === 10 || c === 32 || c === 13 || c === 9) {
+      if (++j >= len) break;
+      c = buf[j];
+    }
+    i = j;
+  }
+  st[0] = n;
+  st[1] = maxName;
+  return i;
+}
+
+/**
+ * A growing list of numbers in fixed-size typed chunks (no JS array, no regrowth copies). With
+ * `compact`, the chunks are `Int32Array`s as long as every number fits one (`locations`: half the
+ * memory), and become `Float64Array`s at the first number that does not.
+ */
+class NumList {
+  private chunks: Array<Float64Array | Int32Array> = [];
+  private cur: Float64Array | Int32Array = new Float64Array(0);
+  private at = 0;
+  private wide: boolean;
+  length = 0;
+  constructor(
+    private readonly keep: boolean,
+    compact = false,
+  ) {
+    this.wide = !compact;
+  }
+
+  push(v: number): void {
+    this.length++;
+    if (!this.keep) return;
+    if (!this.wide && (v | 0) !== v) this.widen();
+    if (this.at === this.cur.length) {
+      const size = Math.min(1 << 20, Math.max(1024, this.length * 2));
+      this.cur = this.wide ? new Float64Array(size) : new Int32Array(size);
+      this.chunks.push(this.cur);
+      this.at = 0;
+    }
+    this.cur[this.at++] = v;
+  }
+
+  private widen(): void {
+    this.wide = true;
+    this.chunks = this.chunks.map((c) => Float64Array.from(c));
+    if (this.chunks.length) this.cur = this.chunks[this.chunks.length - 1];
+  }
+
+  toArray(): Float64Array | Int32Array {
+    if (this.chunks.length === 1 && this.at === this.cur.length) return this.cur;
+    const out = this.wide ? new Float64Array(this.length) : new Int32Array(this.length);
+    let k = 0;
+    for (const c of this.chunks) {
+      const take = Math.min(c.length, this.length - k);
+      out.set(take === c.length ? c : c.subarray(0, take), k);
+      k += take;
+    }
+    return out;
+  }
+}
+
 function describe(c: number): string {
   if (c >= 33 && c < 127) return `"${String.fromCharCode(c)}"`;
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
@@ -926,26 +1077,153 @@ export interface ParseFileOptions {
   onProgress?: (bytes: number, totalBytes: number) => void;
   /** Read size; default 1 MiB. */
   chunkSize?: number;
+  /**
+   * Scan the edges array in a worker thread (the parse worker) while this thread parses the nodes
+   * and strings. Default: for files of `PARALLEL_MIN_BYTES` or more when a core is idle (the load
+   * average is below the core count minus one: on a busy machine the second thread only adds its
+   * start-up and a second read of the file). Either way only when the worker script is found; the
+   * result is the same.
+   */
+  parallel?: boolean;
+}
+
+/** @internal (tests) How the edges of files parsed in parallel were scanned: by the worker, or here after all. */
+export const parallelEdgeStats = { worker: 0, here: 0 };
+
+/** Below this size, starting the parse worker costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+
+/** Whether another core is likely free for the parse worker (load average 0 where unknown, e.g. Windows). */
+function coreIsFree(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] <= cores - 1;
 }
 
 /**
- * Reads and parses a `.heapsnapshot` file as a stream, through one reused read buffer (no garbage
- * per chunk). Rejects with `HeapSnapshotError` on bad input.
+ * Where the parse worker script is: `heapParseWorker.js` next to this bundle (all bundles are flat
+ * in `dist/`), or the TypeScript source under tsx, or `<repo>/dist/heapParseWorker.js`; null when
+ * none is there (the edges are then parsed in this thread).
+ */
+function parseWorkerSource(): { file: string; eval: boolean } | null {
+  const here = __dirname;
+  const bundled = join(here, 'heapParseWorker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  if (__filename.endsWith('.ts')) {
+    try {
+      const tsx = require.resolve('tsx/cjs');
+      const src = join(here, 'parseWorker.ts');
+      if (existsSync(src)) return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(src)});`, eval: true };
+    } catch {
+      // fall through to the repository's build output
+    }
+  }
+  const repoDist = join(here, '..', '..', 'dist', 'heapParseWorker.js');
+  if (existsSync(repoDist)) return { file: repoDist, eval: false };
+  return null;
+}
+
+interface EdgeWorker {
+  /** null when the worker failed (it could not start, crashed, or hit an I/O error) */
+  result: Promise<EdgeFileResult | null>;
+  /** Stops the worker (if still running) and resolves once its thread is gone, with its memory. */
+  terminate(): Promise<void>;
+}
+
+/** Starts the parse worker on one file's edges; null when there is no worker script or no thread. */
+function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
+  const src = parseWorkerSource();
+  if (!src) return null;
+  let w: Worker;
+  try {
+    w = new Worker(src.file, { eval: src.eval, workerData: job, stdout: false, stderr: false });
+  } catch {
+    return null;
+  }
+  const result = new Promise<EdgeFileResult | null>((resolve) => {
+    w.once('message', (m: EdgeFileResult | { kind: 'failed' }) => resolve(m.kind === 'failed' ? null : m));
+    w.once('error', () => resolve(null));
+    w.once('exit', () => resolve(null));
+  });
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  return { result, terminate: () => w.terminate().then(() => exited, () => exited) };
+}
+
+/**
+ * The edges of a file whose parser skipped them: the worker's result when it scanned the same
+ * array, else (no worker result, or a different array) a scan in this thread. Throws the
+ * `HeapSnapshotError` of the edges, if any; leaves an array cut off by the end of the file to
+ * `end()` (which reports the truncation).
+ */
+async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle): Promise<void> {
+  const start = parser.skippedEdgesStart;
+  let r = await worker.result;
+  // before the analyses allocate: the worker's heap is returned first
+  await worker.terminate();
+  if (!r || r.kind === 'declined' || r.start !== start || (r.kind === 'ok' && r.end !== parser.skippedEdgesEnd)) {
+    r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
+    parallelEdgeStats.here++;
+  } else {
+    parallelEdgeStats.worker++;
+  }
+  if (r.kind === 'ok') parser.adoptEdges(r);
+  else if (r.kind === 'error') throw new HeapSnapshotError(r.problem, r.offset);
+}
+
+/**
+ * Reads and parses a `.heapsnapshot` file as a stream, through two reused read buffers (no garbage
+ * per chunk): the next chunk is read (on libuv's thread pool) while the current one is parsed.
+ * On large files, the edges array is scanned by the parse worker on another core meanwhile (this
+ * thread skips it). Rejects with `HeapSnapshotError` on bad input (the same error, at the same
+ * offset, as a parse in one thread).
  */
 export async function parseHeapSnapshotFile(path: string, options: ParseFileOptions = {}): Promise<HeapGraph> {
   const fh = await open(path, 'r');
+  let pending: Promise<unknown> | null = null;
+  let worker: EdgeWorker | null = null;
+  let job: EdgeFileJob | null = null;
   try {
     const totalBytes = (await fh.stat()).size;
     const parser = new HeapSnapshotParser({ totalBytes });
-    const buf = Buffer.allocUnsafe(options.chunkSize ?? 1 << 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      parser.write(buf.subarray(0, bytesRead));
-      options.onProgress?.(parser.bytesRead, totalBytes);
+    if (options.parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree())) {
+      parser.delegateEdges((nodesStart, layout) => {
+        job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
+        worker = startEdgeWorker(job);
+        return worker !== null;
+      });
     }
+    const size = options.chunkSize ?? 1 << 20;
+    let cur = Buffer.allocUnsafe(size);
+    let next = Buffer.allocUnsafe(size);
+    let position = 0;
+    let reading = fh.read(cur, 0, size, position);
+    pending = reading;
+    for (;;) {
+      const { bytesRead } = await reading;
+      pending = null;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      reading = fh.read(next, 0, size, position);
+      pending = reading;
+      try {
+        parser.write(cur.subarray(0, bytesRead));
+      } catch (e) {
+        // an error after the skipped edges comes second to one inside them
+        if (worker && parser.skippedEdgesStart >= 0 && e instanceof HeapSnapshotError && e.offset > parser.skippedEdgesStart) {
+          await settleEdges(parser, worker, job!, fh);
+        }
+        throw e;
+      }
+      options.onProgress?.(parser.bytesRead, totalBytes);
+      const t = cur;
+      cur = next;
+      next = t;
+    }
+    if (worker && parser.skippedEdgesStart >= 0) await settleEdges(parser, worker, job!, fh);
     return parser.end();
   } finally {
+    void (worker as EdgeWorker | null)?.terminate();
+    // never close the file under a read still in flight (after a parse error)
+    if (pending) await pending.catch(() => undefined);
     await fh.close();
   }
 }

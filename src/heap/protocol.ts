@@ -15,6 +15,11 @@ import type {
   HeapAllocationFrame,
 } from '../model/heap';
 import type { RetainerOptions } from './queries';
+import type { TrackedInstancesOptions } from './instances';
+import type { SuspectOptions } from './suspects';
+import type { LeakSuspectGroup } from '../model/garbage';
+import type { TrackedClassCensus } from '../model/tracker';
+import type { HeapGraphEdge } from '../model/heap';
 
 /** Handle of a snapshot held by the worker. */
 export type SnapshotHandle = number;
@@ -38,6 +43,10 @@ export interface HeapWorkerMethods {
   objectsOfClass: [{ snapshot: SnapshotHandle; name: string; start?: number; end?: number }, { total: number; objects: HeapObjectInfo[] }];
   components: [{ snapshot: SnapshotHandle; ids: number[] }, HeapComponent[]];
   dispose: [{ snapshot: SnapshotHandle }, null];
+  trackedInstances: [{ snapshot: SnapshotHandle; options: TrackedInstancesOptions }, { classes: TrackedClassCensus[]; stacks: HeapAllocationFrame[][] }];
+  absentIds: [{ a: SnapshotHandle; b: SnapshotHandle }, number[]];
+  subgraph: [{ snapshot: SnapshotHandle; ids: number[]; maxNodes?: number }, { nodes: HeapObjectInfo[]; edges: HeapGraphEdge[]; truncated: boolean }];
+  leakSuspects: [{ baseline: SnapshotHandle; target: SnapshotHandle; final: SnapshotHandle; options?: SuspectOptions }, { objects: number; groups: LeakSuspectGroup[] }];
 }
 
 export type HeapWorkerMethod = keyof HeapWorkerMethods;

@@ -10,6 +10,8 @@ import type { HeapGraph } from './graph';
 import { HeapSnapshotParser, parseHeapSnapshotFile } from './parser';
 import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerMethods, HeapWorkerReply, HeapWorkerRequest } from './protocol';
 import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './queries';
+import { absentIds, subgraph, trackedInstances } from './instances';
+import { leakSuspects } from './suspects';
 
 interface Stream {
   parser: HeapSnapshotParser;
@@ -135,6 +137,10 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     snapshots.delete(p.snapshot);
     return null;
   },
+  trackedInstances: (p) => trackedInstances(graphOf(p.snapshot), p.options),
+  absentIds: (p) => absentIds(graphOf(p.a), graphOf(p.b)),
+  subgraph: (p) => subgraph(graphOf(p.snapshot), p.ids, p.maxNodes),
+  leakSuspects: (p) => leakSuspects(graphOf(p.baseline), graphOf(p.target), graphOf(p.final), p.options),
 };
 
 function errorData(e: unknown) {

@@ -2,3 +2,6 @@
 export * from './process';
 export * from './heap';
 export * from './snapshots';
+export * from './tracker';
+export * from './garbage';
+export * from './threads';

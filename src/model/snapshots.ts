@@ -11,4 +11,6 @@ export interface HeapSnapshotEntry {
   /** Sum of self sizes of all objects. */
   totalSize: number;
   hasAllocationTraces: boolean;
+  /** Set when the server let go of this snapshot to keep at most `maxSnapshots`: why. Its figures stay; queries answer 410. */
+  dropped?: string;
 }

@@ -7,6 +7,13 @@ import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { contentSecurityPolicy, pageShell } from './pageShell';
 import { hostAndOriginCheck } from './security';
+import { TOKEN_HEADER, tokenCheck } from './token';
+import { MAX_BODY } from './limits';
+import { threadRoutes } from './threadRoutes';
+import type { ThreadInspectorOptions } from '../target/threads';
+import type { ClassTracker } from '../tracker/classTracker';
+import { trackerRoutes } from './trackerRoutes';
+import { garbageRoutes } from './garbageRoutes';
 
 export interface AppOptions {
   target: ProfiledTarget;
@@ -16,6 +23,14 @@ export interface AppOptions {
   host: string;
   /** Verbose errors (stack traces in responses) and no caching of static files. */
   debug?: boolean;
+  /** How the main thread is held (set by `startProfiler`, which suspends it). */
+  threads?: ThreadInspectorOptions;
+  /** Stops the server: enables `POST /api/stop`. */
+  onStop?: () => void;
+  /** The class tracker behind `/api/tracker`, `/api/stats` and `/api/garbage`. */
+  tracker?: ClassTracker;
+  /** Access token every request must carry (header, `?token=` or cookie); none when absent. */
+  token?: string;
 }
 
 /** Pympler's page paths, so its users find them; every one loads the same UI bundle. */
@@ -29,7 +44,8 @@ export function createApp(options: AppOptions): express.Express {
   app.set('etag', false);
   app.use(hostAndOriginCheck(options.host));
   app.use(webviewCors);
-  app.use(express.json({ limit: '1mb' }));
+  if (options.token) app.use(tokenCheck(options.token));
+  app.use(express.json({ limit: MAX_BODY }));
 
   app.get('/api/target', async (_req, res) => {
     res.json(await target.info());
@@ -39,6 +55,9 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.get('/api/events', events.handler);
   app.use('/api/heap', heapRoutes(heap));
+  app.use('/api', threadRoutes({ target, heap, threads: options.threads, stop: options.onStop }));
+  if (options.tracker) app.use('/api', trackerRoutes(options.tracker));
+  if (options.tracker) app.use('/api/garbage', garbageRoutes(options.tracker));
   app.post('/api/refresh', (_req, res) => {
     heap.refresh();
     res.json({ refreshed: true });
@@ -76,7 +95,7 @@ function webviewCors(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Vary', 'Origin');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
-      res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+      res.setHeader('Access-Control-Allow-Headers', `Content-Type, Authorization, ${TOKEN_HEADER}`);
       res.status(204).end();
       return;
     }

@@ -12,6 +12,8 @@ export interface BackgroundOptions {
    */
   target?: string | number;
   debug?: boolean;
+  /** Access token every request must carry; default: none on loopback, generated (and in `url`) otherwise. */
+  token?: string;
 }
 
 /** A profiler serving in the background; the program runs on. */
@@ -40,6 +42,9 @@ export function startInBackground(options: BackgroundOptions = {}): Promise<Back
   });
   return new Promise((resolve, reject) => {
     let stopped: (() => void) | undefined;
+    // The worker may also end on its own (`POST /api/stop`): stop() then has nothing to wait for.
+    let exited = false;
+    thread.once('exit', () => (exited = true));
     thread.on('message', (reply: WorkerReply) => {
       if (reply.type === 'listening') {
         thread.unref();
@@ -48,11 +53,15 @@ export function startInBackground(options: BackgroundOptions = {}): Promise<Back
           port: reply.port,
           thread,
           stop: () =>
-            new Promise<void>((done) => {
-              stopped = done;
-              thread.postMessage({ type: 'stop' });
-              thread.once('exit', () => done());
-            }),
+            exited
+              ? Promise.resolve()
+              : new Promise<void>((done) => {
+                  stopped = done;
+                  // Whoever awaits stop() must not see its event loop end first: the thread is unref'd.
+                  thread.ref();
+                  thread.postMessage({ type: 'stop' });
+                  thread.once('exit', () => done());
+                }),
         });
       } else if (reply.type === 'error') {
         reject(new Error(reply.message));

@@ -1,31 +1,88 @@
-// The worker thread behind startInBackground: connects to the target (the main thread by
-// default), serves, and stops when asked.
+// The worker thread behind startInBackground and startProfiler: connects to the target (the
+// main thread by default) or loads saved snapshots, serves, and stops when asked: by a message
+// from the program, by `POST /api/stop`, or, for startProfiler, by SIGINT/SIGTERM.
 import { parentPort, workerData } from 'node:worker_threads';
+import { basename } from 'node:path';
 import { type CdpConnection, connectInProcess, connectToInspector } from '../cdp';
-import { NodeTarget } from '../target';
+import { HeapWorkerClient } from '../heap/client';
+import { NodeTarget, OfflineTarget, type ProfiledTarget } from '../target';
 import type { BackgroundOptions } from './background';
-import { startServer } from './server';
+import { HeapStore } from './heapStore';
+import { type RunningServer, startServer } from './server';
+import { type SuspendControl, SuspendState, watchSignals } from './suspension';
 
-async function run(options: BackgroundOptions): Promise<void> {
+export interface WorkerOptions extends BackgroundOptions {
+  /** Saved `.heapsnapshot` files to serve offline instead of a live program. */
+  stats?: string[];
+  /** startProfiler: the calling thread waits on this; replies go to `port`, not to parentPort. */
+  control?: SuspendControl;
+  /** Script URLs of the profiler's own code (its frames are marked internal). */
+  profilerUrls?: string[];
+}
+
+async function run(options: WorkerOptions): Promise<void> {
+  const control = options.control;
+  const state = control ? new Int32Array(control.state) : undefined;
+  const reply = (message: object) => (control ? control.port.postMessage(message) : parentPort!.postMessage(message));
+  // The calling thread of startProfiler sleeps on `state`: every change must wake it.
+  const setState = (value: SuspendState) => {
+    if (!state) return;
+    Atomics.store(state, 0, value);
+    Atomics.notify(state, 0);
+  };
   let connection: CdpConnection | undefined;
+  let target: ProfiledTarget | undefined;
+  let server: RunningServer | undefined;
+  let stopping = false;
+  let unwatch = () => {};
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    unwatch();
+    await server?.stop().catch(() => {});
+    // Let go of the main thread's inspector before it resumes, so its exit does not wait for us.
+    await target?.dispose().catch(() => {});
+    reply({ type: 'stopped', reason });
+    setState(SuspendState.Stopped);
+    process.exit(0);
+  };
   try {
-    connection = options.target === undefined ? connectInProcess(true) : await connectToInspector(options.target);
-    const target = await NodeTarget.attach(connection);
-    const server = await startServer({ target, host: options.host, port: options.port, debug: options.debug });
-    parentPort!.on('message', async (message: { type: string }) => {
-      if (message.type === 'stop') {
-        await server.stop();
-        await target.dispose();
-        parentPort!.postMessage({ type: 'stopped' });
-        process.exit(0);
+    if (options.stats?.length) {
+      const heap = new HeapStore(() => new HeapWorkerClient());
+      for (const file of options.stats) {
+        if (!/\.heapsnapshot$/i.test(file)) throw new Error(`${file}: startProfiler({stats}) serves .heapsnapshot files; stats dumps are loaded with loadStats()`);
+        await heap.addFile(file, basename(file));
       }
-    });
-    parentPort!.postMessage({ type: 'listening', url: server.url, port: server.port });
+      target = new OfflineTarget(options.stats);
+      server = await startServer({ target, heap, host: options.host, port: options.port, debug: options.debug, token: options.token, onStop: () => void stop('stopped from the UI') });
+    } else {
+      connection = options.target === undefined ? connectInProcess(true) : await connectToInspector(options.target);
+      target = await NodeTarget.attach(connection);
+      server = await startServer({
+        target,
+        host: options.host,
+        port: options.port,
+        debug: options.debug,
+        token: options.token,
+        threads: { suspended: Boolean(control) && options.target === undefined, profilerUrls: options.profilerUrls },
+        onStop: () => void stop('stopped from the UI'),
+      });
+    }
+    if (control) {
+      control.port.on('message', (message: { type: string }) => message.type === 'stop' && void stop('stopped by the program'));
+      unwatch = watchSignals((signal) => void stop(signal));
+    } else {
+      parentPort!.on('message', (message: { type: string }) => message.type === 'stop' && void stop('stopped by the program'));
+    }
+    reply({ type: 'listening', url: server.url, port: server.port });
+    setState(SuspendState.Listening);
   } catch (e) {
     connection?.close();
-    parentPort!.postMessage({ type: 'error', message: (e as Error).message });
+    await target?.dispose().catch(() => {});
+    reply({ type: 'error', message: (e as Error).message });
+    setState(SuspendState.Failed);
     process.exit(1);
   }
 }
 
-void run(workerData as BackgroundOptions);
+void run(workerData as WorkerOptions);

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
+import { MAX_OBJECTS_PAGE, MAX_RETAINER_NODES, MAX_RETAINER_PATHS } from './limits';
 
 /** A non-negative integer query or path parameter, or the fallback when absent. */
 function integer(req: Request, value: unknown, name: string, fallback?: number): number {
@@ -27,7 +28,7 @@ export function heapRoutes(store: HeapStore): Router {
   router.get('/classes/:name/objects', async (req, res) => {
     const snapshot = integer(req, req.query.snapshot, 'snapshot', latest());
     const start = integer(req, req.query.start, 'start', 0);
-    const end = Math.min(integer(req, req.query.end, 'end', start + 100), start + 1000);
+    const end = Math.min(integer(req, req.query.end, 'end', start + 100), start + MAX_OBJECTS_PAGE);
     res.json(await store.objectsOfClass(snapshot, String(req.params.name), start, end));
   });
   router.get('/diff', async (req, res) => {
@@ -42,8 +43,8 @@ export function heapRoutes(store: HeapStore): Router {
   });
   router.get('/objects/:id/retainers', async (req, res) => {
     const snapshot = integer(req, req.query.snapshot, 'snapshot', latest());
-    const maxNodes = Math.min(integer(req, req.query.maxNodes, 'maxNodes', 100), 2000);
-    const maxPaths = Math.min(integer(req, req.query.maxPaths, 'maxPaths', 5), 50);
+    const maxNodes = Math.min(integer(req, req.query.maxNodes, 'maxNodes', 100), MAX_RETAINER_NODES);
+    const maxPaths = Math.min(integer(req, req.query.maxPaths, 'maxPaths', 5), MAX_RETAINER_PATHS);
     res.json(await store.retainers(snapshot, integer(req, req.params.id, 'object id'), { maxNodes, maxPaths }));
   });
   return router;

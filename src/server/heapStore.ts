@@ -2,6 +2,20 @@ import type { HeapClassSummary, HeapDiff, HeapObjectInfo, HeapProgress, HeapReta
 import type { HeapObjectDetails, HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import type { RetainerOptions } from '../heap/queries';
 import { HttpError } from './httpError';
+import { droppedNote, maxSnapshotsOf } from './limits';
+
+export interface HeapStoreOptions {
+  /** Most snapshots held at once (default 20): adding one more drops the oldest held. */
+  maxSnapshots?: number;
+}
+
+/** A snapshot the store let go of to stay within `maxSnapshots`. */
+export interface DroppedSnapshot {
+  index: number;
+  label: string;
+  note: string;
+  handle: SnapshotHandle;
+}
 
 interface StoredSnapshot {
   entry: HeapSnapshotEntry;
@@ -18,13 +32,33 @@ export class HeapStore {
   private cache = new Map<string, Promise<unknown>>();
 
   private worker: HeapWorkerClient | undefined;
+  private readonly dropped = new Map<number, string>();
+  private readonly droppedListeners = new Set<(d: DroppedSnapshot) => void>();
+  /** Most snapshots held at once. */
+  readonly maxSnapshots: number;
 
   /** The worker thread starts on first use: a server that never sees a snapshot never pays for it. */
-  constructor(private readonly createClient: () => HeapWorkerClient) {}
+  constructor(
+    private readonly createClient: () => HeapWorkerClient,
+    options: HeapStoreOptions = {},
+  ) {
+    this.maxSnapshots = maxSnapshotsOf(options.maxSnapshots);
+  }
+
+  /** Called for each snapshot dropped to stay within `maxSnapshots`; returns the unsubscribe function. */
+  onDropped(listener: (d: DroppedSnapshot) => void): () => void {
+    this.droppedListeners.add(listener);
+    return () => this.droppedListeners.delete(listener);
+  }
 
   private get client(): HeapWorkerClient {
     this.worker ??= this.createClient();
     return this.worker;
+  }
+
+  /** The heap worker holding these snapshots (started now if it was not yet). */
+  get workerClient(): HeapWorkerClient {
+    return this.client;
   }
 
   /** Loads a `.heapsnapshot` file; rejects with `HeapSnapshotError` for a bad one. */
@@ -44,7 +78,24 @@ export class HeapStore {
       hasAllocationTraces: info.hasAllocationTraces,
     };
     this.snapshots.push({ entry, handle });
+    this.dropOldest();
     return entry;
+  }
+
+  /** Drops the oldest held snapshots beyond `maxSnapshots`: frees them in the worker, keeps their entry with a note. */
+  private dropOldest(): void {
+    let held = this.snapshots.length - this.dropped.size;
+    for (let i = 0; held > this.maxSnapshots && i < this.snapshots.length; i++) {
+      if (this.dropped.has(i)) continue;
+      const { entry, handle } = this.snapshots[i];
+      const note = droppedNote(i, this.maxSnapshots);
+      this.dropped.set(i, note);
+      entry.dropped = note;
+      held--;
+      for (const key of [...this.cache.keys()]) if (key.split(':').slice(1).includes(String(i))) this.cache.delete(key);
+      void this.client.dispose(handle).catch(() => {});
+      for (const l of this.droppedListeners) l({ index: i, label: entry.label, note, handle });
+    }
   }
 
   list(): HeapSnapshotEntry[] {
@@ -94,6 +145,8 @@ export class HeapStore {
   }
 
   private get(index: number): StoredSnapshot {
+    const note = this.dropped.get(index);
+    if (note) throw new HttpError(410, 'snapshot dropped', note);
     const s = this.snapshots[index];
     if (!s) {
       throw new HttpError(404, 'no such snapshot', this.snapshots.length ? `snapshots are numbered 0 to ${this.snapshots.length - 1}` : 'no heap snapshot has been loaded or taken yet');

@@ -1,9 +1,31 @@
 import type { NextFunction, Request, Response } from 'express';
+import { hostname, networkInterfaces } from 'node:os';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** `0.0.0.0`, `::` and the empty host listen on every interface. */
+export function isWildcard(host: string): boolean {
+  return ['', '0.0.0.0', '::', '[::]'].includes(host.toLowerCase());
+}
+
+/**
+ * Names a request may give in `Host` besides loopback: the configured host, and for a wildcard
+ * bind every address of this machine's interfaces and its host name (a token guards such a
+ * server, see token.ts).
+ */
+export function allowedHostNames(configuredHost: string): string[] {
+  const names = [configuredHost.toLowerCase()];
+  if (isWildcard(configuredHost)) {
+    names.push(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) names.push(a.family === 'IPv6' ? `[${a.address.split('%')[0].toLowerCase()}]` : a.address);
+    }
+  }
+  return names.map((n) => (n.includes(':') && !n.startsWith('[') ? `[${n}]` : n));
 }
 
 /** The host name of a `Host` header or an origin, without the port. */
@@ -19,7 +41,7 @@ export function hostName(value: string): string {
  * have a `vscode-webview://` origin and are allowed.
  */
 export function hostAndOriginCheck(configuredHost: string) {
-  const allowed = new Set([...LOOPBACK_NAMES, configuredHost.toLowerCase()]);
+  const allowed = new Set([...LOOPBACK_NAMES, ...allowedHostNames(configuredHost)]);
   return (req: Request, res: Response, next: NextFunction): void => {
     const host = hostName((req.headers.host ?? '').toLowerCase());
     if (!allowed.has(host) && !isLoopback(host)) {

@@ -2,9 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProfiledTarget } from '../target';
 import { createApp } from './app';
+import type { ThreadInspectorOptions } from '../target/threads';
 import { EventStream } from './events';
 import { HeapStore } from './heapStore';
 import { HeapWorkerClient } from '../heap/client';
+import { ClassTracker } from '../tracker/classTracker';
+import { NodeTarget } from '../target/nodeTarget';
+import { connectTracker } from './trackerRoutes';
+import { resolveToken, urlWithToken } from './token';
 
 export interface ServerOptions {
   target: ProfiledTarget;
@@ -13,8 +18,25 @@ export interface ServerOptions {
   /** Default 8090; 0 picks a free port. */
   port?: number;
   debug?: boolean;
+  /** How the main thread is held: `startProfiler` suspends it. */
+  threads?: ThreadInspectorOptions;
+  /** Called on `POST /api/stop` (the UI's Stop); without it that request is refused. */
+  onStop?: () => void;
   /** Heap snapshots to serve; a new empty store when absent. */
   heap?: HeapStore;
+  /**
+   * The class tracker to serve (a live one, or one made from a stats dump). Default: a new one
+   * for a live Node target, an empty read-only one otherwise. A new heap store shares its heap
+   * worker, so tracker snapshots appear under `/api/heap` too.
+   */
+  tracker?: ClassTracker;
+  /**
+   * Access token required on every request (see token.ts). Default: none on loopback, a
+   * generated one on any other address (then in `url` and `token`).
+   */
+  token?: string;
+  /** Most heap snapshots a new heap store holds (default 20); the oldest are dropped with a note. */
+  maxSnapshots?: number;
 }
 
 /** A running profiler server. */
@@ -22,9 +44,12 @@ export interface RunningServer {
   /** What to open in a browser. */
   url: string;
   host: string;
+  /** The access token every request must carry, when there is one (it is in `url` too). */
+  token?: string;
   port: number;
   events: EventStream;
   heap: HeapStore;
+  tracker: ClassTracker;
   stop(): Promise<void>;
 }
 
@@ -33,9 +58,17 @@ export const DEFAULT_PORT = 8090;
 /** Starts the HTTP server; a busy port rejects with an error whose `code` is `EADDRINUSE`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? 'localhost';
+  const token = resolveToken(host, options.token);
   const events = new EventStream();
-  const heap = options.heap ?? new HeapStore(() => new HeapWorkerClient());
-  const app = createApp({ target: options.target, events, heap, host, debug: options.debug });
+  const ownTracker = !options.tracker;
+  const tracker = options.tracker ?? (options.target instanceof NodeTarget ? new ClassTracker(options.target) : new ClassTracker());
+  const heap = options.heap ?? new HeapStore(() => (tracker.live ? tracker.heapClient : new HeapWorkerClient()), { maxSnapshots: options.maxSnapshots });
+  const stopDropped = heap.onDropped(({ index, label, note, handle }) => {
+    if (tracker.live && heap.workerClient === tracker.heapClient) tracker.releaseHandle(handle);
+    events.send('snapshot-dropped', { index, label, note });
+  });
+  const stopTracker = connectTracker(tracker, heap, events);
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
@@ -45,18 +78,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopGone = options.target.onGone((reason) => events.send('target-gone', { reason }));
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}/`,
+    url: urlWithToken(`http://${urlHost}:${port}/`, token),
     host,
+    token,
     port,
     events,
     heap,
+    tracker,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stopGone();
+        stopTracker();
+        stopDropped();
+        tracker.stopPeriodicSnapshots();
         events.close();
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => heap.dispose());
+      })
+        .then(() => heap.dispose())
+        .then(() => (ownTracker ? tracker.dispose() : undefined));
       return stopping;
     },
   };

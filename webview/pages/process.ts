@@ -1,11 +1,13 @@
 /**
  * Process (`/process`): the program's command line argument by argument and the operating
- * system's own account of it (`/proc/<pid>/status` rows on Linux). Threads come in a later issue.
+ * system's own account of it (`/proc/<pid>/status` rows on Linux), and its threads with their
+ * stacks, source context and locals.
  */
 import type { ProcessInfo, TargetInfo } from '../../src/model';
 import { KeyedGrid } from '../components/grid';
 import { ProgramHeader } from '../components/programHeader';
 import { section } from '../components/section';
+import { ThreadsView } from '../components/threads';
 import { h, setText } from '../dom';
 import type { PageContext, PageModule, PageView } from './page';
 
@@ -39,8 +41,11 @@ class ProcessPage implements PageView {
     'The operating system gives no status rows for this program (only Linux has /proc).',
   );
   private readonly unsubscribe: () => void;
+  private readonly abort = new AbortController();
+  private readonly threads: ThreadsView;
 
   constructor(context: PageContext) {
+    this.threads = new ThreadsView(context.api, this.abort.signal, context.openSource);
     const statusSection = section('os-status', 'Operating system status', this.status.element);
     statusSection.querySelector('h2')?.replaceChildren(this.statusTitle);
     this.element = h(
@@ -48,6 +53,7 @@ class ProcessPage implements PageView {
       { class: 'page', testid: 'page-process' },
       this.program.element,
       section('argv', 'Command line', this.argv.element),
+      section('threads', 'Threads', this.threads.element),
       statusSection,
     );
     this.unsubscribe = context.live.subscribe((state) => {
@@ -68,7 +74,12 @@ class ProcessPage implements PageView {
     this.status.update(p.osSpecific);
   }
 
+  refresh(): void {
+    this.threads.reload();
+  }
+
   dispose(): void {
+    this.abort.abort();
     this.unsubscribe();
   }
 }

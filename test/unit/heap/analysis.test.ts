@@ -199,3 +199,62 @@ test('bad input raises HeapSnapshotError with an offset', () => {
     });
   }
 });
+
+test('the summary needs no retainer index: queries build it afterwards, with the same dominators', () => {
+  const { b, A, D } = diamond();
+  const g = parseHeapSnapshot(b.toJSON());
+  const before = classSummary(g);
+  assert.equal(g.retainerNode, null, 'the dominator phase keeps no retainer index');
+  assert.equal(g.scratchPool, null, 'scratch space is released after the summary');
+  const dom = Uint32Array.from(g.dominator!);
+  const retained = Float64Array.from(g.retainedSize!);
+  analyseForQueries(g);
+  assert.ok(g.retainerNode && g.firstRetainer, 'queries build the retainer index on first use');
+  assert.deepEqual(Uint32Array.from(g.dominator!), dom);
+  assert.deepEqual(Float64Array.from(g.retainedSize!), retained);
+  assert.deepEqual(classSummary(g), before);
+  assert.equal(g.retainedSize![A], 10 + 20 + 30 + 40 + 50);
+  assert.equal(g.retainedSize![D], 40);
+});
+
+test('chunked parsing (1-byte writes) gives the same graph and summary as one write', () => {
+  const { b } = diamond();
+  const text = b.toJSON();
+  const whole = parseHeapSnapshot(text);
+  const p = new HeapSnapshotParser();
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i++) p.write(bytes.subarray(i, i + 1));
+  const g = p.end();
+  assert.deepEqual(g.edgeTo, whole.edgeTo);
+  assert.deepEqual(g.edgeName, whole.edgeName);
+  assert.deepEqual(g.nodeName, whole.nodeName);
+  assert.deepEqual(g.strings, whole.strings);
+  assert.deepEqual(classSummary(g), classSummary(whole));
+});
+
+test('a page object reached only through a shortcut and held by a non-page object is not attached to the root as weakly held', () => {
+  // root ⇢ W (shortcut: W and what it reaches are page objects); W ⇢ T (shortcut: T is a page
+  // object the DFS does not reach); X (not a page object) → T is a strong edge that does not
+  // retain (non-page → page): T has a strong retainer, so it is not walked as weakly held; it
+  // and what only it reaches are dominated by the root.
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  const gc = b.node('synthetic', '(GC roots)', 0);
+  const W = b.obj('Window', 10);
+  const X = b.obj('X', 20);
+  const T = b.obj('T', 30);
+  const C = b.obj('C', 40);
+  b.edge(root, W, 'shortcut', 'w');
+  b.edge(root, gc, 'element', 1);
+  b.edge(gc, X, 'element', 1);
+  b.edge(W, T, 'shortcut', 't');
+  b.edge(X, T, 'property', 't');
+  b.edge(T, C, 'property', 'c');
+  const g = parseHeapSnapshot(b.toJSON());
+  analyse(g);
+  const dom = g.dominator!;
+  assert.equal(dom[X], gc);
+  assert.equal(dom[T], root);
+  assert.equal(dom[C], root, 'T is not walked: C is left to the root too');
+  assert.equal(g.retainedSize![T], 30);
+});

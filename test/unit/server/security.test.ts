@@ -13,3 +13,15 @@ test('isLoopback accepts only loopback names', () => {
   for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) assert.equal(isLoopback(h), true, h);
   for (const h of ['localhost.evil.example', '10.0.0.1', '0.0.0.0', 'example.com']) assert.equal(isLoopback(h), false, h);
 });
+
+test('a wildcard bind allows this machine\'s own addresses and name in Host; a named host only itself', async () => {
+  const { allowedHostNames, isWildcard } = await import('../../../src/server/security');
+  const { hostname, networkInterfaces } = await import('node:os');
+  for (const h of ['0.0.0.0', '::', '[::]', '']) assert.equal(isWildcard(h), true, h);
+  assert.equal(isWildcard('192.0.2.7'), false);
+  const wild = allowedHostNames('0.0.0.0');
+  assert.ok(wild.includes(hostname().toLowerCase()));
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') assert.ok(wild.includes(a.address), a.address);
+  assert.deepEqual(allowedHostNames('192.0.2.7'), ['192.0.2.7']);
+  assert.deepEqual(allowedHostNames('fd00::2'), ['[fd00::2]'], 'IPv6 as the Host header writes it');
+});

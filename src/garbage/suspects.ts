@@ -1,0 +1,24 @@
+import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
+import type { LeakSuspectGroup } from '../model';
+
+/**
+ * Leak suspects (memlab's method): objects allocated after a baseline snapshot and still alive
+ * in the two latest, grouped by retainer path. Computed in the heap worker on first request
+ * and kept per triple of snapshots.
+ */
+export class LeakSuspectFinder {
+  private readonly cache = new Map<string, Promise<{ objects: number; groups: LeakSuspectGroup[] }>>();
+
+  constructor(private readonly client: () => HeapWorkerClient) {}
+
+  find(baseline: SnapshotHandle, target: SnapshotHandle, final: SnapshotHandle): Promise<{ objects: number; groups: LeakSuspectGroup[] }> {
+    const key = `${baseline}:${target}:${final}`;
+    let value = this.cache.get(key);
+    if (!value) {
+      value = this.client().leakSuspects(baseline, target, final);
+      this.cache.set(key, value);
+      value.catch(() => this.cache.get(key) === value && this.cache.delete(key));
+    }
+    return value;
+  }
+}

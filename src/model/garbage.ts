@@ -1,0 +1,93 @@
+/**
+ * Garbage as V8 allows it to be seen: objects present in one snapshot and gone from the next
+ * (collected in between), split into connected reference graphs. Plain data only.
+ */
+
+/** One graph of collected objects, as `GET /api/garbage` lists it (largest first). */
+export interface GarbageGraphSummary {
+  index: number;
+  /** Objects in the graph. */
+  objects: number;
+  /** Objects that lie on reference cycles. */
+  cycleObjects: number;
+  /** Sum of the objects' self sizes. */
+  totalSize: number;
+  /** The most common class names in the graph, most frequent first (at most 3). */
+  classes: string[];
+}
+
+export interface GarbageObject {
+  id: number;
+  size: number;
+  /** Node type: `object`, `string`, `closure`, `array`… */
+  type: string;
+  className: string;
+  repr: string;
+}
+
+export interface GarbageEdge {
+  from: number;
+  to: number;
+  /** `property`, `element`, `internal`, `context`… */
+  edgeType: string;
+  name: string;
+}
+
+export interface GarbageGraph {
+  nodes: GarbageObject[];
+  edges: GarbageEdge[];
+  /** True when the graph was cut at the node limit. */
+  truncated: boolean;
+}
+
+/** `GET /api/garbage/:index`. */
+export interface GarbageGraphDetail {
+  index: number;
+  /** Tracker snapshots the objects were collected between. */
+  from: number;
+  to: number;
+  cycleObjects: number;
+  totalSize: number;
+  objects: GarbageObject[];
+  graph: GarbageGraph;
+  /** The graph reduced to the objects on cycles. */
+  reduced: GarbageGraph;
+}
+
+/** `GET /api/garbage`: what was collected between two snapshots. */
+export interface GarbageReport {
+  /** Tracker snapshot indexes: collected after `from` was taken and before `to`. */
+  from: number;
+  to: number;
+  /** All collected objects and their self sizes. */
+  objects: number;
+  totalSize: number;
+  graphs: GarbageGraphSummary[];
+}
+
+/** Leak suspects sharing one retainer path (memlab's method). */
+export interface LeakSuspectGroup {
+  /** The shortest retainer path, root side first: `Class → reference` per step (elements as `[]`). */
+  path: string[];
+  /** Class of the suspected objects. */
+  className: string;
+  count: number;
+  selfSize: number;
+  /** Sum of the objects' retained sizes (objects retaining each other count more than once). */
+  retainedSize: number;
+  /** A few object ids, for `/api/heap/objects/:id/retainers?snapshot=<heapIndex>`. */
+  sampleIds: number[];
+}
+
+/** `GET /api/garbage/suspects`: allocated after `baseline`, present in `target` and still alive in `final`. */
+export interface LeakSuspects {
+  /** Tracker snapshot indexes. */
+  baseline: number;
+  target: number;
+  final: number;
+  /** Heap snapshot index of `final` (for the retainer graphs), when the server holds it. */
+  heapIndex?: number;
+  /** Suspected objects in all. */
+  objects: number;
+  groups: LeakSuspectGroup[];
+}

@@ -1,0 +1,188 @@
+/**
+ * The class tracker's results, as `/api/tracker…` returns them and as stats dumps store them:
+ * plain data only. Sizes are bytes, times milliseconds since the epoch.
+ */
+import type { HeapAllocationFrame } from './heap';
+import type { HeapSpace, TargetInfo } from './process';
+
+/** A class the tracker follows (instances are found by constructor name). */
+export interface TrackedClass {
+  name: string;
+  /** Depth of the merged referent trees recorded per snapshot (0 = none). */
+  resolutionLevel: number;
+  /** Whether allocation tracking was asked for, so instances carry their creation stack. */
+  trace: boolean;
+  /** When tracking began. */
+  since: number;
+  /** Index of the first tracker snapshot taken while tracked. */
+  firstSnapshot: number;
+}
+
+/** One tracked class in one snapshot. */
+export interface ClassSnapshotStats {
+  /** Instances alive. */
+  active: number;
+  /**
+   * Bytes the instances keep alive: the sum of their retained sizes, an instance retained by
+   * another instance of the same class counted once (as DevTools' "retained size" per class).
+   */
+  sum: number;
+  /** `sum / active`. */
+  avg: number;
+  /** Share of the JS heap: `sum` divided by the snapshot's `total` (all objects' self sizes), in percent. */
+  pct: number;
+  /** Sum of the instances' own (shallow) sizes. */
+  selfSum: number;
+  /** Smallest and largest retained size of one instance. */
+  min: number;
+  max: number;
+}
+
+/** Memory of the program when a snapshot was taken. */
+export interface SnapshotProcessMemory {
+  rss: number;
+  vsz: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapLimit: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** One tracker snapshot, summarised. */
+export interface TrackerSnapshot {
+  index: number;
+  description: string;
+  timestamp: number;
+  /** Milliseconds the program was paused for the capture. */
+  captureMs: number;
+  /** Position of the full snapshot in `/api/heap/snapshots`, when the server holds it. */
+  heapIndex?: number;
+  /** The JS heap: sum of the self sizes of all objects in the snapshot. */
+  total: number;
+  /** Sum of `sum` over the tracked classes (classes that retain each other count twice). */
+  trackedTotal: number;
+  /** Profiler overhead inside the program; 0 when not measurable (a separate profiler process). */
+  overhead: number;
+  classes: Record<string, ClassSnapshotStats>;
+  process?: SnapshotProcessMemory;
+  /** True when V8's object ids were reset since the previous snapshot (lifetimes cut here). */
+  idReset?: boolean;
+}
+
+/** Figures sampled about once a second, between snapshots, for the timeline. */
+export interface TimelineSample {
+  timestamp: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  spaces: Array<Pick<HeapSpace, 'name' | 'used' | 'size'>>;
+}
+
+/** One instance's life as seen through snapshots (V8's stable object ids). */
+export interface InstanceLifetime {
+  id: number;
+  /** A short preview, e.g. `Widget @1234`. */
+  repr: string;
+  /**
+   * Index of the first snapshot that had it, or null when it already existed when tracking
+   * began (or when the ids were reset): its birth is not known.
+   */
+  birth: number | null;
+  /** Index of the first snapshot without it (collected in between), or null while alive. */
+  death: number | null;
+  /** When set, V8's ids were reset at this snapshot: the object can no longer be followed. */
+  lostAt?: number;
+  /** `[snapshot index, retained size]` for every snapshot that had it. */
+  sizes: Array<[number, number]>;
+  /** Index into `ClassDetail.stacks`: where it was allocated (tracked with `trace`). */
+  stack?: number;
+}
+
+/** Referents of a class's instances merged by reference name and class, to the resolution level. */
+export interface MergedReferent {
+  /** `name → Class`, e.g. `label → (string)`; elements are merged as `[] → Class`. */
+  name: string;
+  /** References merged here. */
+  count: number;
+  /** Sum of the referred objects' retained sizes. */
+  size: number;
+  children: MergedReferent[];
+}
+
+/** A tracked class over all snapshots. */
+export interface ClassSnapshotDetail extends ClassSnapshotStats {
+  index: number;
+  referents: MergedReferent[];
+}
+
+export interface ClassDetail {
+  name: string;
+  tracked: TrackedClass | null;
+  snapshots: ClassSnapshotDetail[];
+  /** Largest instances first would hide births: in id order (allocation order). */
+  instances: InstanceLifetime[];
+  /** True when more instances existed than are recorded (see the tracker's `maxInstances`). */
+  instancesTruncated: boolean;
+  /** Allocation stacks, innermost frame first. */
+  stacks: HeapAllocationFrame[][];
+}
+
+/** V8's object ids were reset (another client disabled the heap profiler) before this snapshot. */
+export interface IdReset {
+  snapshot: number;
+  /** How it was seen: a known surviving object changed id, or the highest id went down. */
+  detectedBy: 'sentinel' | 'max-id';
+  detail: string;
+}
+
+export interface TimeSeries {
+  label: string;
+  /** `[timestamp, bytes]` points. */
+  data: Array<[number, number]>;
+}
+
+/** `GET /api/tracker`. */
+export interface TrackerState {
+  live: boolean;
+  tracked: TrackedClass[];
+  snapshots: TrackerSnapshot[];
+  /**
+   * The stacked chart: `class:Name` per tracked class (per snapshot), `heap:other` (the rest of
+   * the JS heap), `outside heap` (resident memory not in the JS heap), `space:<name>` (each heap
+   * space's used bytes, from the samples).
+   */
+  timeseries: TimeSeries[];
+  periodic: { intervalMs: number; budget: number; nextAt?: number } | null;
+  busy: boolean;
+  idResets: IdReset[];
+}
+
+/** What `dumpStats` writes and `loadStats` reads. */
+export interface StatsDump {
+  format: 'memory-profiler-stats';
+  version: 1;
+  createdAt: number;
+  target: TargetInfo | null;
+  tracked: TrackedClass[];
+  snapshots: TrackerSnapshot[];
+  classes: Record<string, ClassDetail>;
+  timeline: TimelineSample[];
+  idResets: IdReset[];
+}
+
+/** Per tracked class, what one snapshot holds (computed in the heap worker). */
+export interface TrackedClassCensus {
+  name: string;
+  count: number;
+  selfSize: number;
+  /** Nested instances counted once (see `ClassSnapshotStats.sum`). */
+  retainedSize: number;
+  min: number;
+  max: number;
+  instances: Array<{ id: number; repr: string; retainedSize: number; stack?: number }>;
+  truncated: boolean;
+  referents: MergedReferent[];
+}

@@ -1,0 +1,56 @@
+import { Router, type Request } from 'express';
+import { CollectedGarbage } from '../garbage/collected';
+import { LeakSuspectFinder } from '../garbage/suspects';
+import type { ClassTracker } from '../tracker/classTracker';
+import { HttpError } from './httpError';
+
+/**
+ * `/api/garbage…`: what was collected between two tracker snapshots (by default the last two;
+ * `?to=N` picks snapshots N−1 and N), as connected reference graphs, largest first.
+ */
+export function garbageRoutes(tracker: ClassTracker): Router {
+  const router = Router();
+  const garbage = new CollectedGarbage(() => tracker.heapClient);
+  const suspects = new LeakSuspectFinder(() => tracker.heapClient);
+
+  const pair = (req: Request) => {
+    if (!tracker.live) throw new HttpError(404, 'not available offline', 'collected objects come from the heap snapshots of a running program; a stats dump does not hold them');
+    const count = tracker.snapshots.length;
+    if (count < 2) throw new HttpError(404, 'nothing to compare', 'garbage is what was collected between two tracker snapshots: take two (POST /api/tracker/snapshots)');
+    const text = req.query.to === undefined ? String(count - 1) : String(req.query.to);
+    if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) >= count) throw new HttpError(400, 'bad to', `to must be a tracker snapshot index from 1 to ${count - 1}`);
+    const to = Number(text);
+    const a = tracker.handleOf(to - 1);
+    const b = tracker.handleOf(to);
+    if (a === undefined || b === undefined) throw new HttpError(404, 'snapshot not held', `snapshots ${to - 1} and ${to} are no longer held`);
+    return { from: to - 1, to, a, b };
+  };
+
+  router.get('/', async (req, res) => {
+    const { a, b } = pair(req);
+    res.json(await garbage.summaries(a, b));
+  });
+  // memlab's method: allocated after the baseline (default: the third latest snapshot), still
+  // alive in the two latest.
+  router.get('/suspects', async (req, res) => {
+    if (!tracker.live) throw new HttpError(404, 'not available offline', 'leak suspects come from the heap snapshots of a running program');
+    const count = tracker.snapshots.length;
+    if (count < 3) throw new HttpError(404, 'not enough snapshots', 'leak suspects need three tracker snapshots: a baseline, then two after the suspected leak');
+    const text = req.query.baseline === undefined ? String(count - 3) : String(req.query.baseline);
+    if (!/^\d{1,9}$/.test(text) || Number(text) > count - 3) throw new HttpError(400, 'bad baseline', `baseline must be a tracker snapshot index from 0 to ${count - 3}`);
+    const baseline = Number(text);
+    const handles = [baseline, count - 2, count - 1].map((i) => tracker.handleOf(i));
+    if (handles.some((h) => h === undefined)) throw new HttpError(404, 'snapshot not held', 'those snapshots are no longer held');
+    const found = await suspects.find(handles[0]!, handles[1]!, handles[2]!);
+    res.json({ baseline, target: count - 2, final: count - 1, heapIndex: tracker.snapshots[count - 1].heapIndex, ...found });
+  });
+  router.get('/:index', async (req, res) => {
+    const text = String(req.params.index);
+    if (!/^\d{1,9}$/.test(text)) throw new HttpError(404, 'no such garbage graph', `${text} is not a graph index`);
+    const { from, to, a, b } = pair(req);
+    const detail = await garbage.graph(a, b, Number(text));
+    if (!detail) throw new HttpError(404, 'no such garbage graph', `snapshots ${from} and ${to} have no collected graph ${text}`);
+    res.json({ ...detail, from, to });
+  });
+  return router;
+}

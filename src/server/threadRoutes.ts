@@ -1,0 +1,86 @@
+import { Router, type Request } from 'express';
+import { NodeTarget, NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
+import { type RetainedSizes, ThreadInspector, type ThreadInspectorOptions, TooManyObjectsError, UnknownThreadError } from '../target/threads';
+import type { HeapStore } from './heapStore';
+import { HttpError } from './httpError';
+
+export interface ThreadRouteOptions {
+  target: ProfiledTarget;
+  /** The program's heap snapshots: retained sizes of referents come from the latest one. */
+  heap?: HeapStore;
+  /** How the main thread is held: set by `startProfiler`, which suspends it. */
+  threads?: ThreadInspectorOptions;
+  /** Stops the server (`POST /api/stop`); absent when whoever started the server stops it. */
+  stop?: () => void;
+}
+
+function count(req: Request, name: string, fallback: number): number {
+  const value = req.query[name];
+  if (value === undefined || value === '') return fallback;
+  const text = String(value);
+  if (!/^\d{1,9}$/.test(text)) throw new HttpError(400, `bad ${name}`, `${name} must be a non-negative integer, not "${text.slice(0, 40)}"`);
+  return Number(text);
+}
+
+/**
+ * `/api/threads`, `/api/threads/:id/stack`, `/api/objects/:ref` (mounted at `/api`), and
+ * `POST /api/stop`, which ends the server and so resumes a program suspended by `startProfiler`.
+ */
+export function threadRoutes(options: ThreadRouteOptions): Router {
+  const router = Router();
+  let inspector: ThreadInspector | undefined;
+  const threads = (): ThreadInspector => {
+    const { target } = options;
+    if (!(target instanceof NodeTarget)) throw new NotAvailableOfflineError('thread information');
+    if (!target.connected) throw new TargetGoneError('its connection is closed');
+    if (!inspector) {
+      const created = new ThreadInspector(target.connection, options.threads, options.heap && retainedSizes(options.heap));
+      inspector = created;
+      target.onGone(() => void created.dispose());
+    }
+    return inspector;
+  };
+  const translate = (e: unknown): never => {
+    if (e instanceof UnknownThreadError) throw new HttpError(404, 'not found', e.message);
+    if (e instanceof TooManyObjectsError) throw new HttpError(409, 'too many objects', e.message);
+    throw e;
+  };
+
+  router.get('/threads', async (_req, res) => {
+    res.json(await threads().threads().catch(translate));
+  });
+  router.get('/threads/:id/stack', async (req, res) => {
+    res.json(await threads().stack(String(req.params.id)).catch(translate));
+  });
+  router.get('/objects/:ref', async (req, res) => {
+    const offset = count(req, 'offset', 0);
+    const limit = count(req, 'limit', 100);
+    res.json(await threads().referents(String(req.params.ref), offset, limit).catch(translate));
+  });
+  router.post('/stop', (_req, res) => {
+    const stop = options.stop;
+    if (!stop) throw new HttpError(404, 'cannot stop from here', 'this server is stopped by whoever started it (Ctrl+C in its terminal)');
+    // Answer first: stopping closes every connection, this one included.
+    res.on('finish', () => setImmediate(stop));
+    res.json({ stopping: true });
+  });
+  return router;
+}
+
+/** Retained sizes from the store's latest snapshot (whose analysis is cached there). */
+function retainedSizes(heap: HeapStore): RetainedSizes {
+  return {
+    latest() {
+      const entries = heap.list();
+      const last = entries[entries.length - 1];
+      return last && { snapshot: last.index, label: last.label, timestamp: last.timestamp };
+    },
+    async lookup(snapshot, id) {
+      try {
+        return await heap.object(snapshot, id);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { Router, type Request } from 'express';
+import type { ClassTracker } from '../tracker/classTracker';
+import { MemoryGuardError, OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from '../tracker/errors';
+import type { EventStream } from './events';
+import type { HeapStore } from './heapStore';
+import { HttpError } from './httpError';
+
+/** The tracker's refusals and failures as API errors. */
+export function trackerHttpError(e: unknown): unknown {
+  if (e instanceof SnapshotBusyError) return new HttpError(409, 'busy', e.message);
+  if (e instanceof MemoryGuardError) return new HttpError(409, 'not enough free memory for a snapshot', e.message);
+  if (e instanceof OfflineTrackerError) return new HttpError(409, 'not available offline', e.message);
+  if (e instanceof SnapshotFailedError) return new HttpError(e.targetGone ? 503 : 500, e.targetGone ? 'the profiled program is gone' : 'the snapshot failed', e.message);
+  if (e instanceof TypeError || e instanceof RangeError) return new HttpError(400, 'bad request', e.message);
+  return e;
+}
+
+async function mapped<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw trackerHttpError(e);
+  }
+}
+
+function body(req: Request): Record<string, unknown> {
+  const b = req.body;
+  return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+}
+
+function optionalNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new HttpError(400, `bad ${name}`, `${name} must be a non-negative number`);
+  return value;
+}
+
+/**
+ * Forwards the tracker's snapshots to the heap store (so `/api/heap/*` works on them, when the
+ * store shares the tracker's heap worker) and its progress and new snapshots to the event
+ * stream (`snapshot-progress`, `snapshot-added`). Returns the unsubscribe function.
+ */
+export function connectTracker(tracker: ClassTracker, heap: HeapStore, events: EventStream): () => void {
+  const offAdded = tracker.onSnapshotAdded(({ snapshot, handle, info }) => {
+    if (heap.workerClient === tracker.heapClient) snapshot.heapIndex = heap.add(handle, info, snapshot.description).index;
+    events.send('snapshot-added', snapshot);
+  });
+  const offProgress = tracker.onProgress((p) => events.send('snapshot-progress', p));
+  return () => {
+    offAdded();
+    offProgress();
+  };
+}
+
+/** `/api/tracker…` and `/api/stats` (mounted at `/api`). */
+export function trackerRoutes(tracker: ClassTracker): Router {
+  const router = Router();
+  router.get('/tracker', (_req, res) => {
+    res.json(tracker.state());
+  });
+  router.post('/tracker/snapshots', async (req, res) => {
+    const { description, force } = body(req);
+    if (description !== undefined && typeof description !== 'string') throw new HttpError(400, 'bad description', 'description must be text');
+    res.json(await mapped(() => tracker.createSnapshot(((description as string | undefined) ?? '').slice(0, 500), { force: force === true })));
+  });
+  router.post('/tracker/classes', async (req, res) => {
+    const { name, trace, resolutionLevel } = body(req);
+    if (typeof name !== 'string' || !name.trim() || name.length > 500) throw new HttpError(400, 'bad class name', 'name must be a constructor name, e.g. {"name": "Widget"}');
+    const level = optionalNumber(resolutionLevel, 'resolutionLevel');
+    res.status(201).json(await mapped(() => tracker.trackClass(name.trim(), { trace: trace === true, resolutionLevel: level })));
+  });
+  router.delete('/tracker/classes/:name', async (req, res) => {
+    const name = String(req.params.name);
+    if (!(await mapped(() => tracker.untrackClass(name)))) throw new HttpError(404, 'not tracked', `${name} is not a tracked class`);
+    res.json({ untracked: name });
+  });
+  router.get('/tracker/classes/:name', (req, res) => {
+    const detail = tracker.classDetail(String(req.params.name));
+    if (!detail) throw new HttpError(404, 'unknown class', `${req.params.name} has never been tracked`);
+    res.json(detail);
+  });
+  router.post('/tracker/periodic', async (req, res) => {
+    const intervalMs = optionalNumber(body(req).intervalMs, 'intervalMs');
+    const budget = optionalNumber(body(req).budget, 'budget');
+    if (!intervalMs || intervalMs < 100) throw new HttpError(400, 'bad intervalMs', 'intervalMs must be at least 100 (milliseconds)');
+    if (budget !== undefined && (budget <= 0 || budget > 1)) throw new HttpError(400, 'bad budget', 'budget is a share of wall time, above 0 and at most 1');
+    await mapped(() => tracker.startPeriodicSnapshots(intervalMs, { budget }));
+    res.json(tracker.state().periodic);
+  });
+  router.delete('/tracker/periodic', (_req, res) => {
+    tracker.stopPeriodicSnapshots();
+    res.json({ stopped: true });
+  });
+  router.get('/stats', async (_req, res) => {
+    res.setHeader('Content-Disposition', 'attachment; filename="memory-profiler-stats.json"');
+    res.json(await tracker.stats());
+  });
+  return router;
+}

@@ -1,0 +1,271 @@
+import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
+import type { ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
+import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
+import { addCensus } from './lifetimes';
+import { type LiveSnapshotOptions, LiveSnapshotter, type LiveTarget } from './liveSnapshot';
+import { PeriodicSnapshots } from './periodic';
+import { IdResetDetector } from './idReset';
+import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
+import { timeseries } from './timeseries';
+import { Timeline } from './timeline';
+
+export interface ClassTrackerOptions extends LiveSnapshotOptions {
+  /** The heap worker that parses and keeps the snapshots (default: a new one, started on first use). */
+  client?: HeapWorkerClient | (() => HeapWorkerClient);
+  /** Most instances per class whose lifetimes are recorded (default 10 000). */
+  maxInstances?: number;
+}
+
+export interface TrackOptions {
+  /** Depth of the merged referent trees recorded per snapshot (default 0: none). */
+  resolutionLevel?: number;
+  /** Turn on allocation tracking so instances carry their creation stack. */
+  trace?: boolean;
+}
+
+/** A snapshot as the tracker reports it to listeners: its summary and the worker's handle. */
+export interface SnapshotAddedEvent {
+  snapshot: TrackerSnapshot;
+  handle: SnapshotHandle;
+  info: HeapSnapshotInfo;
+}
+
+/**
+ * Pympler's ClassTracker for V8: follows classes by constructor name through full heap
+ * snapshots of a live program. Each snapshot is summarised per tracked class (instances,
+ * retained bytes, share of the JS heap) and feeds the instances' lifetimes, matched by V8's
+ * stable object ids (a reset of the ids by another client is detected and reported). Built from
+ * a stats dump (`ClassTracker.fromStats`) it is read-only.
+ */
+export class ClassTracker {
+  private readonly dump: StatsDump;
+  private readonly handles: Array<SnapshotHandle | undefined> = [];
+  private readonly snapshotter: LiveSnapshotter | undefined;
+  private readonly resets: IdResetDetector | undefined;
+  private readonly timelineSampler: Timeline | undefined;
+  private readonly periodicRunner: PeriodicSnapshots | undefined;
+  private worker: HeapWorkerClient | undefined;
+  private tracing = false;
+  private readonly addedListeners = new Set<(e: SnapshotAddedEvent) => void>();
+  private readonly progressListeners = new Set<(p: HeapProgress & { description: string }) => void>();
+
+  constructor(
+    readonly target?: LiveTarget & { info?(): Promise<TargetInfo> },
+    private readonly options: ClassTrackerOptions = {},
+    dump?: StatsDump,
+  ) {
+    this.dump = dump ?? { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
+    if (target) {
+      this.snapshotter = new LiveSnapshotter(target, () => this.heapClient, options);
+      this.resets = new IdResetDetector(target.connection);
+      this.timelineSampler = new Timeline(target, this.dump.timeline, () => this.busy);
+      this.periodicRunner = new PeriodicSnapshots((n) => this.createSnapshot(`periodic ${n}`), this.timelineSampler);
+    }
+  }
+
+  /** A read-only tracker showing a dump (see `loadStats`). */
+  static fromStats(dump: StatsDump): ClassTracker {
+    return new ClassTracker(undefined, {}, dump);
+  }
+
+  /** Reads a dump file into a read-only tracker. */
+  static async load(file: string): Promise<ClassTracker> {
+    return ClassTracker.fromStats(await loadStats(file));
+  }
+
+  get live(): boolean {
+    return this.target !== undefined;
+  }
+
+  get busy(): boolean {
+    return this.snapshotter?.busy ?? false;
+  }
+
+  /** The heap worker holding this tracker's snapshots. */
+  get heapClient(): HeapWorkerClient {
+    if (!this.worker) {
+      const c = this.options.client;
+      this.worker = c instanceof HeapWorkerClient ? c : c ? c() : new HeapWorkerClient();
+    }
+    return this.worker;
+  }
+
+  /** The worker handle of tracker snapshot `index` (live trackers only). */
+  handleOf(index: number): SnapshotHandle | undefined {
+    return this.handles[index];
+  }
+
+  /** Forgets a worker handle freed elsewhere (the heap store dropped it): its snapshot's summary stays. */
+  releaseHandle(handle: SnapshotHandle): void {
+    const at = this.handles.indexOf(handle);
+    if (at >= 0) this.handles[at] = undefined;
+  }
+
+  get snapshots(): readonly TrackerSnapshot[] {
+    return this.dump.snapshots;
+  }
+
+  get tracked(): readonly TrackedClass[] {
+    return this.dump.tracked;
+  }
+
+  onSnapshotAdded(listener: (e: SnapshotAddedEvent) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
+  onProgress(listener: (p: HeapProgress & { description: string }) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** Follows instances of the class named `name` (a constructor name) from the next snapshot on. */
+  async trackClass(name: string, options: TrackOptions = {}): Promise<TrackedClass> {
+    this.needLive('tracking a class');
+    if (!name || typeof name !== 'string') throw new TypeError('trackClass needs a class (constructor) name');
+    const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
+    const trace = !!options.trace;
+    if (trace && !this.tracing) {
+      await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
+        await this.snapshotter!.enable();
+        await this.target!.connection.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+        this.tracing = true;
+      });
+    }
+    const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };
+    const at = this.dump.tracked.findIndex((t) => t.name === name);
+    if (at >= 0) this.dump.tracked[at] = entry;
+    else this.dump.tracked.push(entry);
+    const detail = (this.dump.classes[name] ??= { name, tracked: entry, snapshots: [], instances: [], instancesTruncated: false, stacks: [] });
+    detail.tracked = entry;
+    // Tracked again after a pause: what happened meanwhile is unknown.
+    for (const inst of detail.instances) if (inst.death === null && inst.lostAt === undefined) inst.lostAt = entry.firstSnapshot;
+    return entry;
+  }
+
+  /**
+   * Stops following a class; its history stays. Allocation tracking, once on, stays on until the
+   * tracker disconnects: turning it off makes V8 take and stream a whole snapshot.
+   */
+  untrackClass(name: string): boolean {
+    this.needLive('untracking a class');
+    const at = this.dump.tracked.findIndex((t) => t.name === name);
+    if (at < 0) return false;
+    this.dump.tracked.splice(at, 1);
+    const detail = this.dump.classes[name];
+    if (detail) detail.tracked = null;
+    return true;
+  }
+
+  /** Takes a full heap snapshot now and summarises it; resolves when done. */
+  async createSnapshot(description = '', options: { force?: boolean } = {}): Promise<TrackerSnapshot> {
+    this.needLive('a snapshot');
+    const index = this.dump.snapshots.length;
+    const desc = description || `snapshot ${index}`;
+    const taken = await this.snapshotter!.take({
+      force: options.force,
+      onProgress: (p) => {
+        for (const l of this.progressListeners) l({ ...p, description: desc });
+      },
+    });
+    const timestamp = Date.now();
+    try {
+      const reset = await this.resets!.check(index);
+      const proc = await this.target!.processInfo().catch(() => undefined);
+      const tracked = this.dump.tracked.slice();
+      const depth = Math.max(0, ...tracked.map((t) => t.resolutionLevel));
+      const census = tracked.length
+        ? await this.heapClient.trackedInstances(taken.snapshot, { names: tracked.map((t) => t.name), depth, maxInstances: this.options.maxInstances ?? 10_000, stacks: tracked.some((t) => t.trace) })
+        : { classes: [], stacks: [] };
+      const total = taken.info.totalSize;
+      const snapshot: TrackerSnapshot = { index, description: desc, timestamp, captureMs: taken.captureMs, total, trackedTotal: 0, overhead: 0, classes: {} };
+      if (reset) {
+        snapshot.idReset = true;
+        this.dump.idResets.push(reset);
+      }
+      if (proc) {
+        snapshot.process = { rss: proc.rss, vsz: proc.vsz, heapUsed: proc.heap.used, heapTotal: proc.heap.total, heapLimit: proc.heap.limit, external: proc.heap.external, arrayBuffers: proc.heap.arrayBuffers };
+        this.timelineSampler!.add(proc);
+      }
+      census.classes.forEach((c, i) => {
+        const t = tracked[i];
+        const detail = this.dump.classes[t.name];
+        addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
+        const { referents: _r, index: _i, ...stats } = detail.snapshots[detail.snapshots.length - 1];
+        snapshot.classes[t.name] = stats;
+        snapshot.trackedTotal += stats.sum;
+      });
+      this.dump.snapshots.push(snapshot);
+      this.handles[index] = taken.snapshot;
+      for (const l of this.addedListeners) l({ snapshot, handle: taken.snapshot, info: taken.info });
+      return snapshot;
+    } catch (e) {
+      await this.heapClient.dispose(taken.snapshot).catch(() => {});
+      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
+      throw e;
+    }
+  }
+
+  /**
+   * Takes snapshots about every `intervalMs`, stretched so the program is paused at most
+   * `budget` of the wall time (default 0.05: the next interval is at least the last capture's
+   * pause divided by the budget), and samples process figures every second for the timeline.
+   */
+  startPeriodicSnapshots(intervalMs: number, options: { budget?: number } = {}): void {
+    this.needLive('periodic snapshots');
+    if (!(intervalMs > 0)) throw new RangeError('intervalMs must be a positive number of milliseconds');
+    this.periodicRunner!.start(intervalMs, options.budget ?? 0.05, () => this.lastCaptureMs());
+  }
+
+  stopPeriodicSnapshots(): void {
+    this.periodicRunner?.stop();
+  }
+
+  private lastCaptureMs(): number {
+    const s = this.dump.snapshots;
+    return s.length ? s[s.length - 1].captureMs : 0;
+  }
+
+  /** What `GET /api/tracker` returns. */
+  state(): TrackerState {
+    return {
+      live: this.live,
+      tracked: this.dump.tracked,
+      snapshots: this.dump.snapshots,
+      timeseries: timeseries(this.dump),
+      periodic: this.periodicRunner?.status() ?? null,
+      busy: this.busy,
+      idResets: this.dump.idResets,
+    };
+  }
+
+  /** Everything known about one class (tracked now or before), or undefined. */
+  classDetail(name: string): ClassDetail | undefined {
+    return Object.hasOwn(this.dump.classes, name) ? this.dump.classes[name] : undefined;
+  }
+
+  /** The dump: what `dumpStats` writes. */
+  async stats(): Promise<StatsDump> {
+    if (this.target?.info && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
+    return { ...this.dump, createdAt: Date.now() };
+  }
+
+  /** Writes the stats as versioned JSON, gzip when `file` ends in `.gz` (atomically: temp file, then rename). */
+  async dumpStats(file: string): Promise<void> {
+    await writeStats(file, await this.stats());
+  }
+
+  /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
+  async dispose(): Promise<void> {
+    this.stopPeriodicSnapshots();
+    this.resets?.dispose();
+    if (this.worker && !this.options.client) await this.worker.terminate();
+  }
+
+  private needLive(what: string): void {
+    if (!this.target) throw new OfflineTrackerError(what);
+  }
+}
+
+export { SnapshotBusyError };
+export type { IdReset };

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { connectToInspector } from '../../src/cdp';
+import type { ClassDetail, HeapClassSummary, HeapSnapshotEntry, TrackerSnapshot, TrackerState } from '../../src/model';
+import { type RunningServer, startServer } from '../../src/server';
+import { NodeTarget } from '../../src/target';
+import { ClassTracker, loadStats, MemoryGuardError } from '../../src/tracker';
+import { CLI, type Program, fixture, getJson, startInspected, startNode } from '../helpers/programs';
+
+const dir = mkdtempSync(join(tmpdir(), 'mp-tracker-'));
+const running: Program[] = [];
+const servers: RunningServer[] = [];
+after(async () => {
+  for (const s of servers) await s.stop();
+  running.forEach((p) => p.kill());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function serve(fixtureName: string, makeTracker?: (target: NodeTarget) => ClassTracker) {
+  const started = await startInspected(fixtureName);
+  running.push(started.program);
+  const target = await NodeTarget.attach(await connectToInspector(started.port));
+  const server = await startServer({ target, port: 0, tracker: makeTracker?.(target) });
+  servers.push(server);
+  const api = `http://127.0.0.1:${server.port}/api`;
+  return { ...started, target, server, api };
+}
+
+const json = (method: string, body?: unknown) => ({ method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** Sends a command to the fixture and waits for its acknowledgement. */
+async function command(program: Program, line: string): Promise<Record<string, number>> {
+  program.send(line);
+  return (await program.json<{ counts: Record<string, number> }>('done')).counts;
+}
+
+describe('class tracker on a live program', () => {
+  let program: Program;
+  let api: string;
+  let server: RunningServer;
+  let port: number;
+  const snapshot = async (description: string) => {
+    const r = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description }));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body;
+  };
+
+  before(async () => {
+    ({ program, api, server, port } = await serve('classes.js'));
+  });
+
+  test('active counts equal the instances the program holds; births and deaths land on the right snapshots', async () => {
+    assert.equal((await getJson(api + '/tracker/classes', json('POST', { name: 'TrackedWidget', resolutionLevel: 1 }))).status, 201);
+    assert.equal((await getJson(api + '/tracker/classes', json('POST', { name: 'TrackedGadget' }))).status, 201);
+
+    const s0 = await snapshot('start');
+    assert.equal(s0.index, 0);
+    assert.equal(s0.classes.TrackedWidget.active, 50);
+    assert.equal(s0.classes.TrackedGadget.active, 20);
+
+    assert.deepEqual(await command(program, 'add TrackedWidget 30'), { TrackedWidget: 80, TrackedGadget: 20, CycleNode: 2, LeakyRecord: 0 });
+    await command(program, 'add TrackedGadget 5');
+    const s1 = await snapshot('added');
+    assert.equal(s1.classes.TrackedWidget.active, 80);
+    assert.equal(s1.classes.TrackedGadget.active, 25);
+
+    await command(program, 'drop TrackedWidget 10');
+    await command(program, 'drop TrackedGadget 25');
+    const s2 = await snapshot('dropped');
+    assert.equal(s2.classes.TrackedWidget.active, 70);
+    assert.equal(s2.classes.TrackedGadget.active, 0);
+
+    // sums, averages and shares are consistent; share is of the JS heap (the snapshot's total)
+    const w = s2.classes.TrackedWidget;
+    assert.ok(w.sum >= w.selfSum && w.selfSum > 0);
+    assert.equal(w.avg, w.sum / 70);
+    assert.equal(w.pct, (100 * w.sum) / s2.total);
+    assert.equal(s2.trackedTotal, w.sum + s2.classes.TrackedGadget.sum);
+    assert.ok(s2.process && s2.process.rss > s2.process.heapUsed);
+
+    const widget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
+    assert.deepEqual(widget.snapshots.map((s) => s.active), [50, 80, 70]);
+    assert.equal(widget.instances.length, 80);
+    const born = (b: number | null) => widget.instances.filter((i) => i.birth === b);
+    assert.equal(born(null).length, 50, 'alive when tracking began: birth unknown');
+    assert.equal(born(1).length, 30);
+    const dead = widget.instances.filter((i) => i.death !== null);
+    assert.equal(dead.length, 10);
+    assert.ok(dead.every((i) => i.death === 2 && i.birth === 1), 'the 10 dropped were the newest');
+    assert.ok(dead.every((i) => i.sizes.length === 1 && i.sizes[0][0] === 1));
+    assert.ok(born(null).every((i) => i.sizes.map(([s]) => s).join() === '0,1,2'));
+    assert.match(widget.instances[0].repr, /^TrackedWidget @\d+$/);
+    // resolution level 1: referents merged by name and class
+    const refs = widget.snapshots[0].referents.map((r) => [r.name, r.count]);
+    assert.deepEqual(refs.find(([n]) => n === 'label → (string)'), ['label → (string)', 50]);
+    assert.deepEqual(refs.find(([n]) => n === 'parts → Array'), ['parts → Array', 50]);
+    const gadget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedGadget')).body;
+    assert.equal(gadget.instances.filter((i) => i.death === 2).length, 25);
+    assert.deepEqual(gadget.snapshots[0].referents, [], 'resolution level 0 records no referents');
+
+    // the snapshots are heap snapshots too
+    const heapList = (await getJson<HeapSnapshotEntry[]>(api + '/heap/snapshots')).body;
+    assert.deepEqual(heapList.map((h) => h.label), ['start', 'added', 'dropped']);
+    const classes = (await getJson<HeapClassSummary[]>(api + `/heap/classes?snapshot=${s2.heapIndex}`)).body;
+    assert.equal(classes.find((c) => c.name === 'TrackedWidget')!.count, 70);
+
+    const state = (await getJson<TrackerState>(api + '/tracker')).body;
+    assert.deepEqual(state.tracked.map((t) => t.name), ['TrackedWidget', 'TrackedGadget']);
+    assert.deepEqual(state.timeseries.find((s) => s.label === 'class:TrackedWidget')!.data.map(([t]) => t), [s0.timestamp, s1.timestamp, s2.timestamp]);
+    assert.ok(state.timeseries.some((s) => s.label === 'space:old_space' && s.data.length >= 3));
+  });
+
+  test('progress and new snapshots are server-sent events', async () => {
+    const response = await fetch(api + '/events');
+    const reader = response.body!.getReader();
+    const taken = snapshot('with events');
+    let text = '';
+    const deadline = Date.now() + 15_000;
+    while (!text.includes('event: snapshot-added') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const s = await taken;
+    assert.match(text, /event: snapshot-progress\ndata: \{"phase":"capture","done":\d+,"total":\d+,"description":"with events"\}/);
+    const added = JSON.parse(/event: snapshot-added\ndata: (.*)/.exec(text)![1]);
+    assert.deepEqual(added, s);
+  });
+
+  test('a second snapshot while one runs is refused with 409', async () => {
+    await command(program, 'ballast 150000');
+    const [a, b] = await Promise.all([
+      getJson(api + '/tracker/snapshots', json('POST', { description: 'first of two' })),
+      new Promise((r) => setTimeout(r, 30)).then(() => getJson(api + '/tracker/snapshots', json('POST', { description: 'second of two' }))),
+    ]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 409);
+    assert.equal(b.body.error, 'busy');
+    assert.match(b.body.detail, /already being taken/);
+    await command(program, 'ballast 0');
+  });
+
+  test('an id reset by another client is reported, not taken for deaths and births', async () => {
+    const other = await connectToInspector(port);
+    await other.send('HeapProfiler.enable');
+    await other.send('HeapProfiler.disable'); // clears V8's object ids for every client
+    other.close();
+    const s = await snapshot('after reset');
+    assert.equal(s.idReset, true);
+    assert.equal(s.classes.TrackedWidget.active, 70);
+    const state = (await getJson<TrackerState>(api + '/tracker')).body;
+    assert.deepEqual(state.idResets.map((r) => [r.snapshot, r.detectedBy]), [[s.index, 'sentinel']]);
+    const widget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
+    assert.equal(widget.instances.filter((i) => i.death === s.index).length, 0, 'no deaths recorded across a reset');
+    assert.equal(widget.instances.filter((i) => i.lostAt === s.index).length, 70);
+    assert.equal(widget.instances.filter((i) => i.birth === null && i.sizes[0][0] === s.index).length, 70, 'births unknown after a reset');
+    // and the next snapshot matches again
+    await command(program, 'add TrackedWidget 4');
+    const next = await snapshot('after reset + 4');
+    assert.ok(!next.idReset);
+    const again = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
+    assert.equal(again.instances.filter((i) => i.birth === next.index).length, 4);
+  });
+
+  test('periodic snapshots keep within the pause budget and sample the timeline', async () => {
+    const before = (await getJson<TrackerState>(api + '/tracker')).body.snapshots.length;
+    const started = await getJson(api + '/tracker/periodic', json('POST', { intervalMs: 100, budget: 0.25 }));
+    assert.equal(started.status, 200);
+    assert.deepEqual([started.body.intervalMs, started.body.budget], [100, 0.25]);
+    let state: TrackerState;
+    const deadline = Date.now() + 20_000;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await getJson<TrackerState>(api + '/tracker')).body;
+    } while (state.snapshots.length < before + 3 && Date.now() < deadline);
+    assert.equal((await getJson(api + '/tracker/periodic', json('DELETE'))).status, 200);
+    assert.equal((await getJson<TrackerState>(api + '/tracker')).body.periodic, null);
+    const periodic = state.snapshots.slice(before);
+    assert.ok(periodic.length >= 3, `periodic snapshots taken: ${periodic.length}`);
+    for (let i = 1; i < periodic.length; i++) {
+      const gap = periodic[i].timestamp - periodic[i - 1].timestamp;
+      assert.ok(gap >= Math.max(100, periodic[i - 1].captureMs / 0.25), `gap ${gap} ms after a ${periodic[i - 1].captureMs} ms pause`);
+    }
+    assert.match(periodic[0].description, /^periodic \d+$/);
+  });
+
+  test('a dump reloaded offline (open stats.json.gz) shows the same tables', async () => {
+    const file = join(dir, 'stats.json.gz');
+    await server.tracker.dumpStats(file);
+    const dump = await loadStats(file);
+    assert.equal(dump.format, 'memory-profiler-stats');
+    assert.equal(dump.version, 1);
+    assert.equal(dump.target?.kind, 'live');
+    const live = (await getJson<TrackerState>(api + '/tracker')).body;
+    const liveWidget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
+    const viaApi = (await getJson(api + '/stats')).body;
+    assert.deepEqual({ ...viaApi, createdAt: 0 }, { ...dump, createdAt: 0 });
+
+    const p = startNode([CLI, 'open', file, '--port', '0']);
+    running.push(p);
+    const url = (await p.waitFor(/serving stats at (http:\S+)/, 20_000, 'stderr'))[1];
+    const offline = (await getJson<TrackerState>(url + 'api/tracker')).body;
+    assert.equal(offline.live, false);
+    assert.deepEqual(offline.snapshots, live.snapshots);
+    assert.deepEqual(offline.tracked, live.tracked);
+    assert.deepEqual(offline.timeseries, live.timeseries);
+    assert.deepEqual((await getJson(url + 'api/tracker/classes/TrackedWidget')).body, liveWidget);
+    const refused = await getJson(url + 'api/tracker/snapshots', json('POST', {}));
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error, 'not available offline');
+    assert.equal((await getJson(url + 'api/garbage')).status, 404);
+  });
+
+  test('stats files with the wrong format or version get clear errors', async () => {
+    const wrong = join(dir, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ format: 'something-else', version: 1 }));
+    await assert.rejects(loadStats(wrong), /not a Memory Profiler stats dump/);
+    const future = join(dir, 'future.json.gz');
+    writeFileSync(future, gzipSync(JSON.stringify({ format: 'memory-profiler-stats', version: 2 })));
+    await assert.rejects(loadStats(future), /version 2 is not supported/);
+    const p = startNode([CLI, 'open', future, '--port', '0']);
+    running.push(p);
+    assert.equal((await p.exited).code, 1);
+    assert.ok(p.stderrLines.some((l) => /future\.json\.gz: stats format version 2 is not supported/.test(l)), p.stderrLines.join('\n'));
+  });
+
+  test('traced classes carry their creation stacks', async () => {
+    const leakLine = readFileSync(fixture('classes.js'), 'utf8').split('\n').findIndex((l) => l.startsWith('function leak(')) + 1;
+    assert.equal((await getJson(api + '/tracker/classes', json('POST', { name: 'LeakyRecord', trace: true }))).status, 201);
+    await command(program, 'leak 4');
+    const s = await snapshot('traced');
+    assert.equal(s.classes.LeakyRecord.active, 4);
+    const leaky = (await getJson<ClassDetail>(api + '/tracker/classes/LeakyRecord')).body;
+    assert.equal(leaky.instances.length, 4);
+    for (const inst of leaky.instances) {
+      assert.notEqual(inst.stack, undefined);
+      const frames = leaky.stacks[inst.stack!];
+      // allocated in the fixture's leak() (frames name functions: line is where the function starts)
+      assert.deepEqual([frames[0].functionName, frames[0].line], ['leak', leakLine], JSON.stringify(frames));
+      assert.ok(frames[0].scriptName.endsWith('classes.js'));
+    }
+  });
+});
+
+describe('memory guard', () => {
+  test('refuses a snapshot that would not fit in free memory, unless forced', async () => {
+    const { api, server } = await serve('classes.js', (target) => new ClassTracker(target, { guard: { freeMemory: () => 8 * 1048576 } }));
+    const refused = await getJson(api + '/tracker/snapshots', json('POST', { description: 'too big' }));
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error, 'not enough free memory for a snapshot');
+    assert.match(refused.body.detail, /uses \d+ MB .*up to 10 × that.*only 8 MB is free/);
+    await assert.rejects(server.tracker.createSnapshot('direct'), MemoryGuardError);
+    const forced = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description: 'forced', force: true }));
+    assert.equal(forced.status, 200);
+    assert.equal(forced.body.index, 0, 'refused snapshots leave no trace');
+    await server.tracker.dispose();
+  });
+});
+
+describe('a program killed mid-snapshot', () => {
+  test('gives 503 and leaves the server answering with the earlier snapshots', async () => {
+    const { program, api, server } = await serve('classes.js');
+    await getJson(api + '/tracker/classes', json('POST', { name: 'TrackedWidget' }));
+    const first = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description: 'before' }));
+    assert.equal(first.status, 200);
+    await command(program, 'ballast 400000');
+    let progressed!: () => void;
+    const capturing = new Promise<void>((r) => (progressed = r));
+    server.tracker.onProgress((p) => p.phase === 'capture' && progressed());
+    const pending = getJson(api + '/tracker/snapshots', json('POST', { description: 'doomed' }));
+    await capturing;
+    program.kill('SIGKILL');
+    const doomed = await pending;
+    assert.equal(doomed.status, 503, JSON.stringify(doomed.body));
+    assert.match(doomed.body.detail, /went away during the heap snapshot.*earlier snapshots are kept/);
+    const state = (await getJson<TrackerState>(api + '/tracker')).body;
+    assert.deepEqual(state.snapshots.map((s) => s.description), ['before']);
+    assert.equal(state.busy, false);
+    assert.equal(state.snapshots[0].classes.TrackedWidget.active, 50);
+    const classes = await getJson<HeapClassSummary[]>(api + '/heap/classes?snapshot=0');
+    assert.equal(classes.status, 200);
+    assert.equal(classes.body.find((c) => c.name === 'TrackedWidget')!.count, 50);
+    assert.equal((await getJson(api + '/tracker/classes/TrackedWidget')).status, 200);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * `parseHeapSnapshotFile` with the edges scanned by the parse worker (`parallel: true`) must give
+ * exactly what a parse in one thread gives: the same graph, and for bad input the same
+ * `HeapSnapshotError` (message and byte offset), wherever the problem is (before, inside or after
+ * the edges) and whether the worker scans the edges or declines (this thread scans them then).
+ */
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
+import { parallelEdgeStats } from '../../../src/heap/parser';
+
+let dir = '';
+let text = '';
+let n = 0;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'heap-parallel-'));
+  const file = join(dir, 'known.heapsnapshot');
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'fixtures', 'heap', 'known-heap.js'), file]);
+  text = readFileSync(file, 'latin1');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const ARRAYS = ['nodeType', 'nodeName', 'nodeId', 'nodeSelfSize', 'firstEdge', 'nodeTraceId', 'nodeDetachedness', 'edgeType', 'edgeName', 'edgeTo', 'locations'] as const;
+
+function sameGraph(a: HeapGraph, b: HeapGraph): void {
+  assert.equal(a.nodeCount, b.nodeCount);
+  assert.equal(a.edgeCount, b.edgeCount);
+  assert.equal(a.rootIndex, b.rootIndex);
+  for (const k of ARRAYS) assert.deepEqual(a[k], b[k], k);
+  assert.deepEqual(a.strings, b.strings);
+  assert.deepEqual(a.meta, b.meta);
+}
+
+type Outcome = { ok: true; graph: HeapGraph } | { ok: false; problem: string; offset: number };
+
+async function outcome(run: () => Promise<HeapGraph> | HeapGraph): Promise<Outcome> {
+  try {
+    return { ok: true, graph: await run() };
+  } catch (e) {
+    if (!(e instanceof HeapSnapshotError)) throw e;
+    return { ok: false, problem: e.problem, offset: e.offset };
+  }
+}
+
+/** Parses `input` from a file with the parse worker and in memory in one thread: same outcome. */
+async function same(input: Buffer, label: string, chunkSize?: number): Promise<Outcome> {
+  const file = join(dir, `m${n++}.heapsnapshot`);
+  writeFileSync(file, input);
+  const par = await outcome(() => parseHeapSnapshotFile(file, { parallel: true, chunkSize }));
+  const seq = await outcome(() => parseHeapSnapshot(input));
+  if (par.ok && seq.ok) sameGraph(par.graph, seq.graph);
+  else assert.deepEqual(par, seq, label);
+  return par;
+}
+
+test('the parse worker gives the same graph and classes as one thread', async () => {
+  const before = { ...parallelEdgeStats };
+  const file = join(dir, 'whole.heapsnapshot');
+  writeFileSync(file, text, 'latin1');
+  const par = await parseHeapSnapshotFile(file, { parallel: true, chunkSize: 4096 });
+  assert.equal(parallelEdgeStats.worker, before.worker + 1, 'the worker scanned the edges');
+  const seq = await parseHeapSnapshotFile(file, { parallel: false });
+  assert.equal(parallelEdgeStats.worker, before.worker + 1);
+  sameGraph(par, seq);
+  assert.deepEqual(classSummary(par), classSummary(seq));
+});
+
+test('edges not right after the nodes, or spaced out: the worker declines or copes, the result is the same', async () => {
+  const nodesEnd = text.indexOf('"edges"');
+  // another key between the nodes and the edges: the worker declines, this thread scans them
+  const other = text.slice(0, nodesEnd) + '"extra":[1,2,{"a":"]"}],\n' + text.slice(nodesEnd);
+  const before = { ...parallelEdgeStats };
+  assert.equal((await same(Buffer.from(other, 'latin1'), 'extra key')).ok, true);
+  assert.equal(parallelEdgeStats.here, before.here + 1);
+  // whitespace around the key, and edges in rows with spaces
+  const e0 = text.indexOf('[', nodesEnd);
+  const e1 = text.indexOf(']', e0);
+  const edges = text.slice(e0 + 1, e1).replace(/,/g, (m, i: number) => (i % 7 === 0 ? ' , ' : i % 5 === 0 ? ',\r\n\t' : m));
+  assert.equal(text.slice(nodesEnd - 3, nodesEnd), '],\n');
+  const spaced = text.slice(0, nodesEnd - 3) + ' \n] ,\n  "edges" \t: \n [' + edges + ' ]' + text.slice(e1 + 1);
+  const w = parallelEdgeStats.worker;
+  const r = await same(Buffer.from(spaced, 'latin1'), 'spaced', 97);
+  assert.equal(parallelEdgeStats.worker, w + 1, 'the worker scanned the spaced edges');
+  assert.equal(r.ok, true, JSON.stringify(r));
+});
+
+test('bad input: the same HeapSnapshotError at the same offset as in one thread', async () => {
+  const base = Buffer.from(text, 'latin1');
+  const nodesAt = text.indexOf('"nodes"');
+  const edgesAt = text.indexOf('"edges"');
+  const edgesEnd = text.indexOf(']', edgesAt);
+  const stringsAt = text.indexOf('"strings"');
+  let seed = 99;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const at = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo));
+  const cases: Array<[string, Buffer]> = [];
+  // truncated: in the nodes, in the edges, just after them, in the strings
+  for (const cut of [at(nodesAt, edgesAt), at(edgesAt, edgesEnd), at(edgesAt, edgesEnd), edgesEnd, edgesEnd + 1, at(stringsAt, base.length)]) cases.push([`cut ${cut}`, base.subarray(0, cut)]);
+  // bytes changed in the edges (several errors: the first one counts), and in the nodes and strings
+  for (let k = 0; k < 10; k++) {
+    const b = Buffer.from(base);
+    b[at(edgesAt + 9, edgesEnd)] = '9x]-:,"['.charCodeAt(k % 8);
+    if (k % 3 === 0) b[at(stringsAt, base.length)] = 0x5d;
+    cases.push([`edges ${k}`, b]);
+  }
+  for (const [lo, hi] of [[nodesAt + 9, edgesAt], [stringsAt + 11, base.length - 2]]) {
+    const b = Buffer.from(base);
+    b[at(lo, hi)] = 0x7b;
+    b[at(edgesAt + 9, edgesEnd)] = 0x78;
+    cases.push([`both ${lo}`, b]);
+  }
+  // an edge pointing outside the nodes, a type out of range; counts that do not add up
+  const s = JSON.parse(text);
+  const t1 = structuredClone(s);
+  t1.edges[t1.edges.length - 1] = t1.snapshot.node_count * t1.snapshot.meta.node_fields.length;
+  const t2 = structuredClone(s);
+  t2.edges[30] = 200;
+  const t3 = structuredClone(s);
+  t3.snapshot.edge_count += 1;
+  const t4 = structuredClone(s);
+  t4.edges.push(0, 1, 0);
+  const t5 = structuredClone(s);
+  t5.edges.pop();
+  const t6 = structuredClone(s);
+  t6.snapshot.edge_count = 1e12;
+  for (const [k, t] of [t1, t2, t3, t4, t5, t6].entries()) cases.push([`json ${k}`, Buffer.from(JSON.stringify(t))]);
+  const results = { ok: 0, error: 0 };
+  const w = parallelEdgeStats.worker;
+  for (const [label, input] of cases) results[(await same(input, label, [1 << 20, 4096, 333][n % 3])).ok ? 'ok' : 'error']++;
+  assert.ok(results.error >= cases.length - 3, JSON.stringify(results));
+  // most errors are in or after the edges, which the worker scanned
+  assert.ok(parallelEdgeStats.worker - w >= 15, `${parallelEdgeStats.worker - w} of ${cases.length} by the worker`);
+});
+
+test('any chunking gives the same graph (the whole-node and whole-edge loops stop at chunk ends)', () => {
+  // with long numbers in the last node field too (detachedness, usually one digit)
+  const s = JSON.parse(Buffer.from(text, 'latin1').toString('utf8'));
+  const F = s.snapshot.meta.node_fields.length;
+  const det = s.snapshot.meta.node_fields.indexOf('detachedness');
+  assert.equal(det, F - 1);
+  for (let o = 0; o < s.snapshot.node_count; o++) s.nodes[o * F + det] = o % 3 ? 0 : 100 + (o % 1000);
+  for (const bytes of [Buffer.from(text, 'latin1'), Buffer.from(JSON.stringify(JSON.parse(Buffer.from(text, 'latin1').toString('utf8')))), Buffer.from(JSON.stringify(s))]) chunkings(bytes);
+});
+
+function chunkings(bytes: Buffer): void {
+  const whole = parseHeapSnapshot(bytes);
+  for (const size of [1, 2, 3, 5, 8, 13, 31, 64, 997]) {
+    const p = new HeapSnapshotParser({ totalBytes: size % 2 ? bytes.length : undefined });
+    for (let i = 0; i < bytes.length; i += size) p.write(bytes.subarray(i, i + size));
+    sameGraph(p.end(), whole);
+  }
+  // string chunks, as from the inspector protocol
+  const p = new HeapSnapshotParser();
+  const str = bytes.toString('utf8');
+  for (let i = 0; i < str.length; i += 7919) p.write(str.slice(i, i + 7919));
+  sameGraph(p.end(), whole);
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, describe, test } from 'node:test';
+import type { ClassDetail, StatsDump, TrackedClassCensus } from '../../../src/model';
+import { addCensus } from '../../../src/tracker/lifetimes';
+import { checkSnapshotMemory, MemoryGuardError, SNAPSHOT_PEAK_FACTOR } from '../../../src/tracker';
+import { PeriodicSnapshots } from '../../../src/tracker/periodic';
+import { loadStats, writeStats } from '../../../src/tracker/statsFile';
+import type { Timeline } from '../../../src/tracker/timeline';
+
+const MB = 1048576;
+const dir = mkdtempSync(join(tmpdir(), 'mp-unit-tracker-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('memory guard', () => {
+  test('refuses when factor × heap used exceeds free memory, and says the figures', () => {
+    assert.equal(SNAPSHOT_PEAK_FACTOR, 10);
+    const ok = checkSnapshotMemory({ used: 100 * MB, limit: 4096 * MB }, { freeMemory: () => 1001 * MB });
+    assert.equal(ok.estimate, 1000 * MB);
+    assert.throws(
+      () => checkSnapshotMemory({ used: 100 * MB, limit: 4096 * MB }, { freeMemory: () => 999 * MB }),
+      (e: unknown) => e instanceof MemoryGuardError && e.status === 409 && /uses 100 MB \(limit 4,096 MB\).*1,000 MB.*only 999 MB is free/.test(e.message),
+    );
+    assert.doesNotThrow(() => checkSnapshotMemory({ used: 100 * MB, limit: 0 }, { factor: 2, freeMemory: () => 300 * MB }));
+  });
+});
+
+describe('periodic snapshots', () => {
+  test('stretch the interval to keep the pauses within the budget', () => {
+    const timeline = { start() {}, stop() {} } as unknown as Timeline;
+    const periodic = new PeriodicSnapshots(async () => {}, timeline);
+    let last = 0;
+    periodic.start(1_000, 0.05, () => last);
+    assert.equal(periodic.delay(), 1_000);
+    last = 200; // a 200 ms pause: at most 5 % of the time → 4 s apart
+    assert.equal(periodic.delay(), 4_000);
+    last = 30;
+    assert.equal(periodic.delay(), 1_000);
+    assert.deepEqual({ ...periodic.status(), nextAt: undefined }, { intervalMs: 1_000, budget: 0.05, nextAt: undefined, lastError: undefined });
+    periodic.stop();
+    assert.equal(periodic.status(), null);
+  });
+});
+
+const census = (ids: number[], truncated = false): TrackedClassCensus => ({
+  name: 'A',
+  count: ids.length,
+  selfSize: ids.length * 10,
+  retainedSize: ids.length * 20,
+  min: 20,
+  max: 20,
+  instances: ids.map((id) => ({ id, repr: `A @${id}`, retainedSize: 20 })),
+  truncated,
+  referents: [],
+});
+const ctx = (index: number, idReset = false) => ({ index, total: 1000, firstSnapshot: 0, resolutionLevel: 0, idReset, stacks: [] });
+const detail = (): ClassDetail => ({ name: 'A', tracked: null, snapshots: [], instances: [], instancesTruncated: false, stacks: [] });
+
+describe('instance lifetimes', () => {
+  test('births and deaths by id; unknown births at the first snapshot', () => {
+    const d = detail();
+    addCensus(d, census([1, 3, 5]), ctx(0));
+    addCensus(d, census([1, 5, 7, 9]), ctx(1));
+    addCensus(d, census([7]), ctx(2));
+    const life = Object.fromEntries(d.instances.map((i) => [i.id, [i.birth, i.death]]));
+    assert.deepEqual(life, { 1: [null, 2], 3: [null, 1], 5: [null, 2], 7: [1, null], 9: [1, 2] });
+    assert.deepEqual(d.snapshots.map((s) => [s.active, s.sum, s.avg, s.pct]), [[3, 60, 20, 6], [4, 80, 20, 8], [1, 20, 20, 2]]);
+    assert.deepEqual(d.instances.find((i) => i.id === 7)!.sizes, [[1, 20], [2, 20]]);
+  });
+
+  test('an id reset cuts lifetimes instead of recording deaths and births', () => {
+    const d = detail();
+    addCensus(d, census([1, 3]), ctx(0));
+    addCensus(d, census([2, 4, 6]), ctx(1, true));
+    assert.equal(d.instances.filter((i) => i.death !== null).length, 0);
+    assert.deepEqual(d.instances.filter((i) => i.lostAt === 1).map((i) => i.id), [1, 3]);
+    assert.deepEqual(d.instances.filter((i) => i.birth === null && i.sizes[0][0] === 1).map((i) => i.id), [2, 4, 6]);
+  });
+
+  test('with a truncated list, only ids up to the last listed one can be declared dead', () => {
+    const d = detail();
+    addCensus(d, census([1, 3, 5]), ctx(0));
+    addCensus(d, census([1], true), ctx(1));
+    assert.equal(d.instancesTruncated, true);
+    assert.deepEqual(d.instances.map((i) => i.death), [null, null, null]);
+  });
+});
+
+describe('stats files', () => {
+  const dump: StatsDump = { format: 'memory-profiler-stats', version: 1, createdAt: 1, target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
+  test('round-trip as JSON and as gzip, with no temporary file left', async () => {
+    await writeStats(join(dir, 's.json'), dump);
+    await writeStats(join(dir, 's.json.gz'), dump);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')), dump);
+    assert.deepEqual(JSON.parse(gunzipSync(readFileSync(join(dir, 's.json.gz'))).toString()), dump);
+    assert.deepEqual(await loadStats(join(dir, 's.json.gz')), dump);
+    assert.deepEqual(readdirSync(dir).sort(), ['s.json', 's.json.gz']);
+  });
+  test('missing files and damaged dumps are named', async () => {
+    await assert.rejects(loadStats(join(dir, 'nope.json')), /nope\.json: no such file/);
+    await writeStats(join(dir, 'bad.json'), { ...dump, snapshots: undefined } as unknown as StatsDump);
+    await assert.rejects(loadStats(join(dir, 'bad.json')), /damaged stats dump: "snapshots" is missing/);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Time charts of bytes (the tracker's stacked memory chart, its timeline, a class over time).
+ *
+ * Why uPlot: it is small (~50 KB), fast (canvas, draws 100 000 points in milliseconds) and
+ * needs no inline styles or `<style>` injection: its CSS is bundled into app.css (the import
+ * below) and it positions its cursor and legend through the CSSOM, which the strict CSP allows.
+ * Its legend shows the values under the cursor (the tooltips) as text nodes.
+ *
+ * Stacked areas: uPlot has no stacking mode; we pass cumulative values (bottom series first),
+ * fill each band down to the previous one, and show the series' own values in the legend.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { h } from '../dom';
+import { exactBytes, formatBytes } from '../format';
+
+export interface ChartSeries {
+  label: string;
+  /** One value per x (null = no value). */
+  values: Array<number | null>;
+  colour: string;
+}
+
+export interface ChartOptions {
+  testid: string;
+  label: string;
+  stacked?: boolean;
+  height?: number;
+  /** Draws points (few x values). */
+  points?: boolean;
+  /** Format for the y values (default: bytes). */
+  format?(value: number): string;
+}
+
+/** A colour per series index, from VS Code's chart colours then a few more. */
+export function seriesColour(i: number): string {
+  const names = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red'];
+  const fallback = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#4ec9b0', '#ce9178', '#c586c0', '#dcdcaa', '#9cdcfe'];
+  if (i < names.length) {
+    const v = getComputedStyle(document.body).getPropertyValue(names[i]).trim();
+    if (v) return v;
+  }
+  return fallback[i % fallback.length];
+}
+
+export class TimeChart {
+  readonly element: HTMLElement;
+  private plot: uPlot | undefined;
+  private readonly observer: ResizeObserver;
+  /** Canvas colours are read once per plot: a theme change (body class) redraws it. */
+  private readonly themeObserver = new MutationObserver(() => {
+    if (!this.last) return;
+    this.shape = '';
+    this.setData(this.last.x, this.last.series);
+  });
+  private last: { x: number[]; series: ChartSeries[] } | undefined;
+  private shape = '';
+
+  constructor(private readonly options: ChartOptions) {
+    this.element = h('div', { class: 'chart', testid: options.testid, attrs: { role: 'img', 'aria-label': options.label } });
+    // Room for the plot and its legend from the start, so the page does not jump when data arrives.
+    this.element.style.minHeight = `${(options.height ?? 260) + 36}px`;
+    this.observer = new ResizeObserver(() => {
+      const width = this.width();
+      if (this.plot && Math.abs(this.plot.width - width) > 2) this.plot.setSize({ width, height: this.options.height ?? 260 });
+    });
+    this.observer.observe(this.element);
+    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  /** `x` in milliseconds since the epoch. */
+  setData(x: number[], series: ChartSeries[]): void {
+    this.last = { x, series };
+    const shape = series.map((s) => s.label + s.colour).join('|');
+    const format = this.options.format ?? formatBytes;
+    const raw = series.map((s) => s.values);
+    const drawn = this.options.stacked ? cumulative(raw) : raw;
+    const data = [x.map((t) => t / 1000), ...drawn] as uPlot.AlignedData;
+    this.element.dataset.points = String(x.length);
+    this.element.dataset.series = series.map((s) => s.label).join('|');
+    if (this.plot && shape === this.shape) {
+      this.plot.setData(data);
+      return;
+    }
+    this.shape = shape;
+    this.plot?.destroy();
+    const style = getComputedStyle(document.body);
+    const fg = style.getPropertyValue('--vscode-descriptionForeground').trim() || '#9d9d9d';
+    const grid = style.getPropertyValue('--vscode-widget-border').trim() || '#80808040';
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const opts: uPlot.Options = {
+      width: this.width(),
+      height: this.options.height ?? 260,
+      // One point alone would stretch the time axis over years: give it a minute around it.
+      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) } },
+      cursor: { drag: { x: true, y: false } },
+      legend: { live: true },
+      axes: [
+        { ...axis },
+        { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => format(v)) },
+      ],
+      series: [
+        { label: 'Time' },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: 1.5,
+          fill: this.options.stacked ? withAlpha(s.colour, 0.55) : undefined,
+          points: { show: this.options.points ?? x.length < 40 },
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => {
+            const v = idx === null ? null : raw[i][idx];
+            return v === null || v === undefined ? '—' : format(v);
+          },
+        })),
+      ],
+      bands: this.options.stacked ? series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] })) : undefined,
+    };
+    this.plot = new uPlot(opts, data, this.element);
+    this.plot.root.title = '';
+  }
+
+  /** Values under the cursor as the legend shows them (tests and screen readers). */
+  describe(): string {
+    if (!this.last) return '';
+    return this.last.series.map((s) => `${s.label}: ${exactBytes(s.values.at(-1) ?? 0)}`).join('; ');
+  }
+
+  dispose(): void {
+    this.observer.disconnect();
+    this.themeObserver.disconnect();
+    this.plot?.destroy();
+  }
+
+  private width(): number {
+    return Math.max(320, this.element.clientWidth || 800);
+  }
+}
+
+/** Running sums, bottom series first (nulls count as 0 in the sum). */
+function cumulative(series: Array<Array<number | null>>): Array<Array<number | null>> {
+  const out: Array<Array<number | null>> = [];
+  let below: number[] = [];
+  for (const s of series) {
+    const sums = s.map((v, i) => (below[i] ?? 0) + (v ?? 0));
+    out.push(sums);
+    below = sums;
+  }
+  return out;
+}
+
+/** `#rrggbb` (or `#rrggbbaa`) with the given alpha; other colour syntaxes pass unchanged. */
+function withAlpha(colour: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(colour);
+  if (!m) return colour;
+  return `#${m[1]}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+}

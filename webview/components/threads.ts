@@ -1,0 +1,154 @@
+/**
+ * Threads of the program (main and workers) and, per thread, its stack: each frame with a few
+ * lines of source around the current one, and its local variables as a tree that expands level
+ * by level (`/api/objects/:ref`: name, type, size, preview). In VS Code a frame's location opens
+ * the file at the line (the panel is told through `host.openSource`). Everything shown comes
+ * from the program and is set as text.
+ */
+import type { ObjectReferent, StackFrame, ThreadInfo, ThreadStack } from '../../src/model';
+import type { Api } from '../api';
+import { h, setText } from '../dom';
+import { formatBytes, formatClock } from '../format';
+import { errorText } from '../pages/heap';
+import { KeyedGrid } from './grid';
+
+const STATES: Record<ThreadStack['state'], string> = {
+  paused: 'paused by a debugger',
+  suspended: 'suspended by the profiler',
+  running: 'running (paused for a moment to read the stack)',
+  idle: 'idle: waiting in its event loop',
+};
+
+export class ThreadsView {
+  readonly element: HTMLElement;
+  private readonly grid: KeyedGrid<ThreadInfo>;
+  private readonly status = h('p', { class: 'muted', testid: 'threads-status' });
+  private readonly stackBox = h('div', { testid: 'thread-stack' });
+  private readonly buttons = h('div', { class: 'toolbar', testid: 'thread-buttons' });
+  private current: string | undefined;
+  private request = 0;
+
+  constructor(private readonly api: Api, private readonly signal: AbortSignal, private readonly openSource?: (url: string, line: number, column: number) => void) {
+    this.grid = new KeyedGrid<ThreadInfo>('threads', [
+      { id: 'id', header: 'Id', width: '100px', value: (t) => t.id },
+      { id: 'name', header: 'Name', width: '2fr', value: (t) => t.name },
+      { id: 'kind', header: 'Kind', width: '1fr', value: (t) => (t.kind === 'main' ? 'main thread' : 'worker') },
+      { id: 'url', header: 'Code', width: '3fr', value: (t) => t.url ?? '', tooltip: (t) => t.url ?? '' },
+    ], (t) => t.id, 'No thread information.');
+    // On demand: reading threads enables the debugger in the program, and a stack pauses it
+    // for a moment; a page view alone should not do that.
+    const read = h('vscode-button', { testid: 'threads-read', attrs: { appearance: 'secondary', title: 'Lists the threads; reading a stack pauses that thread for a moment' } }, 'Read threads');
+    read.addEventListener('click', () => void this.load());
+    setText(this.status, 'The program\u2019s main thread and worker threads, each with its stack, source and local variables.');
+    this.grid.element.hidden = true;
+    this.element = h('div', { class: 'threads' }, h('div', { class: 'toolbar' }, read, this.status), this.grid.element, this.buttons, this.stackBox);
+  }
+
+  /** Reads the threads again if they were read before (the refresh button). */
+  reload(): void {
+    if (!this.grid.element.hidden) void this.load();
+  }
+
+  async load(): Promise<void> {
+    let threads: ThreadInfo[];
+    try {
+      threads = await this.api.threads(this.signal);
+    } catch (e) {
+      if (this.signal.aborted) return;
+      setText(this.status, `Threads are not available: ${errorText(e)}`);
+      this.grid.update([]);
+      return;
+    }
+    setText(this.status, `${threads.length} thread${threads.length === 1 ? '' : 's'}. Pick one to read its stack.`);
+    this.grid.element.hidden = false;
+    this.grid.update(threads);
+    this.buttons.replaceChildren(...threads.map((t) => {
+      const b = h('vscode-button', { testid: `thread-stack-${t.id}`, attrs: { appearance: t.id === this.current ? 'primary' : 'secondary' } }, `Stack of ${t.name}`);
+      b.addEventListener('click', () => void this.showStack(t.id));
+      return b;
+    }));
+  }
+
+  async showStack(id: string): Promise<void> {
+    this.current = id;
+    for (const b of this.buttons.children) b.setAttribute('appearance', (b as HTMLElement).dataset.testid === `thread-stack-${id}` ? 'primary' : 'secondary');
+    const request = ++this.request;
+    this.stackBox.replaceChildren(h('p', { class: 'muted' }, 'Reading the stack…'));
+    try {
+      const stack = await this.api.stack(id, this.signal);
+      if (request !== this.request) return;
+      this.stackBox.replaceChildren(
+        h('p', { testid: 'thread-state' }, `${stack.thread.name}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
+        stack.frames.length
+          ? h('ol', { class: 'frames', testid: 'frames' }, ...stack.frames.map((f, i) => this.frame(f, i)))
+          : h('p', { class: 'muted' }, 'No JavaScript on the stack.'));
+    } catch (e) {
+      if (this.signal.aborted || request !== this.request) return;
+      this.stackBox.replaceChildren(h('p', { class: 'error' }, `The stack could not be read: ${errorText(e)}`));
+    }
+  }
+
+  private frame(f: StackFrame, index: number): HTMLElement {
+    const where = `${shortUrl(f.url)}:${f.line}:${f.column}`;
+    const location = h('span', { class: 'muted' }, ` ${where}`);
+    const summary = h('summary', { testid: `frame-${index}` }, h('strong', {}, f.function || '(anonymous)'), location);
+    const body = h('div', { class: 'frame-body' });
+    if (this.openSource && f.url) {
+      const open = h('a', { attrs: { href: '#' }, testid: `frame-${index}-open` }, 'Open in editor');
+      open.addEventListener('click', (e) => {
+        e.preventDefault();
+        this.openSource!(f.url, f.line, f.column);
+      });
+      body.append(open);
+    }
+    if (f.context) {
+      body.append(h('pre', { class: 'source', testid: `frame-${index}-source` }, ...f.context.lines.map((line, k) => {
+        const n = f.context!.startLine + k;
+        return h('span', { class: `source-line${n === f.line ? ' current' : ''}` }, h('span', { class: 'line-no' }, String(n)), line);
+      })));
+    }
+    const locals = h('ul', { class: 'tree', testid: `frame-${index}-locals` });
+    const localsToggle = h('details', { class: 'locals' }, h('summary', {}, 'Locals'), locals);
+    let loaded = false;
+    localsToggle.addEventListener('toggle', () => {
+      if (!localsToggle.open || loaded) return;
+      loaded = true;
+      void this.fillReferents(locals, f.localsRef);
+    });
+    body.append(localsToggle);
+    const details = h('details', { class: `frame${f.internal ? ' internal' : ''}` }, summary, body);
+    if (index === 0 || (!f.internal && index < 3)) details.open = true;
+    return h('li', {}, details);
+  }
+
+  private async fillReferents(list: HTMLElement, ref: string): Promise<void> {
+    list.replaceChildren(h('li', { class: 'muted' }, 'Reading…'));
+    try {
+      const r = await this.api.referents(ref, 0, 200, this.signal);
+      list.replaceChildren(...r.referents.map((x) => this.referent(x)));
+      if (!r.referents.length) list.append(h('li', { class: 'muted' }, 'nothing'));
+      if (r.total > r.referents.length) list.append(h('li', { class: 'muted' }, `… ${r.total - r.referents.length} more`));
+    } catch (e) {
+      list.replaceChildren(h('li', { class: 'error' }, errorText(e)));
+    }
+  }
+
+  private referent(x: ObjectReferent): HTMLElement {
+    const label = [h('span', { class: 't-name' }, x.name), h('span', { class: 't-type' }, `: ${x.type}`), ' ', h('span', { class: 't-preview' }, x.preview), h('span', { class: 't-size' }, ` (${formatBytes(x.size)})`)];
+    if (!x.ref) return h('li', { testid: `local-${x.name}` }, h('span', { class: 'tree-leaf' }, ...label));
+    const children = h('ul', { class: 'tree' });
+    const details = h('details', { testid: `local-${x.name}` }, h('summary', {}, ...label), children);
+    let loaded = false;
+    details.addEventListener('toggle', () => {
+      if (!details.open || loaded) return;
+      loaded = true;
+      void this.fillReferents(children, x.ref!);
+    });
+    return h('li', {}, details);
+  }
+}
+
+function shortUrl(url: string): string {
+  if (!url) return '(eval)';
+  return url.replace(/^file:\/\//, '');
+}

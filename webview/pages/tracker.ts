@@ -1,0 +1,369 @@
+/**
+ * Tracker (`/tracker`): memory over the tracker's snapshots as a stacked chart (each tracked
+ * class, the rest of the JS heap, memory outside the heap), the timeline of cheap samples taken
+ * between snapshots, the snapshots, and per snapshot a table Class / Instances / Total / Average /
+ * Share. Actions: take a snapshot (with progress), track or untrack a class (picked from the
+ * heap's classes with search), periodic snapshots on or off.
+ */
+import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState } from '../../src/model';
+import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
+import { section } from '../components/section';
+import { VirtualTable } from '../components/virtualTable';
+import { h, setText } from '../dom';
+import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
+import { errorText } from './heap';
+import type { PageContext, PageModule, PageView } from './page';
+
+export const trackerPage: PageModule = {
+  id: 'tracker',
+  title: 'Tracker',
+  path: '/tracker',
+  create: (context) => new TrackerPage(context),
+};
+
+type ClassRow = ClassSnapshotStats & { name: string };
+
+export class TrackerPage implements PageView {
+  readonly element: HTMLElement;
+  private readonly abort = new AbortController();
+  private state: TrackerState | undefined;
+  private selected = -1;
+  private readonly empty = h('div', { class: 'empty-state', testid: 'tracker-empty', attrs: { hidden: true } });
+  private readonly message = h('p', { class: 'error', testid: 'tracker-message', attrs: { role: 'alert', hidden: true } });
+  private readonly chart = new TimeChart({ testid: 'tracker-chart', label: 'Memory per snapshot, stacked', stacked: true });
+  private readonly timeline = new TimeChart({ testid: 'tracker-timeline', label: 'Memory sampled between snapshots', height: 180 });
+  private readonly snapshotsTable: VirtualTable<TrackerSnapshot>;
+  private readonly classTable: VirtualTable<ClassRow>;
+  private readonly snapshotTitle = h('span', { testid: 'tracker-snapshot-title' }, 'Snapshot');
+  private readonly snapshotFacts = h('dl', { class: 'facts', testid: 'tracker-snapshot-facts' });
+  private readonly actions: HTMLElement;
+  private readonly snapshotButton = h('vscode-button', { testid: 'take-snapshot', attrs: { title: 'Take a heap snapshot now (pauses the program briefly)' } }, 'Take snapshot');
+  private readonly progress = h('div', { class: 'progress', testid: 'snapshot-progress', attrs: { role: 'progressbar', 'aria-label': 'Snapshot progress', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true } });
+  private readonly progressFill = h('span', { class: 'progress-fill' });
+  private readonly progressText = h('span', { class: 'muted', testid: 'snapshot-progress-text' });
+  private readonly trackInput = h('input', {
+    class: 'input', testid: 'track-input',
+    attrs: { type: 'search', list: 'track-options', placeholder: 'Class name, e.g. Order', 'aria-label': 'Class to track', spellcheck: 'false', autocomplete: 'off' },
+  });
+  private readonly trackOptions = h('datalist', { id: 'track-options', testid: 'track-options' });
+  private readonly traceBox = h('input', { testid: 'track-trace', attrs: { type: 'checkbox' } });
+  private readonly levelSelect = h('select', { class: 'select', testid: 'track-level', attrs: { 'aria-label': 'Referents recorded to this depth' } },
+    ...[0, 1, 2, 3].map((n) => h('option', { attrs: { value: n } }, n === 0 ? 'no referents' : `referents ${n} level${n > 1 ? 's' : ''} deep`)));
+  private readonly trackButton = h('vscode-button', { testid: 'track-button', attrs: { appearance: 'secondary' } }, 'Track');
+  private readonly trackedList = h('ul', { class: 'tracked-list', testid: 'tracked-list' });
+  private readonly periodicBox = h('input', { testid: 'periodic-toggle', attrs: { type: 'checkbox' } });
+  private readonly periodicInterval = h('input', { class: 'input input-short', testid: 'periodic-interval', attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' } });
+  private readonly periodicText = h('span', { class: 'muted', testid: 'periodic-status' });
+  private heapClassNames: string[] | undefined;
+  private readonly unsubscribe: Array<() => void> = [];
+  private loading = 0;
+  private poll: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly context: PageContext) {
+    this.progress.append(this.progressFill);
+    this.snapshotsTable = new VirtualTable<TrackerSnapshot>({
+      testid: 'tracker-snapshots',
+      label: 'Snapshots',
+      columns: [
+        { id: 'index', header: '#', width: '48px', numeric: true, value: (s) => String(s.index), sortKey: (s) => s.index },
+        { id: 'description', header: 'Description', width: 'minmax(140px, 2fr)', value: (s) => s.description || '—', sortKey: (s) => s.description },
+        { id: 'time', header: 'Taken', width: '90px', value: (s) => formatClock(s.timestamp), tooltip: (s) => new Date(s.timestamp).toISOString(), sortKey: (s) => s.timestamp },
+        { id: 'total', header: 'JS heap', width: '1fr', numeric: true, value: (s) => formatBytes(s.total), tooltip: (s) => exactBytes(s.total), sortKey: (s) => s.total },
+        { id: 'tracked', header: 'Tracked', width: '1fr', numeric: true, value: (s) => formatBytes(s.trackedTotal), tooltip: (s) => exactBytes(s.trackedTotal), sortKey: (s) => s.trackedTotal },
+        { id: 'rss', header: 'Resident', width: '1fr', numeric: true, value: (s) => formatBytes(s.process?.rss), sortKey: (s) => s.process?.rss ?? 0 },
+        { id: 'pause', header: 'Pause', width: '80px', numeric: true, value: (s) => `${formatCount(s.captureMs)} ms`, sortKey: (s) => s.captureMs, description: 'How long the program was paused for the snapshot' },
+      ],
+      key: (s) => String(s.index),
+      emptyText: 'No snapshot yet.',
+      sort: { column: 'index', descending: true },
+      visibleRows: 6,
+      onActivate: (s) => this.selectSnapshot(s.index),
+      rowClass: (s) => (s.index === this.selected ? 'selected' : ''),
+    });
+    this.classTable = new VirtualTable<ClassRow>({
+      testid: 'tracker-classes',
+      label: 'Tracked classes in the snapshot',
+      columns: [
+        { id: 'name', header: 'Class', width: 'minmax(160px, 2fr)', value: (r) => r.name, sortKey: (r) => r.name },
+        { id: 'active', header: 'Instances', width: '1fr', numeric: true, value: (r) => formatCount(r.active), sortKey: (r) => r.active },
+        { id: 'sum', header: 'Total', width: '1fr', numeric: true, value: (r) => formatBytes(r.sum), tooltip: (r) => exactBytes(r.sum), sortKey: (r) => r.sum, description: 'Bytes the instances keep alive (retained size)' },
+        { id: 'avg', header: 'Average', width: '1fr', numeric: true, value: (r) => formatBytes(Math.round(r.avg)), tooltip: (r) => exactBytes(Math.round(r.avg)), sortKey: (r) => r.avg },
+        { id: 'pct', header: 'Share', width: '1fr', numeric: true, value: (r) => `${r.pct.toFixed(2)} %`, sortKey: (r) => r.pct, description: 'Share of the JS heap (the snapshot\u2019s objects), not of the resident size' },
+      ],
+      key: (r) => r.name,
+      emptyText: 'No tracked class in this snapshot.',
+      sort: { column: 'sum', descending: true },
+      visibleRows: 8,
+      rowClass: () => 'link',
+      onActivate: (r) => context.navigate(`/tracker/class/${encodeURIComponent(r.name)}`),
+    });
+
+    this.snapshotButton.addEventListener('click', () => void this.takeSnapshot());
+    this.trackButton.addEventListener('click', () => void this.track());
+    this.trackInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') void this.track();
+    });
+    this.trackInput.addEventListener('focus', () => void this.loadClassNames());
+    this.trackInput.addEventListener('input', () => this.fillOptions());
+    this.periodicBox.addEventListener('change', () => void this.setPeriodic());
+    this.periodicInterval.addEventListener('change', () => {
+      if (this.periodicBox.checked) void this.setPeriodic();
+    });
+
+    this.actions = h('div', { class: 'actions', testid: 'tracker-actions' },
+      h('div', { class: 'toolbar' }, this.snapshotButton, this.progress, this.progressText),
+      h('div', { class: 'toolbar' },
+        h('label', {}, 'Track a class ', this.trackInput), this.trackOptions,
+        h('label', { title: 'Record where instances are allocated (slows allocation down)' }, this.traceBox, 'with creation stacks'),
+        h('label', { title: 'What the instances refer to, merged by name and class, per snapshot (the class page shows it)' }, this.levelSelect),
+        this.trackButton),
+      h('div', { class: 'toolbar' },
+        h('label', {}, this.periodicBox, 'Periodic snapshots every'), this.periodicInterval, h('span', { class: 'muted' }, 'seconds'), this.periodicText),
+      h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Tracked:'), this.trackedList));
+
+    this.element = h('div', { class: 'page page-wide', testid: 'page-tracker' },
+      h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Class tracker')),
+      this.message,
+      this.actions,
+      this.empty,
+      section('tracker-chart', 'Memory per snapshot',
+        h('p', { class: 'muted' }, 'Stacked: each tracked class (retained bytes), the rest of the JS heap, and resident memory outside the JS heap. Click a legend entry to hide it.'),
+        this.chart.element),
+      section('tracker-timeline', 'Timeline (sampled about once a second)', this.timeline.element),
+      section('tracker-snapshots', 'Snapshots', this.snapshotsTable.element),
+      section('tracker-snapshot', 'Tracked classes per snapshot',
+        h('h3', { class: 'subhead' }, this.snapshotTitle),
+        this.snapshotFacts,
+        this.classTable.element),
+    );
+    this.unsubscribe.push(
+      context.events.on('snapshot-added', () => {
+        this.heapClassNames = undefined;
+        void this.load();
+      }),
+      context.events.on('snapshot-progress', (p) => this.showProgress(p as HeapProgress & { description?: string })),
+    );
+    // Periodic snapshots and samples arrive without a click: read the state again now and then.
+    this.poll = setInterval(() => {
+      if (!document.hidden && this.state?.live) void this.load();
+    }, 5_000);
+    void this.load();
+  }
+
+  refresh(): void {
+    this.heapClassNames = undefined;
+    void this.load();
+  }
+
+  dispose(): void {
+    this.unsubscribe.forEach((u) => u());
+    this.abort.abort();
+    clearInterval(this.poll);
+    this.chart.dispose();
+    this.timeline.dispose();
+  }
+
+  async load(): Promise<void> {
+    const request = ++this.loading;
+    try {
+      const state = await this.context.api.tracker(this.abort.signal);
+      if (request !== this.loading) return;
+      this.show(state);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.say(`The tracker could not be read: ${errorText(e)}`);
+    }
+  }
+
+  private say(text: string): void {
+    setText(this.message, text);
+    this.message.hidden = text === '';
+  }
+
+  private show(state: TrackerState): void {
+    const follow = !this.state || this.selected === this.state.snapshots.length - 1;
+    this.state = state;
+    this.actions.hidden = !state.live;
+    this.snapshotButton.toggleAttribute('disabled', state.busy);
+    // Empty state: nothing tracked and no snapshot yet.
+    const nothing = state.snapshots.length === 0;
+    this.empty.hidden = !nothing;
+    if (nothing) this.showEmpty(state);
+    this.snapshotsTable.setRows(state.snapshots);
+    if (follow || this.selected >= state.snapshots.length) this.selected = state.snapshots.length - 1;
+    this.selectSnapshot(this.selected);
+    this.showChart(state);
+    this.trackedList.replaceChildren(...state.tracked.map((t) => {
+      const link = h('a', { testid: `tracked-${t.name}`, attrs: { href: this.context.href(`/tracker/class/${encodeURIComponent(t.name)}`) } }, t.name);
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        this.context.navigate(`/tracker/class/${encodeURIComponent(t.name)}`);
+      });
+      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${t.name}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${t.name}` } }, '×');
+      remove.addEventListener('click', () => void this.untrack(t.name));
+      return h('li', { class: 'chip' }, link, t.trace ? h('span', { class: 'muted' }, ' (stacks)') : null, state.live ? remove : null);
+    }));
+    if (!state.tracked.length) this.trackedList.append(h('li', { class: 'muted' }, 'none'));
+    this.periodicBox.checked = state.periodic !== null;
+    if (state.periodic && document.activeElement !== this.periodicInterval) this.periodicInterval.value = String(Math.round(state.periodic.intervalMs / 1000));
+    setText(this.periodicText, state.periodic
+      ? `on, pausing the program at most ${Math.round(state.periodic.budget * 100)} % of the time${state.periodic.nextAt ? `; next at ${formatClock(state.periodic.nextAt)}` : ''}`
+      : 'off');
+  }
+
+  private showEmpty(state: TrackerState): void {
+    const live = state.live;
+    this.empty.replaceChildren(
+      h('h2', {}, 'No tracker snapshot yet'),
+      h('p', {}, live
+        ? 'The tracker counts the instances of chosen classes in heap snapshots. Track a class above (or not: the table shows the heap either way), then take a snapshot, or switch periodic snapshots on.'
+        : 'This is saved data without tracker snapshots. Record some with a running program:'),
+      h('p', {}, 'From the command line:'),
+      h('pre', { class: 'code', testid: 'tracker-empty-cli' }, 'memory-profiler run --track Order --interval 10000 -- node app.js'),
+      h('p', {}, 'From the program itself (then track classes and take snapshots on this page):'),
+      h('pre', { class: 'code', testid: 'tracker-empty-code' },
+        "const { startInBackground } = require('memory-profiler');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));"),
+      h('p', {}, 'From a script, over the HTTP API:'),
+      h('pre', { class: 'code' }, `curl -X POST -H 'content-type: application/json' -d '{"name":"Order"}' ${serverUrl(this.context.api.base)}/api/tracker/classes\ncurl -X POST ${serverUrl(this.context.api.base)}/api/tracker/snapshots`));
+  }
+
+  private selectSnapshot(index: number): void {
+    this.selected = index;
+    this.snapshotsTable.redraw();
+    const snapshot = this.state?.snapshots[index];
+    if (!snapshot) {
+      setText(this.snapshotTitle, 'No snapshot');
+      this.snapshotFacts.replaceChildren();
+      this.classTable.setRows([]);
+      return;
+    }
+    setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${snapshot.description}”` : ''} at ${formatClock(snapshot.timestamp)}`);
+    const p = snapshot.process;
+    const facts: Array<[string, string, string?]> = [
+      ['JS heap (all objects)', formatBytes(snapshot.total), exactBytes(snapshot.total)],
+      ['Tracked classes', formatBytes(snapshot.trackedTotal), exactBytes(snapshot.trackedTotal)],
+      ['Profiler overhead', snapshot.overhead ? formatBytes(snapshot.overhead) : 'not measurable (separate process)'],
+    ];
+    if (p) facts.push(['Resident size', formatBytes(p.rss), exactBytes(p.rss)], ['Virtual size', formatBytes(p.vsz), exactBytes(p.vsz)], ['JS heap allocated', formatBytes(p.heapTotal), exactBytes(p.heapTotal)], ['External', formatBytes(p.external), exactBytes(p.external)]);
+    if (snapshot.idReset) facts.push(['Object ids', 'reset before this snapshot: lifetimes are cut here']);
+    this.snapshotFacts.replaceChildren(...facts.flatMap(([k, v, t]) => [h('dt', {}, k), h('dd', { title: t }, v)]));
+    this.classTable.setRows(Object.entries(snapshot.classes).map(([name, stats]) => ({ name, ...stats })));
+  }
+
+  private showChart(state: TrackerState): void {
+    const snapshots = state.snapshots;
+    const x = snapshots.map((s) => s.timestamp);
+    const byLabel = new Map(state.timeseries.map((t) => [t.label, new Map(t.data)]));
+    const at = (label: string, fallback: (s: TrackerSnapshot) => number | null) =>
+      snapshots.map((s) => byLabel.get(label)?.get(s.timestamp) ?? fallback(s));
+    const names = [...new Set([...state.tracked.map((t) => t.name), ...snapshots.flatMap((s) => Object.keys(s.classes))])];
+    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => s.classes[name]?.sum ?? null), colour: seriesColour(i) }));
+    series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
+    series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
+    this.chart.setData(x, series);
+
+    // The timeline: resident size and each heap space's used bytes, from the samples.
+    const samples = state.timeseries.filter((t) => t.label === 'rss' || (t.label.startsWith('space:') && t.data.some(([, v]) => v > 0)));
+    const times = [...new Set(samples.flatMap((t) => t.data.map(([ts]) => ts)))].sort((a, b) => a - b);
+    this.timeline.setData(times, samples.map((t, i) => {
+      const m = new Map(t.data);
+      return { label: t.label === 'rss' ? 'resident size' : t.label.slice('space:'.length), values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
+    }));
+  }
+
+  private showProgress(p: HeapProgress & { description?: string } | undefined): void {
+    if (!p) return;
+    const fraction = p.totalBytes ? (p.bytes ?? 0) / p.totalBytes : p.total ? p.done / p.total : 0;
+    this.progress.hidden = false;
+    this.progressFill.style.transform = `scaleX(${Math.max(0, Math.min(1, fraction))})`;
+    this.progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+    setText(this.progressText, `${p.phase}${p.total ? ` ${Math.round(fraction * 100)} %` : ''}`);
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    this.snapshotButton.setAttribute('disabled', '');
+    this.say('');
+    this.progress.hidden = false;
+    this.progressFill.style.transform = 'scaleX(0)';
+    setText(this.progressText, 'Taking a snapshot…');
+    try {
+      await this.context.api.takeSnapshot(`snapshot from the UI at ${formatClock(Date.now())}`);
+      setText(this.progressText, 'Done');
+    } catch (e) {
+      this.say(`The snapshot failed: ${errorText(e)}`);
+      setText(this.progressText, '');
+    } finally {
+      this.snapshotButton.removeAttribute('disabled');
+      this.progress.hidden = true;
+    }
+    this.selected = Number.MAX_SAFE_INTEGER;
+    await this.load();
+  }
+
+  private async loadClassNames(): Promise<void> {
+    if (this.heapClassNames) return;
+    this.heapClassNames = [];
+    try {
+      const snapshots = await this.context.api.snapshots(this.abort.signal);
+      if (!snapshots.length) {
+        this.heapClassNames = undefined;
+        return;
+      }
+      const classes = await this.context.api.heapClasses(snapshots.length - 1, this.abort.signal);
+      // Largest first: the likely suspects come first in the suggestions.
+      this.heapClassNames = classes.filter((c) => !c.name.startsWith('(')).sort((a, b) => b.retainedSize - a.retainedSize).map((c) => c.name);
+      this.fillOptions();
+    } catch {
+      this.heapClassNames = undefined;
+    }
+  }
+
+  /** The suggestions: at most 50 classes whose name contains what was typed. */
+  private fillOptions(): void {
+    const typed = this.trackInput.value.trim().toLowerCase();
+    const names = (this.heapClassNames ?? []).filter((n) => !typed || n.toLowerCase().includes(typed)).slice(0, 50);
+    this.trackOptions.replaceChildren(...names.map((n) => h('option', { attrs: { value: n } })));
+  }
+
+  private async track(): Promise<void> {
+    const name = this.trackInput.value.trim();
+    if (!name) return;
+    this.say('');
+    try {
+      await this.context.api.trackClass(name, this.traceBox.checked, Number(this.levelSelect.value) || undefined);
+      this.trackInput.value = '';
+    } catch (e) {
+      this.say(`${name} could not be tracked: ${errorText(e)}`);
+    }
+    await this.load();
+  }
+
+  private async untrack(name: string): Promise<void> {
+    try {
+      await this.context.api.untrackClass(name);
+    } catch (e) {
+      this.say(`${name} could not be untracked: ${errorText(e)}`);
+    }
+    await this.load();
+  }
+
+  private async setPeriodic(): Promise<void> {
+    this.say('');
+    try {
+      if (this.periodicBox.checked) {
+        const seconds = Math.max(1, Number(this.periodicInterval.value) || 10);
+        await this.context.api.startPeriodic(seconds * 1000);
+      } else {
+        await this.context.api.stopPeriodic();
+      }
+    } catch (e) {
+      this.say(`Periodic snapshots could not be changed: ${errorText(e)}`);
+    }
+    await this.load();
+  }
+}
+
+/** The server's absolute URL (for commands to copy), from the API base the page uses. */
+function serverUrl(apiBase: string): string {
+  return new URL(`${apiBase || '.'}/`, location.href).href.replace(/\/$/, '');
+}

@@ -1,0 +1,171 @@
+/**
+ * A tracked class (`/tracker/class/:name`): instance count and sizes, a small chart of the class
+ * over the snapshots, its merged referents per snapshot as a tree, and its instances with their
+ * lifetime (birth and death snapshot), preview, creation stack and size per snapshot.
+ */
+import type { ClassDetail, HeapAllocationFrame, InstanceLifetime, MergedReferent } from '../../src/model';
+import { seriesColour, TimeChart } from '../components/chart';
+import { Figure } from '../components/figure';
+import { section } from '../components/section';
+import { VirtualTable } from '../components/virtualTable';
+import { h, setText } from '../dom';
+import { exactBytes, formatBytes, formatCount } from '../format';
+import { errorText } from './heap';
+import { pathParam, type PageContext, type PageModule, type PageView } from './page';
+
+const PREFIX = '/tracker/class/';
+
+export const trackerClassPage: PageModule = {
+  id: 'tracker-class',
+  title: 'Tracked class',
+  path: PREFIX,
+  hidden: true,
+  navId: 'tracker',
+  match: (path) => pathParam(path, PREFIX) !== undefined,
+  create: (context) => new TrackerClassPage(context, pathParam(context.path, PREFIX) ?? ''),
+};
+
+class TrackerClassPage implements PageView {
+  readonly element: HTMLElement;
+  private readonly abort = new AbortController();
+  private detail: ClassDetail | undefined;
+  private readonly message = h('p', { class: 'error', testid: 'class-message', attrs: { hidden: true, role: 'alert' } });
+  private readonly count = new Figure('class-count', 'Instances', 'Instances alive in the latest snapshot');
+  private readonly total = new Figure('class-total', 'Total size', 'Bytes the instances keep alive (retained), latest snapshot');
+  private readonly avg = new Figure('class-avg', 'Average size', 'Retained bytes per instance');
+  private readonly range = new Figure('class-range', 'Smallest / largest', 'Retained size of the smallest and largest instance');
+  private readonly chart = new TimeChart({ testid: 'class-chart', label: 'The class over the snapshots', height: 180 });
+  private readonly referentPicker = h('select', { class: 'select', testid: 'class-referent-snapshot', attrs: { 'aria-label': 'Snapshot' } });
+  private readonly referents = h('ul', { class: 'tree', testid: 'class-referents' });
+  private readonly instances: VirtualTable<InstanceLifetime>;
+  private readonly instanceNote = h('p', { class: 'muted', testid: 'class-instances-note' });
+  private readonly instanceDetail = h('div', { testid: 'class-instance-detail' });
+  private selectedInstance: number | undefined;
+
+  constructor(private readonly context: PageContext, private readonly name: string) {
+    this.instances = new VirtualTable<InstanceLifetime>({
+      testid: 'class-instances',
+      label: 'Instances',
+      columns: [
+        { id: 'id', header: 'Id', width: '130px', numeric: true, value: (i) => `@${i.id}`, sortKey: (i) => i.id },
+        { id: 'repr', header: 'Instance', width: 'minmax(180px, 3fr)', value: (i) => i.repr, sortKey: (i) => i.repr },
+        { id: 'lifetime', header: 'Lifetime', width: 'minmax(140px, 1.4fr)', value: (i) => lifetime(i), sortKey: (i) => i.birth ?? -1 },
+        { id: 'size', header: 'Size (last seen)', width: '1fr', numeric: true, value: (i) => formatBytes(i.sizes.at(-1)?.[1]), tooltip: (i) => exactBytes(i.sizes.at(-1)?.[1]), sortKey: (i) => i.sizes.at(-1)?.[1] ?? 0 },
+        { id: 'stack', header: 'Created at', width: 'minmax(160px, 2fr)', value: (i) => this.frameText(i.stack), sortKey: (i) => this.frameText(i.stack) },
+      ],
+      key: (i) => String(i.id),
+      emptyText: 'No instance recorded yet: take a snapshot on the tracker page.',
+      visibleRows: 12,
+      onActivate: (i) => this.showInstance(i),
+      rowClass: (i) => (i.id === this.selectedInstance ? 'selected' : ''),
+    });
+    this.referentPicker.addEventListener('change', () => this.showReferents(Number(this.referentPicker.value)));
+    const back = h('a', { attrs: { href: context.href('/tracker') } }, '← Tracker');
+    back.addEventListener('click', (e) => {
+      e.preventDefault();
+      context.navigate('/tracker');
+    });
+    this.element = h('div', { class: 'page page-wide', testid: 'page-tracker-class' },
+      back,
+      h('header', { class: 'page-head' }, h('h1', { class: 'page-title', testid: 'class-name' }, name)),
+      this.message,
+      h('div', { class: 'figures' }, this.count.element, this.total.element, this.avg.element, this.range.element),
+      section('class-chart', 'Over the snapshots', this.chart.element),
+      section('class-referents', 'What the instances refer to (merged)', h('div', { class: 'toolbar' }, h('label', {}, 'Snapshot ', this.referentPicker)), this.referents),
+      section('class-instances', 'Instances', this.instanceNote, this.instances.element, this.instanceDetail),
+    );
+    void this.load();
+  }
+
+  refresh(): void {
+    void this.load();
+  }
+
+  dispose(): void {
+    this.abort.abort();
+    this.chart.dispose();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.detail = await this.context.api.trackerClass(this.name, this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      setText(this.message, `${this.name}: ${errorText(e)}`);
+      this.message.hidden = false;
+      return;
+    }
+    const d = this.detail;
+    const latest = d.snapshots.at(-1);
+    this.count.set(latest ? formatCount(latest.active) : '—', '', latest ? `in snapshot #${latest.index}` : 'no snapshot yet');
+    this.total.set(latest ? formatBytes(latest.sum) : '—', latest ? exactBytes(latest.sum) : '', latest ? `${latest.pct.toFixed(2)} % of the JS heap` : '');
+    this.avg.set(latest ? formatBytes(Math.round(latest.avg)) : '—', latest ? exactBytes(Math.round(latest.avg)) : '', latest ? `own size ${formatBytes(latest.active ? Math.round(latest.selfSum / latest.active) : 0)}` : '');
+    this.range.set(latest ? `${formatBytes(latest.min)} / ${formatBytes(latest.max)}` : '—', '', d.tracked ? (d.tracked.trace ? 'with creation stacks' : 'tracked') : 'no longer tracked');
+    // The tracker state has the timestamps; the detail has the per-snapshot figures.
+    const state = await this.context.api.tracker(this.abort.signal).catch(() => undefined);
+    const times = new Map(state?.snapshots.map((s) => [s.index, s.timestamp]) ?? []);
+    const rows = d.snapshots.filter((s) => times.has(s.index));
+    this.chart.setData(rows.map((s) => times.get(s.index)!), [
+      { label: 'total (retained)', values: rows.map((s) => s.sum), colour: seriesColour(0) },
+      { label: 'own size', values: rows.map((s) => s.selfSum), colour: seriesColour(1) },
+    ]);
+    this.referentPicker.replaceChildren(...d.snapshots.map((s) => h('option', { attrs: { value: s.index } }, `#${s.index}`)));
+    if (latest) {
+      this.referentPicker.value = String(latest.index);
+      this.showReferents(latest.index);
+    }
+    setText(this.instanceNote, `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; “before” means it already existed when tracking began.`);
+    this.instances.setRows(d.instances);
+  }
+
+  private showReferents(index: number): void {
+    const s = this.detail?.snapshots.find((x) => x.index === index);
+    const tree = s?.referents ?? [];
+    this.referents.replaceChildren(...tree.map((r) => referentItem(r)));
+    if (!tree.length) {
+      this.referents.append(h('li', { class: 'muted' }, this.detail?.tracked?.resolutionLevel
+        ? 'No referents in this snapshot.'
+        : 'Referents are recorded when the class is tracked with a resolution level above 0 (POST /api/tracker/classes {"name", "resolutionLevel": 2}).'));
+    }
+  }
+
+  private frameText(stack: number | undefined): string {
+    if (stack === undefined) return '';
+    const frame = this.detail?.stacks[stack]?.[0];
+    return frame ? frameLabel(frame) : '';
+  }
+
+  private showInstance(i: InstanceLifetime): void {
+    this.selectedInstance = i.id;
+    this.instances.redraw();
+    const stack = i.stack === undefined ? [] : this.detail?.stacks[i.stack] ?? [];
+    this.instanceDetail.replaceChildren(
+      h('h3', { class: 'subhead' }, i.repr),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Lifetime'), h('dd', {}, lifetime(i)),
+        h('dt', {}, 'Size per snapshot'), h('dd', { testid: 'class-instance-sizes' }, i.sizes.map(([s, b]) => `#${s}: ${formatBytes(b)}`).join(', ') || '—')),
+      h('h3', { class: 'subhead' }, 'Creation stack'),
+      stack.length
+        ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...stack.map((f) => h('li', {}, frameLabel(f))))
+        : h('p', { class: 'muted' }, 'Not recorded: track the class with creation stacks (trace) to see where instances are made.'),
+    );
+  }
+}
+
+function lifetime(i: InstanceLifetime): string {
+  const birth = i.birth === null ? 'before' : `#${i.birth}`;
+  const death = i.death === null ? (i.lostAt !== undefined ? `lost at #${i.lostAt}` : 'alive') : `collected before #${i.death}`;
+  return `${birth} – ${death}`;
+}
+
+function frameLabel(f: HeapAllocationFrame): string {
+  const file = f.scriptName ? f.scriptName.replace(/^file:\/\//, '') : '(unknown)';
+  return `${f.functionName || '(anonymous)'} ${file}:${f.line}:${f.column}`;
+}
+
+function referentItem(r: MergedReferent): HTMLElement {
+  const label = [h('span', { class: 't-name' }, r.name), h('span', { class: 't-size' }, ` ×${formatCount(r.count)} · ${formatBytes(r.size)}`)];
+  if (!r.children.length) return h('li', {}, h('span', { class: 'tree-leaf' }, ...label));
+  const details = h('details', {}, h('summary', {}, ...label), h('ul', { class: 'tree' }, ...r.children.map(referentItem)));
+  return h('li', {}, details);
+}
