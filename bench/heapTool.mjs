@@ -9,6 +9,26 @@ const require = createRequire(import.meta.url);
 const now = () => performance.now();
 const out = {};
 
+// The per-class results as one digest, to check that ours and v8-heap-parser agree on the same
+// file (count, self size, retained size per class). v8-heap-parser 0.1 calls the node types it
+// does not know "(unknown)"; ours names them as DevTools does, so they are merged for the check.
+const UNKNOWN = new Set(['(symbol)', '(object shape)', '(wasm object)']);
+async function classDigest(rows) {
+  const merged = new Map();
+  for (const r of rows) {
+    const name = UNKNOWN.has(r.name) ? '(unknown)' : r.name;
+    const m = merged.get(name) ?? [0, 0, 0];
+    m[0] += r.count;
+    m[1] += r.self;
+    m[2] += r.retained;
+    merged.set(name, m);
+  }
+  const text = [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, m]) => `${n}|${m.join('|')}`).join('\n');
+  const { createHash } = await import('node:crypto');
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
+}
+const ourDigest = (classes) => classDigest(classes.map((c) => ({ name: c.name, count: c.count, self: c.selfSize, retained: c.retainedSize })));
+
 if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   // ours: the default (the parse worker scans the edges when a core is idle); -par / -seq: forced
   const heap = require(engine);
@@ -17,7 +37,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const t1 = now();
   const classes = heap.classSummary(g);
   const t2 = now();
-  Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount });
+  Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount, digest: await ourDigest(classes) });
 } else if (tool.startsWith('ours-worker')) {
   // the product's way: the engine in a worker thread (src/heap/client.ts), here with
   // resourceLimits.maxYoungGenerationSizeMb = N for "ours-worker-N" (no limit for "ours-worker");
@@ -54,7 +74,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const g = p.end();
   const classes = heap.classSummary(g);
   const t2 = now();
-  Object.assign(out, { parseMs: tLast - t0, analysisMs: t2 - tLast, afterLastChunkMs: t2 - tLast, classes: classes.length });
+  Object.assign(out, { parseMs: tLast - t0, analysisMs: t2 - tLast, afterLastChunkMs: t2 - tLast, classes: classes.length, digest: await ourDigest(classes) });
 } else if (tool === 'v8-heap-parser') {
   const v8p = require('@vscode/v8-heap-parser');
   const t0 = now();
@@ -63,6 +83,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const groups = graph.get_class_groups(0, 1e9, false);
   const t2 = now();
   Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: groups.length });
+  out.digest = await classDigest(groups.map((c) => ({ name: c.name(), count: c.children_len, self: Number(c.self_size), retained: Number(c.retained_size) })));
 } else if (tool === 'memlab') {
   const core = require('@memlab/core');
   core.config.muteConsole = true;

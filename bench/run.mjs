@@ -51,17 +51,19 @@ for (const mb of sizes) {
 
 const fmt = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
 const lines = [
-  '| tool | size (MB) | parse (s) | analysis (s) | total (s) | MB/s | peak RSS (MB) | RSS / file | v8-heap-parser's time / this time |',
-  '|---|---|---|---|---|---|---|---|---|',
+  "| tool | size (MB) | parse (s) | analysis (s) | total (s) | MB/s | peak RSS (MB) | RSS / file | v8-heap-parser's time / this time | classes as v8-heap-parser's |",
+  '|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows) {
   if (r.error) {
-    lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | failed: ${r.error} |||||||`);
+    lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | failed: ${r.error} ||||||||`);
     continue;
   }
   const ref = rows.find((x) => x.tool === 'v8-heap-parser' && Math.abs(x.mb - r.mb) < 0.5 && !x.error);
   const ratio = ref ? `${(ref.totalMs / r.totalMs).toFixed(2)}×` : '';
+  // Per-class count, self and retained size digests (bench/heapTool.mjs): the same numbers or not.
+  const same = r.digest && ref?.digest && r.tool !== 'v8-heap-parser' ? (r.digest === ref.digest ? 'same' : 'DIFFERENT') : '';
   const extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
-  lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)} | ${fmt(r.maxRssMB / r.mb, 2)} | ${ratio} |`);
+  lines.push(`| ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)} | ${fmt(r.maxRssMB / r.mb, 2)} | ${ratio} | ${same} |`);
 }
 console.log(lines.join('\n'));

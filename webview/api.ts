@@ -202,3 +202,9 @@ export class Api {
     return this.request(`/api/objects/${q(ref)}?offset=${offset}&limit=${limit}`, { signal });
   }
 }
+
+/** A failure as one line for the page: the server's error and detail, or the exception's message. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiRequestError) return e.detail ? `${e.error}: ${e.detail}` : e.error;
+  return e instanceof Error ? e.message : String(e);
+}

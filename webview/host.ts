@@ -51,7 +51,9 @@ export function detectHost(): Host {
     return {
       kind: 'webview',
       apiBase,
-      initialPage: typeof saved.page === 'string' ? saved.page : metaPage,
+      // The extension writes the page into the HTML (after a reload, from the saved state), so
+      // new HTML can move an open panel to another page.
+      initialPage: meta('memory-profiler-page') ? metaPage : typeof saved.page === 'string' ? saved.page : '/',
       pageChanged(path, title) {
         vscode?.setState({ page: path } satisfies HostState);
         vscode?.postMessage({ type: 'pageChanged', path, title });
@@ -68,7 +70,7 @@ export function detectHost(): Host {
     kind: 'browser',
     // Absolute (the mount path): a relative base would move with every history.pushState.
     apiBase: mount,
-    initialPage: meta('memory-profiler-page') ?? location.pathname.slice(mount.length),
+    initialPage: (meta('memory-profiler-page') ?? location.pathname.slice(mount.length)) + location.search,
     pageChanged() {},
     href: (page) => mount + page,
     pageOf: (pathname) => (pathname.startsWith(mount) ? pathname.slice(mount.length) || '/' : pathname),

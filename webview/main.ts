@@ -51,7 +51,8 @@ function start(): void {
     if (current?.path === normalized) return;
     current?.view.dispose();
     const page = findPage(normalized);
-    const view = page ? page.create({ api, live, events, navigate, href: host.href, path: normalized, openSource: host.openSource }) : notFound(normalized, host.href('/'), navigate);
+    const query = new URLSearchParams(/\?([^#]*)/.exec(path)?.[1] ?? '');
+    const view = page ? page.create({ api, live, events, navigate, href: host.href, path: normalized, query, openSource: host.openSource }) : notFound(normalized, host.href('/'), navigate);
     current = { path: normalized, view };
     shell.main.replaceChildren(view.element);
     shell.main.dataset.page = page?.id ?? 'not-found';

@@ -10,6 +10,10 @@ import { ProfilerPanels, registerPanelSerializer } from './profilerPanels';
 import { ProfilerService } from './profilerService';
 import type { Services } from './services';
 import { registerStartCommand } from './startCommand';
+import { registerClassCodeLens } from './classCodeLens';
+import { registerContextKeys } from './contextKeys';
+import { registerOpenStatsFileCommand } from './openFileCommand';
+import { registerTrackerCommands } from './trackerCommands';
 import { registerStatusBar } from './statusBar';
 import { registerTargetLifecycle } from './targetLifecycle';
 import { registerTrackerView } from './trackerView';
@@ -28,7 +32,11 @@ export function activate(context: vscode.ExtensionContext): Services {
   registerShowPanelCommand(context, services);
   registerTargetLifecycle(context, services);
   registerStatusBar(context, services);
+  registerTrackerCommands(context, services);
+  registerOpenStatsFileCommand(context, services);
+  registerContextKeys(context, services);
   registerTrackerView(context, services);
+  registerClassCodeLens(context, services);
   registerPanelSerializer(context, panels);
   return services;
 }

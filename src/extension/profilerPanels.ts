@@ -22,6 +22,36 @@ interface PanelState {
   page?: string;
 }
 
+/** What the UI posts: the page it shows now, or a source location to open (1-based). */
+interface PanelMessage {
+  type?: string;
+  path?: string;
+  title?: string;
+  url?: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Opens a stack frame's script at its line: `file://` URLs and absolute paths open in the editor;
+ * Node's internals (`node:…`) and eval'd code have no file to open.
+ */
+async function openSource(url: string, line: number, column: number): Promise<void> {
+  let uri: vscode.Uri;
+  if (/^file:/i.test(url)) uri = vscode.Uri.parse(url);
+  else if (url.startsWith('/') || /^[A-Za-z]:[\\/]/.test(url)) uri = vscode.Uri.file(url);
+  else {
+    void vscode.window.showInformationMessage(`Memory Profiler: ${url || 'this frame'} is not a file in this workspace.`);
+    return;
+  }
+  try {
+    const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One, preview: true });
+  } catch (e) {
+    void vscode.window.showWarningMessage(`Memory Profiler: cannot open ${uri.fsPath}: ${(e as Error).message}`);
+  }
+}
+
 class ProfilerPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private renderedUrl: string | undefined = 'none';
@@ -43,10 +73,12 @@ class ProfilerPanel {
         for (const d of this.disposables) d.dispose();
         onDispose();
       }),
-      panel.webview.onDidReceiveMessage((message: { type?: string; path?: string; title?: string }) => {
+      panel.webview.onDidReceiveMessage((message: PanelMessage) => {
         if (message?.type === 'pageChanged' && typeof message.path === 'string') {
           this.page = message.path;
           if (message.title) panel.title = `Memory Profiler: ${message.title}`;
+        } else if (message?.type === 'openSource' && typeof message.url === 'string') {
+          void openSource(message.url, Number(message.line) || 1, Number(message.column) || 1);
         }
       }),
       profiler.onDidChange(() => void this.render()),
@@ -74,14 +106,6 @@ class ProfilerPanel {
       page: this.page,
     });
   }
-
-  show(page: string): void {
-    if (page !== this.page) {
-      this.page = page;
-      void this.render(true);
-    }
-    this.panel.reveal();
-  }
 }
 
 export class ProfilerPanels implements vscode.Disposable {
@@ -92,14 +116,19 @@ export class ProfilerPanels implements vscode.Disposable {
     private readonly profiler: ProfilerService,
   ) {}
 
-  /** Reveals the panel (creating it if needed) on `page`, e.g. `/` or `/process`. */
-  show(page: string): vscode.WebviewPanel {
-    const existing = [...this.panels][0];
+  /**
+   * Reveals the panel showing `page` (e.g. `/`, `/process` or `/heap?from=0&to=1`), else opens a
+   * new panel on it: one panel per page, so Process, Tracker and Garbage can sit side by side.
+   * (A panel's page is kept in its webview state, which wins over new HTML: an open panel is
+   * moved to another page by the user's own navigation only.) `background` keeps the focus where it is.
+   */
+  show(page: string, background = false): vscode.WebviewPanel {
+    const existing = [...this.panels].find((p) => p.page === page);
     if (existing) {
-      existing.show(page);
+      existing.panel.reveal(undefined, background);
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, titleOf(page), vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, titleOf(page), { viewColumn: vscode.ViewColumn.Active, preserveFocus: background }, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
     });
@@ -110,6 +139,11 @@ export class ProfilerPanels implements vscode.Disposable {
   /** A panel VS Code restored after a reload. */
   revive(panel: vscode.WebviewPanel, state: PanelState | undefined): void {
     this.adopt(panel, typeof state?.page === 'string' ? state.page : '/');
+  }
+
+  /** The pages the open panels show (for tests). */
+  get pages(): string[] {
+    return [...this.panels].map((p) => p.page);
   }
 
   get count(): number {
@@ -128,7 +162,9 @@ export class ProfilerPanels implements vscode.Disposable {
 }
 
 function titleOf(page: string): string {
-  return `Memory Profiler: ${PAGE_TITLES[page] ?? page}`;
+  const path = page.replace(/[?#].*$/, '');
+  const title = PAGE_TITLES[path] ?? (path.startsWith('/tracker/class/') ? decodeURIComponent(path.slice('/tracker/class/'.length)) : path);
+  return `Memory Profiler: ${title}`;
 }
 
 export function registerPanelSerializer(context: vscode.ExtensionContext, panels: ProfilerPanels): void {

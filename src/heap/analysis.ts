@@ -15,7 +15,7 @@
  *   (groups retained only by each other) is dominated directly by the root.
  */
 import type { HeapClassSummary, HeapProgress } from '../model/heap';
-import type { HeapGraph } from './graph';
+import { HeapGraph } from './graph';
 
 export type ProgressFn = (p: HeapProgress) => void;
 
@@ -427,7 +427,7 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
     }
     return id;
   };
-  const typeClass = meta.nodeTypes.map((t) => idOf(typeClassName(t)));
+  const typeClass = meta.nodeTypes.map((t) => idOf(HeapGraph.typeClassName(t)));
   // class id by name string, -1 = not seen yet: in the dominator phase's retainer space when it
   // is there (free until classSummary), else new
   const ns = strings.length;
@@ -450,24 +450,6 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
   report(onProgress, 'classes', n, n);
 }
 
-function typeClassName(t: string): string {
-  const map: Record<string, string> = {
-    hidden: '(system)',
-    array: '(array)',
-    string: '(string)',
-    code: '(compiled code)',
-    closure: '(closure)',
-    regexp: '(regexp)',
-    number: '(number)',
-    synthetic: '(synthetic)',
-    'concatenated string': '(concatenated string)',
-    'sliced string': '(sliced string)',
-    bigint: '(bigint)',
-    symbol: '(symbol)',
-    'object shape': '(object shape)',
-  };
-  return map[t] ?? `(${t})`;
-}
 
 /**
  * Per-class count, self size and retained size. A class's retained size is, as in DevTools, the

@@ -6,8 +6,9 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { HeapSnapshotError } from './errors';
+import { describe, MAX_U32 } from './snapshotText';
 
-export const MAX_U32 = 4294967295;
+export { MAX_U32 };
 
 export const enum EdgeRole { Ignore, Type, Name, ToNode }
 
@@ -23,11 +24,6 @@ export interface EdgeLayout {
   nodeCount: number;
   /** Edges the nodes announce (= snapshot.edge_count, checked before the edges are scanned). */
   total: number;
-}
-
-function describe(c: number): string {
-  if (c >= 33 && c < 127) return `"${String.fromCharCode(c)}"`;
-  return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
 /**

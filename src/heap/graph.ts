@@ -195,7 +195,7 @@ export class HeapGraph {
     const t = this.nodeType[o];
     if (t === this.codes.nodeObject || t === this.codes.nodeNative) return this.name(o);
     const tn = this.meta.nodeTypes[t];
-    return TYPE_CLASS_NAMES[tn] ?? `(${tn})`;
+    return HeapGraph.typeClassName(tn);
   }
 
   /** Class name used for a node type that is not grouped by name. */

@@ -2,6 +2,7 @@
  * The class tracker's results, as `/api/tracker…` returns them and as stats dumps store them:
  * plain data only. Sizes are bytes, times milliseconds since the epoch.
  */
+import type { GarbageGraphDetail, GarbageGraphSummary } from './garbage';
 import type { HeapAllocationFrame } from './heap';
 import type { HeapSpace, TargetInfo } from './process';
 
@@ -138,6 +139,36 @@ export interface IdReset {
   detail: string;
 }
 
+/** One tracked class in a census: the count is exact, the sizes are estimates. */
+export interface CensusClassStats {
+  /** Instances alive (exact: V8 collects garbage before listing the objects). */
+  active: number;
+  /** `active × avg`: an estimate. */
+  sum: number;
+  /** Average retained size per instance in the full snapshot `sizesFrom` (0 when none had the class). */
+  avg: number;
+  /** Index of the full tracker snapshot the sizes come from, or null. */
+  sizesFrom: number | null;
+  /** Always true: sizes are carried over from a full snapshot, not measured. */
+  estimated: true;
+}
+
+/**
+ * A census between full snapshots (periodic mode): instance counts per tracked class from
+ * `Runtime.queryObjects`, without a heap snapshot, with sizes carried over from the latest full
+ * snapshot.
+ */
+export interface CensusEntry {
+  timestamp: number;
+  /** Milliseconds the program was paused (a full GC and a walk over its objects). */
+  pauseMs: number;
+  /** Objects the census looked at. */
+  scanned: number;
+  /** Latest full snapshot any size comes from, or null. */
+  basedOn: number | null;
+  classes: Record<string, CensusClassStats>;
+}
+
 export interface TimeSeries {
   label: string;
   /** `[timestamp, bytes]` points. */
@@ -152,12 +183,32 @@ export interface TrackerState {
   /**
    * The stacked chart: `class:Name` per tracked class (per snapshot), `heap:other` (the rest of
    * the JS heap), `outside heap` (resident memory not in the JS heap), `space:<name>` (each heap
-   * space's used bytes, from the samples).
+   * space's used bytes, from the samples), `rss` (from the samples), and `census:Name` per
+   * class counted by periodic censuses (estimated bytes: count × the latest full snapshot's
+   * average size; the exact counts are in `census`).
    */
   timeseries: TimeSeries[];
-  periodic: { intervalMs: number; budget: number; nextAt?: number } | null;
+  /** Censuses taken in periodic mode, oldest first. */
+  census: CensusEntry[];
+  periodic: PeriodicStatus | null;
   busy: boolean;
   idResets: IdReset[];
+}
+
+/** Periodic mode as it runs. */
+export interface PeriodicStatus {
+  intervalMs: number;
+  /** Share of wall time the program may be paused (censuses and full snapshots together). */
+  budget: number;
+  /** `census`: a census every interval, full snapshots as the budget allows; `full`: full snapshots only. */
+  mode: 'census' | 'full';
+  nextAt?: number;
+  lastError?: string;
+  /** Since periodic mode started: wall time, time paused, censuses and full snapshots taken. */
+  elapsedMs: number;
+  pausedMs: number;
+  censuses: number;
+  fullSnapshots: number;
 }
 
 /** What `dumpStats` writes and `loadStats` reads. */
@@ -171,6 +222,23 @@ export interface StatsDump {
   classes: Record<string, ClassDetail>;
   timeline: TimelineSample[];
   idResets: IdReset[];
+  /** Periodic censuses (absent in dumps from before they existed). */
+  census?: CensusEntry[];
+  /**
+   * What was collected between consecutive snapshots still held when the dump was written (the
+   * latest pairs), so `/api/garbage` works offline: every graph's summary, the largest graphs
+   * in full.
+   */
+  garbage?: SavedGarbage[];
+}
+
+/** `/api/garbage` between snapshots `from` and `to`, saved in a stats dump. */
+export interface SavedGarbage {
+  from: number;
+  to: number;
+  graphs: GarbageGraphSummary[];
+  /** The first (largest) graphs with their objects and references; the rest were not saved. */
+  details: Array<Omit<GarbageGraphDetail, 'from' | 'to'>>;
 }
 
 /** Per tracked class, what one snapshot holds (computed in the heap worker). */

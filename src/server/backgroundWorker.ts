@@ -2,11 +2,13 @@
 // main thread by default) or loads saved snapshots, serves, and stops when asked: by a message
 // from the program, by `POST /api/stop`, or, for startProfiler, by SIGINT/SIGTERM.
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { basename } from 'node:path';
 import { type CdpConnection, connectInProcess, connectToInspector } from '../cdp';
 import { HeapWorkerClient } from '../heap/client';
 import { NodeTarget, OfflineTarget, type ProfiledTarget } from '../target';
 import type { BackgroundOptions } from './background';
+import { ClassTracker } from '../tracker/classTracker';
 import { HeapStore } from './heapStore';
 import { type RunningServer, startServer } from './server';
 import { type SuspendControl, SuspendState, watchSignals } from './suspension';
@@ -33,6 +35,7 @@ async function run(options: WorkerOptions): Promise<void> {
   let connection: CdpConnection | undefined;
   let target: ProfiledTarget | undefined;
   let server: RunningServer | undefined;
+  let ownTracker: ClassTracker | undefined;
   let stopping = false;
   let unwatch = () => {};
   const stop = async (reason: string) => {
@@ -40,6 +43,7 @@ async function run(options: WorkerOptions): Promise<void> {
     stopping = true;
     unwatch();
     await server?.stop().catch(() => {});
+    await ownTracker?.dispose().catch(() => {});
     // Let go of the main thread's inspector before it resumes, so its exit does not wait for us.
     await target?.dispose().catch(() => {});
     reply({ type: 'stopped', reason });
@@ -57,8 +61,15 @@ async function run(options: WorkerOptions): Promise<void> {
       server = await startServer({ target, heap, host: options.host, port: options.port, debug: options.debug, token: options.token, onStop: () => void stop('stopped from the UI') });
     } else {
       connection = options.target === undefined ? connectInProcess(true) : await connectToInspector(options.target);
-      target = await NodeTarget.attach(connection);
+      const node = await NodeTarget.attach(connection);
+      target = node;
+      // Profiling this process: the profiler is this thread, a separate isolate, so it adds next
+      // to nothing to the program's JS heap; its own heap (inside the process's resident memory)
+      // is reported as each snapshot's overhead. Another program's profiler adds nothing.
+      const inProcess = options.target === undefined;
+      ownTracker = new ClassTracker(node, inProcess ? { overhead: () => getHeapStatistics().used_heap_size } : {});
       server = await startServer({
+        tracker: ownTracker,
         target,
         host: options.host,
         port: options.port,
@@ -68,11 +79,19 @@ async function run(options: WorkerOptions): Promise<void> {
         onStop: () => void stop('stopped from the UI'),
       });
     }
+    if (server.tracker.live) {
+      for (const name of options.trackClasses ?? []) await server.tracker.trackClass(name, { trace: options.trace });
+      if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
+    }
     if (control) {
       control.port.on('message', (message: { type: string }) => message.type === 'stop' && void stop('stopped by the program'));
       unwatch = watchSignals((signal) => void stop(signal));
     } else {
-      parentPort!.on('message', (message: { type: string }) => message.type === 'stop' && void stop('stopped by the program'));
+      const tracker = server.tracker;
+      parentPort!.on('message', (message: { type: string; id?: number; method?: string; args?: unknown[] }) => {
+        if (message.type === 'stop') void stop('stopped by the program');
+        else if (message.type === 'tracker') void callTracker(tracker, message.id!, message.method!, message.args ?? []);
+      });
     }
     reply({ type: 'listening', url: server.url, port: server.port });
     setState(SuspendState.Listening);
@@ -82,6 +101,19 @@ async function run(options: WorkerOptions): Promise<void> {
     reply({ type: 'error', message: (e as Error).message });
     setState(SuspendState.Failed);
     process.exit(1);
+  }
+}
+
+/** Tracker methods the program may call through `startInBackground(…).tracker`. */
+const TRACKER_METHODS = new Set(['trackClass', 'untrackClass', 'createSnapshot', 'census', 'startPeriodicSnapshots', 'stopPeriodicSnapshots', 'state', 'dumpStats']);
+
+async function callTracker(tracker: ClassTracker, id: number, method: string, args: unknown[]): Promise<void> {
+  try {
+    if (!TRACKER_METHODS.has(method)) throw new Error(`unknown tracker method ${method}`);
+    const value = await (tracker as unknown as Record<string, (...a: unknown[]) => unknown>)[method](...args);
+    parentPort!.postMessage({ type: 'tracker-reply', id, value });
+  } catch (e) {
+    parentPort!.postMessage({ type: 'tracker-reply', id, error: (e as Error).message });
   }
 }
 

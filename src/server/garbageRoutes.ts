@@ -10,11 +10,20 @@ import { HttpError } from './httpError';
  */
 export function garbageRoutes(tracker: ClassTracker): Router {
   const router = Router();
-  const garbage = new CollectedGarbage(() => tracker.heapClient);
+  const garbage = tracker.live ? tracker.garbage : new CollectedGarbage(() => tracker.heapClient);
   const suspects = new LeakSuspectFinder(() => tracker.heapClient);
 
+  /** Offline (a stats dump): the garbage the dump saved for the pair ending at `?to` (default: the latest saved). */
+  const saved = (req: Request) => {
+    const text = req.query.to === undefined ? undefined : String(req.query.to);
+    if (text !== undefined && !/^\d{1,9}$/.test(text)) throw new HttpError(400, 'bad to', 'to must be a tracker snapshot index');
+    const count = tracker.snapshots.length;
+    const found = tracker.savedGarbage(text === undefined ? count - 1 : Number(text));
+    if (!found) throw new HttpError(404, 'not available offline', 'this stats dump holds no garbage for those snapshots (a dump saves the latest pairs still held when it was written)');
+    return found;
+  };
+
   const pair = (req: Request) => {
-    if (!tracker.live) throw new HttpError(404, 'not available offline', 'collected objects come from the heap snapshots of a running program; a stats dump does not hold them');
     const count = tracker.snapshots.length;
     if (count < 2) throw new HttpError(404, 'nothing to compare', 'garbage is what was collected between two tracker snapshots: take two (POST /api/tracker/snapshots)');
     const text = req.query.to === undefined ? String(count - 1) : String(req.query.to);
@@ -27,6 +36,7 @@ export function garbageRoutes(tracker: ClassTracker): Router {
   };
 
   router.get('/', async (req, res) => {
+    if (!tracker.live) return void res.json(saved(req).graphs);
     const { a, b } = pair(req);
     res.json(await garbage.summaries(a, b));
   });
@@ -47,6 +57,12 @@ export function garbageRoutes(tracker: ClassTracker): Router {
   router.get('/:index', async (req, res) => {
     const text = String(req.params.index);
     if (!/^\d{1,9}$/.test(text)) throw new HttpError(404, 'no such garbage graph', `${text} is not a graph index`);
+    if (!tracker.live) {
+      const g = saved(req);
+      const d = g.details.find((x) => x.index === Number(text));
+      if (!d) throw new HttpError(404, 'no such garbage graph', g.graphs.some((x) => x.index === Number(text)) ? `graph ${text} was not saved in full in this stats dump` : `snapshots ${g.from} and ${g.to} have no collected graph ${text}`);
+      return void res.json({ ...d, from: g.from, to: g.to });
+    }
     const { from, to, a, b } = pair(req);
     const detail = await garbage.graph(a, b, Number(text));
     if (!detail) throw new HttpError(404, 'no such garbage graph', `snapshots ${from} and ${to} have no collected graph ${text}`);

@@ -30,6 +30,12 @@ export interface ProfilerOptions {
   onListening?: (url: string, port: number) => void;
   /** How long the server may take to start (loading big snapshots is slow). Default 10 minutes. */
   startTimeoutMs?: number;
+  /**
+   * The class tracker's start: `classes` (constructor names) to follow, `trace` to record their
+   * creation stacks, `intervalMs` to start periodic mode (censuses, full snapshots within the
+   * 5 % pause budget; while the caller is suspended they show a still program).
+   */
+  tracker?: { classes?: string[]; trace?: boolean; intervalMs?: number };
 }
 
 export interface ProfilerResult {
@@ -71,6 +77,9 @@ export function startProfiler(options: ProfilerOptions = {}): ProfilerResult {
     debug: options.debug,
     token: options.token,
     stats,
+    trackClasses: options.tracker?.classes,
+    trace: options.tracker?.trace,
+    intervalMs: options.tracker?.intervalMs,
     control: { state: state.buffer as SharedArrayBuffer, port: port2 },
     profilerUrls: [pathToFileURL(__filename).href],
   };

@@ -37,7 +37,7 @@ function optionalNumber(value: unknown, name: string): number | undefined {
 /**
  * Forwards the tracker's snapshots to the heap store (so `/api/heap/*` works on them, when the
  * store shares the tracker's heap worker) and its progress and new snapshots to the event
- * stream (`snapshot-progress`, `snapshot-added`). Returns the unsubscribe function.
+ * stream (`snapshot-progress`, `snapshot-added`, `census-added`). Returns the unsubscribe function.
  */
 export function connectTracker(tracker: ClassTracker, heap: HeapStore, events: EventStream): () => void {
   const offAdded = tracker.onSnapshotAdded(({ snapshot, handle, info }) => {
@@ -45,7 +45,9 @@ export function connectTracker(tracker: ClassTracker, heap: HeapStore, events: E
     events.send('snapshot-added', snapshot);
   });
   const offProgress = tracker.onProgress((p) => events.send('snapshot-progress', p));
+  const offCensus = tracker.onCensus((c) => events.send('census-added', c));
   return () => {
+    offCensus();
     offAdded();
     offProgress();
   };
@@ -56,6 +58,10 @@ export function trackerRoutes(tracker: ClassTracker): Router {
   const router = Router();
   router.get('/tracker', (_req, res) => {
     res.json(tracker.state());
+  });
+  // A census now: exact counts of the tracked classes, sizes estimated from the latest full snapshot.
+  router.post('/tracker/census', async (_req, res) => {
+    res.json(await mapped(() => tracker.census()));
   });
   router.post('/tracker/snapshots', async (req, res) => {
     const { description, force } = body(req);
@@ -83,7 +89,9 @@ export function trackerRoutes(tracker: ClassTracker): Router {
     const budget = optionalNumber(body(req).budget, 'budget');
     if (!intervalMs || intervalMs < 100) throw new HttpError(400, 'bad intervalMs', 'intervalMs must be at least 100 (milliseconds)');
     if (budget !== undefined && (budget <= 0 || budget > 1)) throw new HttpError(400, 'bad budget', 'budget is a share of wall time, above 0 and at most 1');
-    await mapped(() => tracker.startPeriodicSnapshots(intervalMs, { budget }));
+    const mode = body(req).mode ?? 'census';
+    if (mode !== 'census' && mode !== 'full') throw new HttpError(400, 'bad mode', 'mode is "census" (counts between full snapshots, the default) or "full" (full snapshots only)');
+    await mapped(() => tracker.startPeriodicSnapshots(intervalMs, { budget, mode }));
     res.json(tracker.state().periodic);
   });
   router.delete('/tracker/periodic', (_req, res) => {

@@ -119,7 +119,8 @@ export async function evaluate<T>(connection: CdpConnection, expression: string)
       silent: true,
     });
     if (reply.exceptionDetails) {
-      const text = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text;
+      // The description carries the program's stack; its first line says what went wrong.
+      const text = (reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text).split('\n')[0];
       throw new Error(`evaluating in the program failed: ${text}`);
     }
     return reply.result.value as T;

@@ -1,9 +1,11 @@
+import { CollectedGarbage } from '../garbage/collected';
 import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
-import type { ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
+import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
+import { censusEntry, takeCensus } from './census';
 import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter, type LiveTarget } from './liveSnapshot';
-import { PeriodicSnapshots } from './periodic';
+import { type PeriodicMode, PeriodicSnapshots } from './periodic';
 import { IdResetDetector } from './idReset';
 import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
@@ -14,6 +16,17 @@ export interface ClassTrackerOptions extends LiveSnapshotOptions {
   client?: HeapWorkerClient | (() => HeapWorkerClient);
   /** Most instances per class whose lifetimes are recorded (default 10 000). */
   maxInstances?: number;
+  /** Most censuses kept; beyond it every other old one is dropped (default 20 000). */
+  maxCensus?: number;
+  /** Latest pairs of consecutive snapshots whose garbage a dump saves (default 3; 0: none). */
+  dumpGarbagePairs?: number;
+  /** Graphs per pair saved in full in a dump (default 20; every graph's summary is saved). */
+  dumpGarbageGraphs?: number;
+  /**
+   * Bytes of the JS heap the profiler itself adds to the program, reported as each snapshot's
+   * `overhead` (default: 0, a profiler outside the program's isolate adds nothing to its heap).
+   */
+  overhead?: () => number | Promise<number>;
 }
 
 export interface TrackOptions {
@@ -45,9 +58,12 @@ export class ClassTracker {
   private readonly timelineSampler: Timeline | undefined;
   private readonly periodicRunner: PeriodicSnapshots | undefined;
   private worker: HeapWorkerClient | undefined;
+  private collectedGarbage: CollectedGarbage | undefined;
   private tracing = false;
   private readonly addedListeners = new Set<(e: SnapshotAddedEvent) => void>();
+  private readonly censusListeners = new Set<(e: CensusEntry) => void>();
   private readonly progressListeners = new Set<(p: HeapProgress & { description: string }) => void>();
+  private readonly trackedListeners = new Set<(tracked: readonly TrackedClass[]) => void>();
 
   constructor(
     readonly target?: LiveTarget & { info?(): Promise<TargetInfo> },
@@ -59,7 +75,17 @@ export class ClassTracker {
       this.snapshotter = new LiveSnapshotter(target, () => this.heapClient, options);
       this.resets = new IdResetDetector(target.connection);
       this.timelineSampler = new Timeline(target, this.dump.timeline, () => this.busy);
-      this.periodicRunner = new PeriodicSnapshots((n) => this.createSnapshot(`periodic ${n}`), this.timelineSampler);
+      this.dump.census ??= [];
+      this.periodicRunner = new PeriodicSnapshots(
+        {
+          full: async (n) => (await this.createSnapshot(`periodic ${n}`)).captureMs,
+          census: async () => (this.dump.tracked.length ? (await this.census()).pauseMs : undefined),
+          lastFullMs: () => this.lastCaptureMs(),
+          hasFull: () => this.dump.snapshots.length > 0 && this.dump.tracked.every((t) => t.firstSnapshot < this.dump.snapshots.length),
+          busy: () => this.busy,
+        },
+        this.timelineSampler,
+      );
     }
   }
 
@@ -88,6 +114,16 @@ export class ClassTracker {
       this.worker = c instanceof HeapWorkerClient ? c : c ? c() : new HeapWorkerClient();
     }
     return this.worker;
+  }
+
+  /** What was collected between held snapshots (live trackers), computed on first request and cached. */
+  get garbage(): CollectedGarbage {
+    return (this.collectedGarbage ??= new CollectedGarbage(() => this.heapClient));
+  }
+
+  /** Garbage between snapshots `to − 1` and `to` as a dump saved it (read-only trackers). */
+  savedGarbage(to: number): SavedGarbage | undefined {
+    return this.dump.garbage?.find((g) => g.to === to);
   }
 
   /** The worker handle of tracker snapshot `index` (live trackers only). */
@@ -119,6 +155,16 @@ export class ClassTracker {
     return () => this.progressListeners.delete(listener);
   }
 
+  /** Called after a class is tracked or untracked (from any caller: the API, the pages, VS Code). */
+  onTrackedChanged(listener: (tracked: readonly TrackedClass[]) => void): () => void {
+    this.trackedListeners.add(listener);
+    return () => this.trackedListeners.delete(listener);
+  }
+
+  private trackedChanged(): void {
+    for (const l of this.trackedListeners) l(this.dump.tracked);
+  }
+
   /** Follows instances of the class named `name` (a constructor name) from the next snapshot on. */
   async trackClass(name: string, options: TrackOptions = {}): Promise<TrackedClass> {
     this.needLive('tracking a class');
@@ -140,6 +186,7 @@ export class ClassTracker {
     detail.tracked = entry;
     // Tracked again after a pause: what happened meanwhile is unknown.
     for (const inst of detail.instances) if (inst.death === null && inst.lostAt === undefined) inst.lostAt = entry.firstSnapshot;
+    this.trackedChanged();
     return entry;
   }
 
@@ -154,6 +201,7 @@ export class ClassTracker {
     this.dump.tracked.splice(at, 1);
     const detail = this.dump.classes[name];
     if (detail) detail.tracked = null;
+    this.trackedChanged();
     return true;
   }
 
@@ -178,7 +226,8 @@ export class ClassTracker {
         ? await this.heapClient.trackedInstances(taken.snapshot, { names: tracked.map((t) => t.name), depth, maxInstances: this.options.maxInstances ?? 10_000, stacks: tracked.some((t) => t.trace) })
         : { classes: [], stacks: [] };
       const total = taken.info.totalSize;
-      const snapshot: TrackerSnapshot = { index, description: desc, timestamp, captureMs: taken.captureMs, total, trackedTotal: 0, overhead: 0, classes: {} };
+      const overhead = Math.max(0, Math.round((await this.options.overhead?.()) ?? 0));
+      const snapshot: TrackerSnapshot = { index, description: desc, timestamp, captureMs: taken.captureMs, total, trackedTotal: 0, overhead, classes: {} };
       if (reset) {
         snapshot.idReset = true;
         this.dump.idResets.push(reset);
@@ -207,14 +256,50 @@ export class ClassTracker {
   }
 
   /**
-   * Takes snapshots about every `intervalMs`, stretched so the program is paused at most
-   * `budget` of the wall time (default 0.05: the next interval is at least the last capture's
-   * pause divided by the budget), and samples process figures every second for the timeline.
+   * Counts the tracked classes' instances now without a heap snapshot (`Runtime.queryObjects`):
+   * exact counts, sizes carried over from the latest full snapshot and marked estimated. Kept
+   * in `state().census` and the dump.
    */
-  startPeriodicSnapshots(intervalMs: number, options: { budget?: number } = {}): void {
+  async census(): Promise<CensusEntry> {
+    this.needLive('a census');
+    const names = this.dump.tracked.map((t) => t.name);
+    let result;
+    try {
+      result = await takeCensus(this.target!.connection, names);
+    } catch (e) {
+      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away during a census (${(e as Error).message})`, true);
+      throw e;
+    }
+    const entry = censusEntry(this.dump, result, Date.now());
+    const list = (this.dump.census ??= []);
+    list.push(entry);
+    const max = this.options.maxCensus ?? 20_000;
+    if (list.length > max) {
+      const kept = list.filter((_, i) => i % 2 === 1 || i >= max / 2);
+      list.splice(0, list.length, ...kept);
+    }
+    for (const l of this.censusListeners) l(entry);
+    return entry;
+  }
+
+  onCensus(listener: (e: CensusEntry) => void): () => void {
+    this.censusListeners.add(listener);
+    return () => this.censusListeners.delete(listener);
+  }
+
+  /**
+   * Periodic mode, keeping the program paused at most `budget` of the wall time (default 0.05).
+   * `mode: 'census'` (default): a census every `intervalMs` (exact counts, estimated sizes) and a
+   * full snapshot as often as the budget allows (the first at once); `mode: 'full'`: a full
+   * snapshot every `intervalMs`, stretched to the last pause divided by the budget. Process
+   * figures are sampled every second for the timeline.
+   */
+  startPeriodicSnapshots(intervalMs: number, options: { budget?: number; mode?: PeriodicMode } = {}): void {
     this.needLive('periodic snapshots');
     if (!(intervalMs > 0)) throw new RangeError('intervalMs must be a positive number of milliseconds');
-    this.periodicRunner!.start(intervalMs, options.budget ?? 0.05, () => this.lastCaptureMs());
+    const mode = options.mode ?? 'census';
+    if (mode !== 'census' && mode !== 'full') throw new RangeError('mode must be "census" or "full"');
+    this.periodicRunner!.start(intervalMs, options.budget ?? 0.05, mode);
   }
 
   stopPeriodicSnapshots(): void {
@@ -233,6 +318,7 @@ export class ClassTracker {
       tracked: this.dump.tracked,
       snapshots: this.dump.snapshots,
       timeseries: timeseries(this.dump),
+      census: this.dump.census ?? [],
       periodic: this.periodicRunner?.status() ?? null,
       busy: this.busy,
       idResets: this.dump.idResets,
@@ -244,10 +330,38 @@ export class ClassTracker {
     return Object.hasOwn(this.dump.classes, name) ? this.dump.classes[name] : undefined;
   }
 
-  /** The dump: what `dumpStats` writes. */
+  /** The dump: what `dumpStats` writes (with the garbage of the latest held snapshot pairs). */
   async stats(): Promise<StatsDump> {
     if (this.target?.info && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
-    return { ...this.dump, createdAt: Date.now() };
+    const dump: StatsDump = { ...this.dump, createdAt: Date.now() };
+    if (this.live) {
+      const garbage = await this.garbageToSave();
+      if (garbage.length) dump.garbage = garbage;
+    }
+    return dump;
+  }
+
+  private async garbageToSave(): Promise<SavedGarbage[]> {
+    const saved: SavedGarbage[] = [];
+    const pairs = this.options.dumpGarbagePairs ?? 3;
+    const graphs = this.options.dumpGarbageGraphs ?? 20;
+    for (let to = this.dump.snapshots.length - 1; to >= 1 && saved.length < pairs; to--) {
+      const a = this.handles[to - 1];
+      const b = this.handles[to];
+      if (a === undefined || b === undefined) continue;
+      try {
+        const summaries = await this.garbage.summaries(a, b);
+        const details = [];
+        for (const g of summaries.slice(0, graphs)) {
+          const d = await this.garbage.graph(a, b, g.index);
+          if (d) details.push(d);
+        }
+        saved.unshift({ from: to - 1, to, graphs: summaries, details });
+      } catch {
+        // a snapshot freed meanwhile: that pair is not saved
+      }
+    }
+    return saved;
   }
 
   /** Writes the stats as versioned JSON, gzip when `file` ends in `.gz` (atomically: temp file, then rename). */

@@ -25,7 +25,9 @@ export async function writeStats(file: string, dump: StatsDump): Promise<void> {
     await rename(temp, file);
   } catch (e) {
     await unlink(temp).catch(() => {});
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new StatsFileError(file, `could not write the stats (${why}); the file was left as it was`);
   }
 }
 

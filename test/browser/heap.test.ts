@@ -121,6 +121,16 @@ describe('heap page', () => {
     await screenshot(page, 'heap-diff');
   });
 
+  test('?from=1&to=0 opens the comparison the other way round (Compare Snapshots… in VS Code)', async () => {
+    const watch = await open('/heap?from=1&to=0');
+    const { page } = watch;
+    await page.getByTestId('heap-diff-Leaf-added').waitFor();
+    assert.equal(await page.getByTestId('heap-diff-Leaf-added').textContent(), '30');
+    assert.equal(await page.getByTestId('heap-diff-Leaf-removed').textContent(), '150');
+    assert.equal(await page.getByTestId('heap-diff-Leaf-countDelta').textContent(), '-120');
+    assert.equal(await page.getByTestId('heap-diff-from').evaluate((e) => (e as HTMLSelectElement).value), '1');
+  });
+
   test('a class named with markup, and its strings, stay text', async () => {
     const watch = await open('/heap');
     const { page } = watch;

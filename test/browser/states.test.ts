@@ -1,70 +1,135 @@
 /**
- * The UI's states against the real server with a scripted target: errors, an unreachable server,
- * a program that is gone, stable layout across updates, and the VS Code webview mode (meta page,
- * nonce CSP, in-document navigation, saved state).
+ * The UI's states against the real server and a real Node program (test/fixtures/browser/
+ * commanded.js, changed on commands over its stdin): a failing probe, an unreachable server, a
+ * program that is gone, stable layout while figures change width, and the VS Code webview mode
+ * (meta page, nonce CSP, in-document navigation, saved state).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { ProcessInfo, TargetInfo } from '../../src/model';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { connectToInspector } from '../../src/cdp';
 import { type RunningServer, startServer } from '../../src/server';
 import { pageShell } from '../../src/server/pageShell';
-import { type ProfiledTarget, TargetGoneError } from '../../src/target';
-import { launchChromium, screenshot, watchedPage } from './harness';
+import { NodeTarget } from '../../src/target';
+import { formatBytes } from '../../webview/format';
+import { FIXTURES, type Fixture, launchChromium, screenshot, watchedPage, type PageWatch } from './harness';
 
-const MiB = 1024 * 1024;
+const LONG_ARG = "it's a long name with spaces";
 
-/** A target whose answers the test scripts. */
-class ScriptedTarget implements ProfiledTarget {
-  mode: 'ok' | 'fail' | 'gone' = 'ok';
-  tick = 0;
-  argv = ['/usr/bin/node', '--max-old-space-size=8192', 'server.js', '--name', "it's a long name with spaces"];
+/** A fixture program that takes commands on its stdin. */
+interface Program extends Fixture {
+  /** Sends a command and waits for the program to say it has taken effect. */
+  send(command: 'grow' | 'shrink' | 'break' | 'mend'): Promise<void>;
+}
 
-  async info(): Promise<TargetInfo> {
-    return { kind: 'live', pid: 4242, title: 'scripted-program', runtime: 'node v20.0.0', argv: this.argv, connected: this.mode !== 'gone' };
-  }
-
-  async processInfo(): Promise<ProcessInfo> {
-    if (this.mode === 'gone') throw new TargetGoneError('the program exited');
-    if (this.mode === 'fail') throw new Error('the probe broke');
-    const t = ++this.tick;
-    // Values whose formatted width changes between updates (9.99 MiB → 1.21 GiB), to catch layout jumps.
-    const rss = t % 2 ? 9.99 * MiB : 1240 * MiB;
-    return {
-      pid: 4242,
-      timestamp: Date.now(),
-      vsz: 12 * 1024 * MiB + t,
-      rss,
-      pagefaults: t % 2 ? 3 : 123_456,
-      maxRss: 1300 * MiB,
-      heap: { used: 600 * MiB, total: 800 * MiB, limit: 4144 * MiB, external: 40 * MiB, arrayBuffers: 12 * MiB },
-      spaces: [
-        { name: 'new_space', size: 16 * MiB, used: 3 * MiB + t, available: 13 * MiB, physical: 16 * MiB },
-        { name: 'old_space', size: 700 * MiB, used: 590 * MiB, available: 110 * MiB, physical: 700 * MiB },
-      ],
-      osSpecific: [['Name', 'node'], ['State', 'S (sleeping)'], ['VmRSS', `${Math.round(rss / 1024)} kB`]],
+/**
+ * Starts `node --inspect=127.0.0.1:0 commanded.js ...args` with a stdin to command it through,
+ * and waits for its inspector URL and its `ready` line (harness.startFixture, with stdin open).
+ */
+function startProgram(args: string[] = []): Promise<Program> {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', join(FIXTURES, 'commanded.js'), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines: string[] = [];
+  let onLine: (() => void) | undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    onLine?.();
+  });
+  const nextLine = (what: string, timeoutMs = 10_000) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the program did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
+      const take = () => {
+        if (!lines.length) return;
+        clearTimeout(timer);
+        onLine = undefined;
+        resolve(lines.shift()!);
+      };
+      onLine = take;
+      take();
+    });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const inspectorUrl = new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const match = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]);
     };
-  }
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`the program exited (code ${code}) before it was ready:\n${stderr}`)));
+  });
+  const program: Omit<Program, 'inspectorUrl'> = {
+    child,
+    pid: child.pid!,
+    exited,
+    async stop(graceMs = 5_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async send(command) {
+      child.stdin!.write(`${command}\n`);
+      const answer = await nextLine(`"${command}"`);
+      assert.equal(answer, `${command} done`);
+    },
+  };
+  return Promise.all([inspectorUrl, nextLine('"ready"')])
+    .then(([url, ready]) => {
+      assert.equal(ready, 'ready');
+      return { ...program, inspectorUrl: url };
+    })
+    .catch(async (e: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${e.message}\n${stderr}`);
+    });
+}
 
-  onGone(): () => void {
-    return () => {};
-  }
+/** The real server on `port` (0: a free one), attached to `target`. */
+async function serve(target: NodeTarget, port = 0): Promise<{ server: RunningServer; origin: string }> {
+  const server = await startServer({ target, host: '127.0.0.1', port });
+  return { server, origin: server.url.replace(/\/$/, '') };
+}
 
-  async dispose(): Promise<void> {}
+/** The value shown in a figure, its exact bytes (from its tooltip) and the width its text takes. */
+async function figure(page: Page, selector: string): Promise<{ text: string; bytes: number; width: number }> {
+  const shown = await page.locator(selector).evaluate((e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return { text: e.textContent ?? '', title: (e as HTMLElement).title, width: range.getBoundingClientRect().width };
+  });
+  const bytes = Number(/^([\d,]+) bytes$/.exec(shown.title)?.[1].replace(/,/g, ''));
+  assert.ok(bytes > 0, `${selector}'s tooltip "${shown.title}" gives the exact bytes`);
+  assert.equal(shown.text, formatBytes(bytes), `${selector} shows its tooltip's bytes, formatted`);
+  return { text: shown.text, bytes, width: shown.width };
+}
+
+const waitForStatus = (page: Page, status: string, timeout = 10_000) =>
+  page.waitForFunction((s) => document.querySelector('#status')?.textContent === s, status, { timeout });
+
+async function assertClean(watch: PageWatch): Promise<void> {
+  assert.deepEqual(watch.errors, [], 'uncaught page errors');
+  assert.deepEqual(await watch.cspViolations(), [], 'CSP violations');
 }
 
 describe('UI states', () => {
-  const target = new ScriptedTarget();
+  let program: Program;
+  let target: NodeTarget;
   let server: RunningServer;
   let browser: Browser;
   let context: BrowserContext;
   let origin: string;
 
   before(async () => {
-    server = await startServer({ target, host: '127.0.0.1', port: 0 });
-    origin = server.url.replace(/\/$/, '');
+    program = await startProgram(['--name', LONG_ARG]);
+    target = await NodeTarget.attach(await connectToInspector(program.inspectorUrl));
+    ({ server, origin } = await serve(target));
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   });
@@ -73,84 +138,118 @@ describe('UI states', () => {
     await context?.close();
     await browser?.close();
     await server?.stop();
+    await target?.dispose();
+    await program?.stop();
   });
 
   test('updates change text only: nothing moves between polls', async () => {
-    target.mode = 'ok';
     const watch = await watchedPage(context, origin);
     const { page } = watch;
     await page.goto(origin + '/');
-    await page.waitForFunction(() => document.querySelector('#pid')?.textContent === '4242');
+    await page.waitForFunction((pid) => document.querySelector('#pid')?.textContent === String(pid), program.pid);
     const boxes = () =>
       page.evaluate(() =>
-        ['#rss', '#vsz', '#heap-used', '[data-testid="heap-spaces"]', '#refresh', '#status'].map((s) => {
+        ['#rss', '#vsz', '#heap-used', '#heap-external', '#heap-array-buffers', '[data-testid="heap-spaces"]', '#refresh', '#status'].map((s) => {
           const r = document.querySelector(s)!.getBoundingClientRect();
           return `${s} ${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.height)}`;
         }),
       );
     const first = await boxes();
-    const rss1 = await page.textContent('#rss');
+    const small = { rss: await figure(page, '#rss'), buffers: await figure(page, '#heap-array-buffers') };
+    assert.match(small.buffers.text, / KiB$/, 'array buffers start in KiB');
+
+    // The program takes 100 MiB: array buffers go from KiB to "100 MiB", RSS rises by as much.
+    await program.send('grow');
     await page.click('#refresh');
-    await page.waitForFunction((before) => document.querySelector('#rss')?.textContent !== before, rss1);
+    await page.waitForFunction(() => document.querySelector('#heap-array-buffers')?.textContent === '100 MiB');
+    await page.waitForFunction((before) => document.querySelector('#rss')?.textContent !== before, small.rss.text);
+    const big = { rss: await figure(page, '#rss'), buffers: await figure(page, '#heap-array-buffers') };
+    assert.notEqual(big.buffers.width, small.buffers.width, 'the array-buffer text changed width');
+    assert.ok(big.rss.bytes - small.rss.bytes > 50 * 1024 * 1024, `RSS rose from ${small.rss.text} to ${big.rss.text}`);
     assert.deepEqual(await boxes(), first);
-    assert.match(`${rss1} ${await page.textContent('#rss')}`, /9\.99 MiB/);
-    assert.match(`${rss1} ${await page.textContent('#rss')}`, /1\.21 GiB/);
-    assert.equal(await page.getAttribute('#rss', 'title'), rss1 === '9.99 MiB' ? '1,300,234,240 bytes' : '10,475,274 bytes');
-    assert.deepEqual(watch.errors, []);
+
+    // And back: the program lets the memory go.
+    await program.send('shrink');
+    await page.click('#refresh');
+    await page.waitForFunction(() => / KiB$/.test(document.querySelector('#heap-array-buffers')?.textContent ?? ''));
+    assert.deepEqual(await boxes(), first);
+    await assertClean(watch);
     await page.close();
   });
 
   test('a failing request shows the server’s error, and the page recovers', async () => {
-    target.mode = 'ok';
     const watch = await watchedPage(context, origin);
     const { page } = watch;
     await page.goto(origin + '/');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Live');
-    target.mode = 'fail';
+    await waitForStatus(page, 'Live');
+    // The program's process.memoryUsage() throws: the server answers its 500 JSON error.
+    await program.send('break');
+    try {
+      const response = await fetch(`${origin}/api/process`);
+      assert.equal(response.status, 500);
+      const body = (await response.json()) as { error: string; detail?: string };
+      assert.equal(body.error, 'internal error');
+      assert.match(body.detail ?? '', /the probe broke/);
+      await page.click('#refresh');
+      await waitForStatus(page, 'Error');
+      assert.match((await page.textContent('#banner')) ?? '', /the probe broke/);
+      await screenshot(page, 'state-error');
+    } finally {
+      await program.send('mend');
+    }
     await page.click('#refresh');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Error');
-    assert.match((await page.textContent('#banner')) ?? '', /the probe broke/);
-    await screenshot(page, 'state-error');
-    target.mode = 'ok';
-    await page.click('#refresh');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Live');
+    await waitForStatus(page, 'Live');
     assert.equal(await page.isVisible('#banner'), false);
-    assert.deepEqual(watch.errors, []);
+    await assertClean(watch);
     await page.close();
   });
 
   test('an unreachable server is said, polling goes on, and the page recovers', async () => {
-    target.mode = 'ok';
     const watch = await watchedPage(context, origin);
     const { page } = watch;
     await page.goto(origin + '/');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Live');
-    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Server unreachable', undefined, { timeout: 6_000 });
+    await waitForStatus(page, 'Live');
+    // The server goes away; a new one comes up on the same port, attached to the same program.
+    const port = server.port;
+    await server.stop();
+    await waitForStatus(page, 'Server unreachable', 6_000);
     assert.match((await page.textContent('#banner')) ?? '', /cannot be reached/);
-    assert.equal(await page.textContent('#pid'), '4242', 'the last figures stay');
+    assert.equal(await page.textContent('#pid'), String(program.pid), 'the last figures stay');
     await screenshot(page, 'state-unreachable');
-    await page.unroute('**/api/**');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Live', undefined, { timeout: 6_000 });
-    assert.deepEqual(watch.errors, []);
+    ({ server } = await serve(target, port));
+    assert.equal(server.url.replace(/\/$/, ''), origin);
+    await waitForStatus(page, 'Live', 6_000);
+    assert.equal(await page.isVisible('#banner'), false);
+    await assertClean(watch);
     await page.close();
   });
 
   test('a program that is gone (503) shows the exited state', async () => {
-    target.mode = 'gone';
-    const watch = await watchedPage(context, origin);
-    const { page } = watch;
-    await page.goto(origin + '/process');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Program exited');
-    assert.match((await page.textContent('#banner')) ?? '', /no figures were read/);
-    assert.equal(await page.textContent('#pid'), '4242');
-    assert.deepEqual(watch.errors, []);
-    target.mode = 'ok';
-    await page.close();
+    // A program of its own, killed before the page first asks for its figures.
+    const doomed = await startProgram();
+    const doomedTarget = await NodeTarget.attach(await connectToInspector(doomed.inspectorUrl));
+    const gone = new Promise<void>((resolve) => doomedTarget.onGone(() => resolve()));
+    const own = await serve(doomedTarget);
+    try {
+      doomed.child.kill('SIGKILL');
+      await Promise.all([doomed.exited, gone]);
+      assert.equal((await fetch(`${own.origin}/api/process`)).status, 503);
+      const watch = await watchedPage(context, own.origin);
+      const { page } = watch;
+      await page.goto(own.origin + '/process');
+      await waitForStatus(page, 'Program exited');
+      assert.match((await page.textContent('#banner')) ?? '', /no figures were read/);
+      assert.equal(await page.textContent('#pid'), String(doomed.pid));
+      await assertClean(watch);
+      await page.close();
+    } finally {
+      await own.server.stop();
+      await doomedTarget.dispose();
+      await doomed.stop();
+    }
   });
 
   test('in a VS Code webview: page from the meta tag, nonce CSP, navigation inside the document', async () => {
-    target.mode = 'ok';
     // Stand-in for the webview origin; API calls cross to the server, as from vscode-webview://.
     const webview = 'http://webview.test';
     const nonce = 'dGVzdC1ub25jZS0xMjM0NTY3OA==';
@@ -202,8 +301,8 @@ describe('UI states', () => {
     await page.getByTestId('page-process').waitFor({ timeout: 5_000 }).catch(async (e) => {
       throw new Error(`${e.message}\npage errors: ${errors.join('\n')}\nCSP: ${await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)}\nbody: ${await page.evaluate(() => document.body.outerHTML.slice(0, 500))}`);
     });
-    await page.waitForFunction(() => document.querySelector('#pid')?.textContent === '4242');
-    assert.equal(await page.getByTestId('argv-table-4-value').locator('.cell-text').textContent(), "it's a long name with spaces");
+    await page.waitForFunction((pid) => document.querySelector('#pid')?.textContent === String(pid), program.pid);
+    assert.equal(await page.getByTestId('argv-table-3-value').locator('.cell-text').textContent(), LONG_ARG);
     await page.click('[data-testid="nav-overview"]');
     await page.getByTestId('page-overview').waitFor();
     assert.equal(new URL(page.url()).pathname, '/index.html', 'the webview document stays where it is');

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type Socket } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
@@ -26,6 +26,7 @@ import { tokensEqual } from '../../src/server/token';
 import { NodeTarget, OfflineTarget } from '../../src/target';
 import { ClassTracker } from '../../src/tracker/classTracker';
 import { CLI, LIB, type Program, fixture, getJson, startInspected, startNode } from '../helpers/programs';
+import { cutDown } from '../helpers/snapshots';
 
 const dir = mkdtempSync(join(tmpdir(), 'mp-security-'));
 const programs: Program[] = [];
@@ -69,10 +70,6 @@ function raw(port: number, path: string, options: { method?: string; headers?: R
 const json = (r: Reply) => JSON.parse(r.body);
 
 /** This machine's first non-internal IPv4 address: "off loopback" without leaving the machine. */
-function ownAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
 
 /** Every route of an app: method and full path (express 5 router internals, read-only). */
 function routesOf(app: ReturnType<typeof createApp>): Array<{ method: string; path: string }> {
@@ -162,24 +159,26 @@ describe('state changes are never GET', () => {
 });
 
 describe('token off loopback', () => {
-  const address = ownAddress();
+  // The server binds every address (not loopback: a token is needed); the test reaches it over
+  // loopback, so no traffic leaves this machine's loopback interface.
+  const bind = '0.0.0.0';
+  const address = '127.0.0.1';
   let port = 0;
   let token = '';
   let url = '';
 
   before(async () => {
-    if (!address) return;
-    const { server } = await serve({ host: address });
+    const { server } = await serve({ host: bind });
     ({ port, url } = server);
     token = server.token!;
   });
 
-  test('a token is generated (crypto-strong, 48 hex) and printed in the URL as Jupyter does', { skip: !address && 'no non-loopback IPv4 address' }, () => {
+  test('a token is generated (crypto-strong, 48 hex) and printed in the URL as Jupyter does', () => {
     assert.match(token, /^[0-9a-f]{48}$/);
-    assert.equal(url, `http://${address}:${port}/?token=${token}`);
+    assert.equal(url, `http://${bind}:${port}/?token=${token}`);
   });
 
-  test('every request needs it: none is 401, a wrong one 403 (pages, API, assets, events)', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('every request needs it: none is 401, a wrong one 403 (pages, API, assets, events)', async () => {
     const host = { Host: `${address}:${port}` };
     for (const path of ['/', '/process', '/api/process', '/api/heap/snapshots', '/api/events', '/assets/app.js', '/api/nothing']) {
       const none = await raw(port, path, { address, headers: host });
@@ -200,7 +199,7 @@ describe('token off loopback', () => {
     assert.equal(json(state).snapshots.length, 0);
   });
 
-  test('it is accepted in a header (Authorization: Token, X-Memory-Profiler-Token), the query and the cookie set from the URL', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('it is accepted in a header (Authorization: Token, X-Memory-Profiler-Token), the query and the cookie set from the URL', async () => {
     const host = { Host: `${address}:${port}` };
     assert.equal((await raw(port, '/api/target', { address, headers: { ...host, Authorization: `Token ${token}` } })).status, 200);
     assert.equal((await raw(port, '/api/target', { address, headers: { ...host, Authorization: `Bearer ${token}` } })).status, 200);
@@ -223,7 +222,7 @@ describe('token off loopback', () => {
     assert.equal(json(rebound).error, 'forbidden host');
   });
 
-  test('tokens are compared in constant time (timingSafeEqual on equal-length digests)', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('tokens are compared in constant time (timingSafeEqual on equal-length digests)', async () => {
     const original = crypto.timingSafeEqual;
     const calls: Array<[number, number]> = [];
     (crypto as { timingSafeEqual: typeof original }).timingSafeEqual = (a, b) => {
@@ -252,12 +251,12 @@ describe('token off loopback', () => {
     await assert.rejects(startServer({ target: new OfflineTarget([]), port: 0, token: 'short' }), /token must be 8 to 256/);
   });
 
-  test('startInBackground({host}) off loopback generates a token and puts it in its URL; {token} sets it', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('startInBackground({host}) off loopback generates a token and puts it in its URL; {token} sets it', async () => {
     const lib = require(LIB) as typeof import('../../src/index');
     const { program, port: inspector } = await startInspected('holder.js');
     programs.push(program);
     for (const token of [undefined, 'library-token-42']) {
-      const profiler = await lib.startInBackground({ target: inspector, host: address, port: 0, token });
+      const profiler = await lib.startInBackground({ target: inspector, host: bind, port: 0, token });
       try {
         const m = /^http:\/\/[\d.]+:\d+\/\?token=(.+)$/.exec(profiler.url);
         assert.ok(m, profiler.url);
@@ -272,7 +271,7 @@ describe('token off loopback', () => {
     }
   });
 
-  test('the CLI binds 0.0.0.0 only with a token: generated and printed, or given with --token', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('the CLI binds 0.0.0.0 only with a token: generated and printed, or given with --token', async () => {
     const file = join(dir, 'cli.heapsnapshot');
     execFileSync(process.execPath, ['-e', `require('v8').writeHeapSnapshot(${JSON.stringify(file)})`]);
     const generated = startNode([CLI, 'open', file, '--host', '0.0.0.0', '--port', '0']);
@@ -440,49 +439,6 @@ describe('faults', () => {
   });
 });
 
-/** A real snapshot cut down to its first `keep` objects and the references among them (as in test/unit/heap/fuzz.test.ts). */
-function cutDown(text: string, keep: number): string {
-  const s = JSON.parse(text);
-  const F = s.snapshot.meta.node_fields.length;
-  const EF = s.snapshot.meta.edge_fields.length;
-  const ecOff = s.snapshot.meta.node_fields.indexOf('edge_count');
-  const toOff = s.snapshot.meta.edge_fields.indexOf('to_node');
-  const nodes: number[] = [];
-  const edges: number[] = [];
-  let e = 0;
-  for (let o = 0; o < keep; o++) {
-    const row = s.nodes.slice(o * F, o * F + F);
-    let kept = 0;
-    for (let k = 0; k < row[ecOff]; k++, e++) {
-      const edge = s.edges.slice(e * EF, e * EF + EF);
-      if (edge[toOff] / F < keep) {
-        edges.push(...edge);
-        kept++;
-      }
-    }
-    row[ecOff] = kept;
-    nodes.push(...row);
-  }
-  // keep only the strings the kept part names, renumbered
-  const remap = new Map<number, number>();
-  const strings: string[] = [];
-  const use = (i: number) => {
-    if (!remap.has(i)) {
-      remap.set(i, strings.length);
-      strings.push(s.strings[i]);
-    }
-    return remap.get(i)!;
-  };
-  const nameOff = s.snapshot.meta.node_fields.indexOf('name');
-  for (let o = 0; o < keep; o++) nodes[o * F + nameOff] = use(nodes[o * F + nameOff]);
-  const typeE = s.snapshot.meta.edge_fields.indexOf('type');
-  const nameE = s.snapshot.meta.edge_fields.indexOf('name_or_index');
-  const edgeTypes: string[] = s.snapshot.meta.edge_types[typeE];
-  for (let i = 0; i < edges.length; i += EF) if (!['element', 'hidden'].includes(edgeTypes[edges[i + typeE]])) edges[i + nameE] = use(edges[i + nameE]);
-  Object.assign(s.snapshot, { node_count: keep, edge_count: edges.length / EF });
-  Object.assign(s, { nodes, edges, strings, trace_function_infos: [], trace_tree: [], samples: [], locations: [] });
-  return JSON.stringify(s);
-}
 
 /** Small deterministic PRNG (mulberry32), so a failing input reproduces. */
 function rng(seed: number) {
@@ -691,7 +647,13 @@ describe('corrupt snapshots', () => {
       // Bounded: parsing a 4 MB input costs a few hundred MB at the peak (worker arrays, the
       // test's own copies, garbage not yet collected), but nothing accumulates across inputs.
       assert.ok(growthMb < 1024, `peak RSS grew ${growthMb.toFixed(0)} MB over the corpus`);
-      assert.ok(trajectory[trajectory.length - 1] <= trajectory[0] + 128, `RSS rises over the corpus (a leak): ${trajectory.join(' ')} MB`);
+      // A leak would grow with every input (over 1 000 inputs of up to 4 MB: gigabytes); the peak
+      // per 100 inputs also moves with which inputs fell in that window and with the allocator
+      // keeping freed pages, so the last third's peak is compared with the first third's.
+      const third = Math.max(1, Math.floor(trajectory.length / 3));
+      const early = Math.max(...trajectory.slice(0, third));
+      const late = Math.max(...trajectory.slice(-third));
+      assert.ok(late <= early + 384, `RSS rises over the corpus (a leak): ${trajectory.join(' ')} MB`);
     } finally {
       await client.terminate();
     }

@@ -28,13 +28,25 @@ export class ProgramHeader {
 
   update(target: TargetInfo | undefined): void {
     if (!target) return;
-    setText(this.title, target.title || '(untitled program)');
+    setText(this.title, displayTitle(target));
     setText(this.pid, target.pid === undefined ? '—' : String(target.pid));
     setText(this.runtime, target.runtime || '—');
     setText(this.kind, target.kind === 'live' ? 'live program' : 'saved data');
     const command = target.argv.map(quoteArg).join(' ');
     setText(this.argv, command || '\u00a0', command);
   }
+}
+
+/**
+ * Node's default process title is the executable's path (`/usr/bin/node`), which says nothing:
+ * then the script (the first argument that is not an option) names the program better.
+ */
+function displayTitle(target: TargetInfo): string {
+  const title = target.title || '';
+  const executable = target.argv[0] ?? '';
+  if (title && title !== executable && !/(^|\/)node(\.exe)?$/.test(title)) return title;
+  const script = target.argv.slice(1).find((a) => !a.startsWith('-'));
+  return script ? script.split(/[\\/]/).pop()! : title || '(untitled program)';
 }
 
 /** Shell-style quoting for display, so arguments with spaces stay readable. */

@@ -6,10 +6,9 @@
  * from the program and is set as text.
  */
 import type { ObjectReferent, StackFrame, ThreadInfo, ThreadStack } from '../../src/model';
-import type { Api } from '../api';
+import { type Api, errorText } from '../api';
 import { h, setText } from '../dom';
 import { formatBytes, formatClock } from '../format';
-import { errorText } from '../pages/heap';
 import { KeyedGrid } from './grid';
 
 const STATES: Record<ThreadStack['state'], string> = {

@@ -6,12 +6,13 @@
  * on reference cycles; a click on a node shows that object.
  */
 import type { GarbageGraph, GarbageGraphDetail, GarbageGraphSummary, GarbageObject, GarbageReport } from '../../src/model';
+import { errorText } from '../api';
+import { edgeLabel, fact } from '../components/facts';
 import { GraphView } from '../components/graphView';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
-import { edgeLabel, errorText, fact } from './heap';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
 
 export const garbagePage: PageModule = {

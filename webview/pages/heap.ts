@@ -5,7 +5,8 @@
  * snapshots compare class by class.
  */
 import type { HeapClassDelta, HeapClassSummary, HeapObjectInfo, HeapRetainerGraph, HeapSnapshotEntry } from '../../src/model';
-import { ApiRequestError } from '../api';
+import { errorText } from '../api';
+import { edgeLabel, fact } from '../components/facts';
 import { GraphView } from '../components/graphView';
 import { section } from '../components/section';
 import { sortRows, type SortState, type VColumn, VirtualTable } from '../components/virtualTable';
@@ -46,11 +47,6 @@ function select(testid: string, label: string): HTMLSelectElement {
 function fillSelect(el: HTMLSelectElement, snapshots: readonly HeapSnapshotEntry[], value: number): void {
   el.replaceChildren(...snapshots.map((s) => h('option', { attrs: { value: s.index } }, snapshotLabel(s))));
   el.value = String(value);
-}
-
-export function errorText(e: unknown): string {
-  if (e instanceof ApiRequestError) return e.detail ? `${e.error}: ${e.detail}` : e.error;
-  return e instanceof Error ? e.message : String(e);
 }
 
 class HeapPage implements PageView {
@@ -247,10 +243,20 @@ class HeapPage implements PageView {
     fillSelect(this.picker, list, index);
     this.diffSection.hidden = list.length < 2;
     if (list.length >= 2) {
-      const to = Number(this.diffTo.value) || list.length - 1;
-      const from = this.diffFrom.value === '' ? list.length - 2 : Number(this.diffFrom.value);
-      fillSelect(this.diffFrom, list, follow ? list.length - 2 : from);
-      fillSelect(this.diffTo, list, follow ? list.length - 1 : to);
+      // `?from=A&to=B` (Compare Snapshots… in VS Code) picks the pair on the first load.
+      const asked = (name: string) => {
+        const v = this.context.query.get(name);
+        return v !== null && /^\d+$/.test(v) && Number(v) < list.length ? Number(v) : undefined;
+      };
+      const first = this.diffFrom.value === '';
+      const askedFrom = first ? asked('from') : undefined;
+      const askedTo = first ? asked('to') : undefined;
+      const to = askedTo ?? (Number(this.diffTo.value) || list.length - 1);
+      const from = askedFrom ?? (first ? list.length - 2 : Number(this.diffFrom.value));
+      const keep = askedFrom !== undefined || askedTo !== undefined || !follow;
+      fillSelect(this.diffFrom, list, keep ? from : list.length - 2);
+      fillSelect(this.diffTo, list, keep ? to : list.length - 1);
+      if (first && keep) this.diffSection.scrollIntoView();
       void this.loadDiff();
     }
     if (index !== this.snapshot || !added) await this.loadClasses(index);
@@ -425,17 +431,6 @@ class HeapPage implements PageView {
       this.diffTable.setRows([]);
     }
   }
-}
-
-export function edgeLabel(edgeType: string, name: string): string {
-  if (edgeType === 'element') return `[${name}]`;
-  if (edgeType === 'context') return `context ${name}`;
-  if (edgeType === 'internal' || edgeType === 'hidden') return `(${name || edgeType})`;
-  return name || edgeType;
-}
-
-export function fact(label: string, value: string, title?: string): HTMLElement[] {
-  return [h('dt', {}, label), h('dd', { title }, value)];
 }
 
 function signed(n: number): string {

@@ -17,6 +17,8 @@ export interface PageContext {
   openSource?(url: string, line: number, column: number): void;
   /** The page's own path, e.g. `/garbage/3` (parameters of pattern paths come from it). */
   path: string;
+  /** The query the page was opened with, e.g. `from=0&to=2` for the heap page's comparison. */
+  query: URLSearchParams;
 }
 
 export interface PageView {

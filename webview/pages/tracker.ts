@@ -6,12 +6,12 @@
  * heap's classes with search), periodic snapshots on or off.
  */
 import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState } from '../../src/model';
+import { errorText } from '../api';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
-import { errorText } from './heap';
 import type { PageContext, PageModule, PageView } from './page';
 
 export const trackerPage: PageModule = {
@@ -206,9 +206,7 @@ export class TrackerPage implements PageView {
     if (!state.tracked.length) this.trackedList.append(h('li', { class: 'muted' }, 'none'));
     this.periodicBox.checked = state.periodic !== null;
     if (state.periodic && document.activeElement !== this.periodicInterval) this.periodicInterval.value = String(Math.round(state.periodic.intervalMs / 1000));
-    setText(this.periodicText, state.periodic
-      ? `on, pausing the program at most ${Math.round(state.periodic.budget * 100)} % of the time${state.periodic.nextAt ? `; next at ${formatClock(state.periodic.nextAt)}` : ''}`
-      : 'off');
+    setText(this.periodicText, periodicText(state.periodic));
   }
 
   private showEmpty(state: TrackerState): void {
@@ -263,11 +261,13 @@ export class TrackerPage implements PageView {
     this.chart.setData(x, series);
 
     // The timeline: resident size and each heap space's used bytes, from the samples.
-    const samples = state.timeseries.filter((t) => t.label === 'rss' || (t.label.startsWith('space:') && t.data.some(([, v]) => v > 0)));
+    // Periodic censuses add `census:Name` (estimated bytes: exact count × the last full snapshot's average).
+    const samples = state.timeseries.filter((t) => t.label === 'rss' || ((t.label.startsWith('space:') || t.label.startsWith('census:')) && t.data.some(([, v]) => v > 0)));
     const times = [...new Set(samples.flatMap((t) => t.data.map(([ts]) => ts)))].sort((a, b) => a - b);
     this.timeline.setData(times, samples.map((t, i) => {
       const m = new Map(t.data);
-      return { label: t.label === 'rss' ? 'resident size' : t.label.slice('space:'.length), values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
+      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${t.label.slice('census:'.length)} (census, est.)` : t.label.slice('space:'.length);
+      return { label, values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
     }));
   }
 
@@ -361,6 +361,17 @@ export class TrackerPage implements PageView {
     }
     await this.load();
   }
+}
+
+/** The periodic mode in words: on or off, how, and what it cost so far. */
+function periodicText(p: TrackerState['periodic']): string {
+  if (!p) return 'off';
+  const parts = [p.mode === 'full' ? 'on: full snapshots' : p.mode === 'census' ? 'on: a census (instance counts) every interval, full snapshots as the budget allows' : 'on'];
+  parts.push(`pausing the program at most ${Math.round(p.budget * 100)} % of the time`);
+  if (p.elapsedMs) parts.push(`${formatCount(p.censuses ?? 0)} censuses and ${formatCount(p.fullSnapshots ?? 0)} full snapshots so far, paused ${((100 * (p.pausedMs ?? 0)) / p.elapsedMs).toFixed(1)} %`);
+  if (p.nextAt) parts.push(`next at ${formatClock(p.nextAt)}`);
+  if (p.lastError) parts.push(`last error: ${p.lastError}`);
+  return parts.join('; ');
 }
 
 /** The server's absolute URL (for commands to copy), from the API base the page uses. */

@@ -4,13 +4,13 @@
  * lifetime (birth and death snapshot), preview, creation stack and size per snapshot.
  */
 import type { ClassDetail, HeapAllocationFrame, InstanceLifetime, MergedReferent } from '../../src/model';
+import { errorText } from '../api';
 import { seriesColour, TimeChart } from '../components/chart';
 import { Figure } from '../components/figure';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
-import { errorText } from './heap';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
 
 const PREFIX = '/tracker/class/';

@@ -3,13 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { after, describe, test } from 'node:test';
+import { after, describe, mock, test } from 'node:test';
 import type { ClassDetail, StatsDump, TrackedClassCensus } from '../../../src/model';
 import { addCensus } from '../../../src/tracker/lifetimes';
 import { checkSnapshotMemory, MemoryGuardError, SNAPSHOT_PEAK_FACTOR } from '../../../src/tracker';
 import { PeriodicSnapshots } from '../../../src/tracker/periodic';
 import { loadStats, writeStats } from '../../../src/tracker/statsFile';
-import type { Timeline } from '../../../src/tracker/timeline';
 
 const MB = 1048576;
 const dir = mkdtempSync(join(tmpdir(), 'mp-unit-tracker-'));
@@ -29,19 +28,86 @@ describe('memory guard', () => {
 });
 
 describe('periodic snapshots', () => {
-  test('stretch the interval to keep the pauses within the budget', () => {
-    const timeline = { start() {}, stop() {} } as unknown as Timeline;
-    const periodic = new PeriodicSnapshots(async () => {}, timeline);
+  const timeline = { start() {}, stop() {} };
+  /** A fake tracker whose full snapshots pause for `fullMs` and censuses for `censusMs`, on a fake clock. */
+  const fake = (fullMs: number, censusMs: number) => {
+    const clock = { now: 0 };
+    const log: Array<[string, number, number]> = [];
+    let lastFull = 0;
+    const work = {
+      full: async () => {
+        clock.now += fullMs;
+        lastFull = fullMs;
+        log.push(['full', clock.now, fullMs]);
+        return fullMs;
+      },
+      census: async () => {
+        clock.now += censusMs;
+        log.push(['census', clock.now, censusMs]);
+        return censusMs;
+      },
+      lastFullMs: () => lastFull,
+      hasFull: () => lastFull > 0,
+      busy: () => false,
+    };
+    return { clock, log, work };
+  };
+  /** Runs the periodic loop for `seconds` of fake time (timers mocked, the clock moved with them). */
+  const run = async (periodic: PeriodicSnapshots, clock: { now: number }, seconds: number) => {
+    for (let ms = 0; ms < seconds * 1000; ms += 100) {
+      clock.now += 100;
+      mock.timers.tick(100);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+  };
+
+  test('full mode: stretch the interval to keep the pauses within the budget', () => {
     let last = 0;
-    periodic.start(1_000, 0.05, () => last);
+    const periodic = new PeriodicSnapshots({ full: async () => 0, census: async () => 0, lastFullMs: () => last, hasFull: () => true, busy: () => false }, timeline);
+    periodic.start(1_000, 0.05, 'full');
     assert.equal(periodic.delay(), 1_000);
     last = 200; // a 200 ms pause: at most 5 % of the time → 4 s apart
     assert.equal(periodic.delay(), 4_000);
     last = 30;
     assert.equal(periodic.delay(), 1_000);
-    assert.deepEqual({ ...periodic.status(), nextAt: undefined }, { intervalMs: 1_000, budget: 0.05, nextAt: undefined, lastError: undefined });
+    const status = periodic.status()!;
+    assert.deepEqual([status.intervalMs, status.budget, status.mode, status.censuses, status.fullSnapshots], [1_000, 0.05, 'full', 0, 0]);
     periodic.stop();
     assert.equal(periodic.status(), null);
+  });
+
+  test('census mode: a census every interval, a full snapshot when the pause credit covers one', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { clock, log, work } = fake(200, 10);
+      const periodic = new PeriodicSnapshots(work, timeline, () => clock.now);
+      periodic.start(1_000, 0.05);
+      await run(periodic, clock, 60);
+      const status = periodic.status()!;
+      periodic.stop();
+      assert.equal(log[0][0], 'full', 'the first turn takes a full snapshot (sizes to carry over)');
+      const fulls = log.filter(([kind]) => kind === 'full').map(([, at]) => at);
+      const censuses = log.filter(([kind]) => kind === 'census').length;
+      // credit: 5 % of 1 s per turn = 50 ms, minus a 10 ms census. The first 200 ms snapshot is
+      // paid back over 9 turns of censuses, then a full snapshot every 5th turn.
+      assert.deepEqual(log.slice(0, 12).map(([kind]) => kind[0]).join(''), 'fcccccccccfc');
+      assert.deepEqual([fulls.length, censuses], [11, 49]);
+      for (let i = 1; i < fulls.length; i++) assert.ok(fulls[i] - fulls[i - 1] - 200 >= 200 / 0.05, `full snapshots ${fulls[i] - fulls[i - 1]} ms apart`);
+      assert.equal(status.pausedMs, 11 * 200 + 49 * 10);
+      assert.ok(status.pausedMs <= 0.05 * status.elapsedMs, `paused ${status.pausedMs} ms of ${status.elapsedMs}`);
+      assert.deepEqual([status.mode, status.fullSnapshots, status.censuses], ['census', 11, 49]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  test('census mode: a slow census stretches the interval', () => {
+    const periodic = new PeriodicSnapshots({ full: async () => 0, census: async () => 0, lastFullMs: () => 0, hasFull: () => true, busy: () => false }, timeline);
+    periodic.start(100, 0.05);
+    assert.equal(periodic.delay(), 100);
+    (periodic as unknown as { lastCensusMs: number }).lastCensusMs = 20;
+    assert.equal(periodic.delay(), 400);
+    periodic.stop();
   });
 });
 

@@ -97,6 +97,37 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
     });
     await page.screenshot({ path: join(artifacts, 'vscode-ui-panel.png') });
     if (ok) {
+      await step('Track Class… and Take Snapshot from the palette list the class with its count in the Tracker view', async () => {
+        await runCommand(page, 'Memory Profiler: Track Class…');
+        // With no snapshot yet the command takes one, then offers the heap's constructors.
+        const input = page.locator('.quick-input-widget input');
+        await page.locator('.quick-input-widget', { hasText: 'Track Class' }).first().waitFor({ timeout: 60_000 });
+        await input.fill('FixtureWidget');
+        const exact = /^\s*FixtureWidget\s*$/;
+        await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click({ timeout: 15_000 });
+        await runCommand(page, 'Memory Profiler: Take Snapshot');
+        // Debugging switched the sidebar to Run and Debug: bring the Tracker view back.
+        const row = page.locator('.monaco-list-row', { hasText: 'FixtureWidget' }).filter({ hasText: '250' }).first();
+        // (Clicking the activity bar item of the visible container would hide the sidebar.)
+        const shown = await page.locator('.activitybar .action-item.checked a[aria-label^="Memory Profiler"]').count();
+        if (!shown) await page.locator('.activitybar .action-item a[aria-label^="Memory Profiler"]').first().click();
+        await row.waitFor({ timeout: 60_000 });
+        await page.screenshot({ path: join(artifacts, 'vscode-ui-tracker-view.png') });
+      });
+      await step('the Tracker panel shows the tracked class', async () => {
+        await runCommand(page, 'Memory Profiler: Open Tracker Panel');
+        const frames = page.frameLocator('iframe.webview');
+        // Several panels exist now: find the one whose document shows the tracker page.
+        await waitFor('FixtureWidget in a webview panel', async () => {
+          const count = await page.locator('iframe.webview').count();
+          for (let i = 0; i < count; i++) {
+            const text = await frames.nth(i).frameLocator('#active-frame').locator('body').innerText({ timeout: 1000 }).catch(() => '');
+            if (text.includes('FixtureWidget')) return true;
+          }
+          return false;
+        }, 30_000);
+        await page.screenshot({ path: join(artifacts, 'vscode-ui-tracker-panel.png') });
+      });
       let tab;
       await step('the status bar item opens the server in the browser', async () => {
         const popup = page.waitForEvent('popup', { timeout: 15_000 });

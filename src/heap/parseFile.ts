@@ -1,0 +1,171 @@
+/**
+ * Parsing a `.heapsnapshot` file: the reads (two reused buffers, the next read in flight while the
+ * current chunk is parsed) and, on large files, the parse worker that scans the edges array on
+ * another core meanwhile, with the fall-back to a scan in this thread when it cannot.
+ */
+import { existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeScan';
+import { HeapSnapshotError } from './errors';
+import type { HeapGraph } from './graph';
+import { HeapSnapshotParser } from './snapshotParser';
+
+/** Options for `parseHeapSnapshotFile`. */
+export interface ParseFileOptions {
+  /** Called after each chunk with bytes read so far and the file size. */
+  onProgress?: (bytes: number, totalBytes: number) => void;
+  /** Read size; default 1 MiB. */
+  chunkSize?: number;
+  /**
+   * Scan the edges array in a worker thread (the parse worker) while this thread parses the nodes
+   * and strings. Default: for files of `PARALLEL_MIN_BYTES` or more when a core is idle (the load
+   * average is below the core count minus one: on a busy machine the second thread only adds its
+   * start-up and a second read of the file). Either way only when the worker script is found; the
+   * result is the same.
+   */
+  parallel?: boolean;
+}
+
+/** @internal (tests) How the edges of files parsed in parallel were scanned: by the worker, or here after all. */
+export const parallelEdgeStats = { worker: 0, here: 0 };
+
+/** Below this size, starting the parse worker costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+
+/** Whether another core is likely free for the parse worker (load average 0 where unknown, e.g. Windows). */
+function coreIsFree(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] <= cores - 1;
+}
+
+/**
+ * Where the parse worker script is: `heapParseWorker.js` next to this bundle (all bundles are flat
+ * in `dist/`), or the TypeScript source under tsx, or `<repo>/dist/heapParseWorker.js`; null when
+ * none is there (the edges are then parsed in this thread).
+ */
+function parseWorkerSource(): { file: string; eval: boolean } | null {
+  const here = __dirname;
+  const bundled = join(here, 'heapParseWorker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  if (__filename.endsWith('.ts')) {
+    try {
+      const tsx = require.resolve('tsx/cjs');
+      const src = join(here, 'parseWorker.ts');
+      if (existsSync(src)) return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(src)});`, eval: true };
+    } catch {
+      // fall through to the repository's build output
+    }
+  }
+  const repoDist = join(here, '..', '..', 'dist', 'heapParseWorker.js');
+  if (existsSync(repoDist)) return { file: repoDist, eval: false };
+  return null;
+}
+
+interface EdgeWorker {
+  /** null when the worker failed (it could not start, crashed, or hit an I/O error) */
+  result: Promise<EdgeFileResult | null>;
+  /** Stops the worker (if still running) and resolves once its thread is gone, with its memory. */
+  terminate(): Promise<void>;
+}
+
+/** Starts the parse worker on one file's edges; null when there is no worker script or no thread. */
+function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
+  const src = parseWorkerSource();
+  if (!src) return null;
+  let w: Worker;
+  try {
+    w = new Worker(src.file, { eval: src.eval, workerData: job, stdout: false, stderr: false });
+  } catch {
+    return null;
+  }
+  const result = new Promise<EdgeFileResult | null>((resolve) => {
+    w.once('message', (m: EdgeFileResult | { kind: 'failed' }) => resolve(m.kind === 'failed' ? null : m));
+    w.once('error', () => resolve(null));
+    w.once('exit', () => resolve(null));
+  });
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  return { result, terminate: () => w.terminate().then(() => exited, () => exited) };
+}
+
+/**
+ * The edges of a file whose parser skipped them: the worker's result when it scanned the same
+ * array, else (no worker result, or a different array) a scan in this thread. Throws the
+ * `HeapSnapshotError` of the edges, if any; leaves an array cut off by the end of the file to
+ * `end()` (which reports the truncation).
+ */
+async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle): Promise<void> {
+  const start = parser.skippedEdgesStart;
+  let r = await worker.result;
+  // before the analyses allocate: the worker's heap is returned first
+  await worker.terminate();
+  if (!r || r.kind === 'declined' || r.start !== start || (r.kind === 'ok' && r.end !== parser.skippedEdgesEnd)) {
+    r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
+    parallelEdgeStats.here++;
+  } else {
+    parallelEdgeStats.worker++;
+  }
+  if (r.kind === 'ok') parser.adoptEdges(r);
+  else if (r.kind === 'error') throw new HeapSnapshotError(r.problem, r.offset);
+}
+
+/**
+ * Reads and parses a `.heapsnapshot` file as a stream, through two reused read buffers (no garbage
+ * per chunk): the next chunk is read (on libuv's thread pool) while the current one is parsed.
+ * On large files, the edges array is scanned by the parse worker on another core meanwhile (this
+ * thread skips it). Rejects with `HeapSnapshotError` on bad input (the same error, at the same
+ * offset, as a parse in one thread).
+ */
+export async function parseHeapSnapshotFile(path: string, options: ParseFileOptions = {}): Promise<HeapGraph> {
+  const fh = await open(path, 'r');
+  let pending: Promise<unknown> | null = null;
+  let worker: EdgeWorker | null = null;
+  let job: EdgeFileJob | null = null;
+  try {
+    const totalBytes = (await fh.stat()).size;
+    const parser = new HeapSnapshotParser({ totalBytes });
+    if (options.parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree())) {
+      parser.delegateEdges((nodesStart, layout) => {
+        job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
+        worker = startEdgeWorker(job);
+        return worker !== null;
+      });
+    }
+    const size = options.chunkSize ?? 1 << 20;
+    let cur = Buffer.allocUnsafe(size);
+    let next = Buffer.allocUnsafe(size);
+    let position = 0;
+    let reading = fh.read(cur, 0, size, position);
+    pending = reading;
+    for (;;) {
+      const { bytesRead } = await reading;
+      pending = null;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      reading = fh.read(next, 0, size, position);
+      pending = reading;
+      try {
+        parser.write(cur.subarray(0, bytesRead));
+      } catch (e) {
+        // an error after the skipped edges comes second to one inside them
+        if (worker && parser.skippedEdgesStart >= 0 && e instanceof HeapSnapshotError && e.offset > parser.skippedEdgesStart) {
+          await settleEdges(parser, worker, job!, fh);
+        }
+        throw e;
+      }
+      options.onProgress?.(parser.bytesRead, totalBytes);
+      const t = cur;
+      cur = next;
+      next = t;
+    }
+    if (worker && parser.skippedEdgesStart >= 0) await settleEdges(parser, worker, job!, fh);
+    return parser.end();
+  } finally {
+    void (worker as EdgeWorker | null)?.terminate();
+    // never close the file under a read still in flight (after a parse error)
+    if (pending) await pending.catch(() => undefined);
+    await fh.close();
+  }
+}
