@@ -34,7 +34,13 @@ export async function packageVsix(root, work, log) {
   for (const f of readdirSync(join(root, 'dist'))) if (/^\w+Worker\.js$/.test(f)) copy(`dist/${f}`); // worker threads the server may start
   copy('dist/webview');
   copy('media');
-  for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE', 'LICENSE.md']) copy(f);
+  for (const f of ['CHANGELOG.md', 'LICENSE', 'LICENSE.md']) copy(f);
+  // The README's screenshots are files of the repository, not of the .vsix (vsce refuses
+  // relative images without a repository URL): the extension's README goes without them.
+  if (existsSync(join(root, 'README.md'))) {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/^## Screenshots\n[\s\S]*?(?=^## )/m, '');
+    writeFileSync(join(stage, 'README.md'), readme);
+  }
   if (!existsSync(join(stage, 'README.md'))) writeFileSync(join(stage, 'README.md'), `# ${manifest.displayName}\n\n${manifest.description}\n`);
 
   const vsix = join(work, `${manifest.name}-${manifest.version}.vsix`);

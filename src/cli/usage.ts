@@ -19,7 +19,8 @@ Options:
   --debug          verbose logging and stack traces in error responses
   --track A,B      track these classes (constructor names) from the start (run, attach, demo)
   --trace          with --track: record allocation stacks, so instances carry their creation stack
-  --interval <ms>  take tracker snapshots periodically, stretched to pause the program at most 5 % of the time
+  --interval <ms>  periodic census of tracked classes (exact counts), with full snapshots as
+                   often as pausing the program at most 5 % of the time allows
   -h, --help       show help
   -v, --version    show the version
 `;
@@ -37,7 +38,7 @@ the profiler. \`node\` commands get --inspect; any other command gets it through
 Ctrl+C stops both; when the program exits the profiler stops too and passes on its exit code.
 Example: memory-profiler run -- node server.js --verbose
 Tracking: --track A,B follows those classes, --trace adds creation stacks, --interval <ms>
-takes periodic snapshots (e.g. memory-profiler run --track Order --interval 10000 -- node app.js).
+counts them periodically, with full snapshots within a 5 % pause budget (e.g. memory-profiler run --track Order --interval 10000 -- node app.js).
 `,
   open: `Usage: memory-profiler open <file.heapsnapshot>… | <stats.json[.gz]> [--host localhost] [--port 8090]
 
