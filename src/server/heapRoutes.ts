@@ -41,6 +41,12 @@ export function heapRoutes(store: HeapStore): Router {
     const snapshot = integer(req, req.query.snapshot, 'snapshot', latest());
     res.json(await store.object(snapshot, integer(req, req.params.id, 'object id')));
   });
+  router.get('/objects/:id/referents', async (req, res) => {
+    const snapshot = integer(req, req.query.snapshot, 'snapshot', latest());
+    const start = integer(req, req.query.start, 'start', 0);
+    const end = Math.min(integer(req, req.query.end, 'end', start + 100), start + MAX_OBJECTS_PAGE);
+    res.json(await store.referents(snapshot, integer(req, req.params.id, 'object id'), start, end));
+  });
   router.get('/objects/:id/retainers', async (req, res) => {
     const snapshot = integer(req, req.query.snapshot, 'snapshot', latest());
     const maxNodes = Math.min(integer(req, req.query.maxNodes, 'maxNodes', 100), MAX_RETAINER_NODES);

@@ -1,4 +1,4 @@
-import type { HeapClassSummary, HeapDiff, HeapObjectInfo, HeapProgress, HeapRetainerGraph, HeapSnapshotEntry, HeapSnapshotInfo } from '../model';
+import type { HeapClassSummary, HeapDiff, HeapObjectInfo, HeapReference, HeapProgress, HeapRetainerGraph, HeapSnapshotEntry, HeapSnapshotInfo } from '../model';
 import type { HeapObjectDetails, HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import type { RetainerOptions } from '../heap/queries';
 import { HttpError } from './httpError';
@@ -127,6 +127,14 @@ export class HeapStore {
   objectsOfClass(index: number, name: string, start: number, end: number): Promise<{ total: number; objects: HeapObjectInfo[] }> {
     const s = this.get(index);
     return this.cached(`objects:${index}:${name}:${start}:${end}`, () => this.client.objectsOfClass(s.handle, name, start, end));
+  }
+
+  /** What an object refers to (its outgoing references), a page at a time: one level of its referent tree. */
+  async referents(index: number, id: number, start: number, end: number): Promise<{ total: number; referents: HeapReference[] }> {
+    const details = await this.object(index, id); // a clear 404 for an unknown id
+    const s = this.get(index);
+    const referents = await this.cached(`referents:${index}:${id}:${start}:${end}`, () => this.client.referents(s.handle, id, start, end));
+    return { total: details.referentCount, referents };
   }
 
   async retainers(index: number, id: number, options: RetainerOptions): Promise<HeapRetainerGraph> {

@@ -64,6 +64,15 @@ describe('memory-profiler open', () => {
     assert.ok(path[path.length - 1].root, 'the path ends at a root');
     assert.ok(retainers.edges.some((e) => e.to === leaves.objects[0].id && e.edgeType === 'element'));
 
+    // The referent tree, a level and a page at a time: the leaves array refers to its 220 Leafs.
+    const array = path[1];
+    const referents = (await getJson<{ total: number; referents: Array<{ edgeType: string; name: string; object: { id: number; className: string } }> }>(url + `api/heap/objects/${array.id}/referents?snapshot=1&end=1000`)).body;
+    const elements = referents.referents.filter((r) => r.edgeType === 'element' && r.object.className === 'Leaf');
+    assert.equal(elements.length, 220);
+    assert.ok(referents.total >= 220);
+    const page = (await getJson<{ referents: unknown[] }>(url + `api/heap/objects/${array.id}/referents?snapshot=1&start=10&end=15`)).body;
+    assert.equal(page.referents.length, 5);
+
     for (const [query, status, error] of [
       ['api/heap/classes?snapshot=5', 404, 'no such snapshot'],
       ['api/heap/classes?snapshot=-1', 400, 'bad snapshot'],

@@ -128,7 +128,7 @@ describe('state changes are never GET', () => {
   test('every GET route is a read; every change is POST or DELETE', () => {
     const reads = new Set([
       '/api/target', '/api/process', '/api/events',
-      '/api/heap/snapshots', '/api/heap/classes', '/api/heap/classes/:name/objects', '/api/heap/diff', '/api/heap/objects/:id', '/api/heap/objects/:id/retainers',
+      '/api/heap/snapshots', '/api/heap/classes', '/api/heap/classes/:name/objects', '/api/heap/diff', '/api/heap/objects/:id', '/api/heap/objects/:id/referents', '/api/heap/objects/:id/retainers',
       '/api/threads', '/api/threads/:id/stack', '/api/objects/:ref',
       '/api/tracker', '/api/tracker/classes/:name', '/api/stats', '/api/garbage', '/api/garbage/suspects', '/api/garbage/:index',
       ...PAGE_PATHS,
