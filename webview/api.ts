@@ -58,7 +58,10 @@ export interface RequestOptions {
 
 export class Api {
   /** `base` is the server's origin, e.g. `http://127.0.0.1:8090`; '' means this page's origin. */
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    private readonly token?: string,
+  ) {}
 
   async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const { method = 'GET', body, timeoutMs = 10_000, signal } = options;
@@ -74,7 +77,11 @@ export class Api {
     try {
       response = await fetch(this.base + path, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { 'x-memory-profiler-token': this.token } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: controller.signal,
         cache: 'no-store',

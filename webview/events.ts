@@ -9,11 +9,12 @@
 export type EventHandlers = Record<string, (data: unknown) => void>;
 
 /** Listens until the returned function is called. Event data is JSON; unparsable data reads as undefined. */
-export function listenToServerEvents(apiBase: string, handlers: EventHandlers): () => void {
+export function listenToServerEvents(apiBase: string, handlers: EventHandlers, token?: string): () => void {
   if (typeof EventSource === 'undefined') return () => {};
   let source: EventSource | undefined;
   const open = () => {
-    source = new EventSource(`${apiBase}/api/events`);
+    // EventSource cannot send headers: the token goes in the query.
+    source = new EventSource(`${apiBase}/api/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
     for (const [type, handler] of Object.entries(handlers)) {
       source.addEventListener(type, (event) => {
         let data: unknown;
@@ -47,10 +48,10 @@ export class ServerEvents {
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly stop: () => void;
 
-  constructor(apiBase: string, types: readonly string[]) {
+  constructor(apiBase: string, types: readonly string[], token?: string) {
     const handlers: EventHandlers = {};
     for (const type of types) handlers[type] = (data) => this.emit(type, data);
-    this.stop = listenToServerEvents(apiBase, handlers);
+    this.stop = listenToServerEvents(apiBase, handlers, token);
   }
 
   /** Calls `listener` for every event of `type`; returns the unsubscribe function. */

@@ -22,6 +22,8 @@ export interface Host {
   readonly kind: 'browser' | 'webview';
   /** Base URL of the server's API ('' = this page's origin). */
   readonly apiBase: string;
+  /** The server's token, sent with every request (webviews of a server bound off loopback). */
+  readonly token?: string;
   /** The page to show first. */
   readonly initialPage: string;
   /** Remembers the current page (webview state, so a reloaded panel comes back to it). */
@@ -42,8 +44,20 @@ function meta(name: string): string | undefined {
   return element ? element.content : undefined;
 }
 
+/**
+ * A server bound off loopback wants a token, and its URL carries it (`…/?token=…`). Pages the
+ * server serves get it as a cookie; a VS Code webview, on another origin, sends it with every
+ * request instead: split it off the API base.
+ */
+export function splitToken(base: string): { base: string; token?: string } {
+  const match = /^([^?#]*)\?(?:[^#]*&)?token=([^&#]*)/.exec(base);
+  if (!match) return { base: base.replace(/[?#].*$/, '') };
+  return { base: match[1], token: decodeURIComponent(match[2]) };
+}
+
 export function detectHost(): Host {
-  const apiBase = (meta('memory-profiler-api') ?? '').replace(/\/+$/, '');
+  const { base, token } = splitToken(meta('memory-profiler-api') ?? '');
+  const apiBase = base.replace(/\/+$/, '');
   const metaPage = meta('memory-profiler-page') || '/';
   const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
   if (vscode || !/^https?:$/.test(location.protocol)) {
@@ -51,6 +65,7 @@ export function detectHost(): Host {
     return {
       kind: 'webview',
       apiBase,
+      token,
       // The extension writes the page into the HTML (after a reload, from the saved state), so
       // new HTML can move an open panel to another page.
       initialPage: meta('memory-profiler-page') ? metaPage : typeof saved.page === 'string' ? saved.page : '/',

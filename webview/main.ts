@@ -35,10 +35,10 @@ provideVSCodeDesignSystem().register(
 function start(): void {
   applyTheme();
   const host = detectHost();
-  const api = new Api(host.apiBase);
+  const api = new Api(host.apiBase, host.token);
   const live = new LiveProcess(api);
   // The program going away is pushed at once; the poll would notice only later.
-  const events = new ServerEvents(host.apiBase, ['target-gone', 'snapshot-added', 'snapshot-progress']);
+  const events = new ServerEvents(host.apiBase, ['target-gone', 'snapshot-added', 'snapshot-progress'], host.token);
   events.on('target-gone', () => void live.refresh());
   let current: { path: string; view: PageView } | undefined;
 
