@@ -96,14 +96,22 @@ class GarbageListPage implements PageView {
     try {
       // Ask the tracker first: without two snapshots there is nothing to ask the garbage API.
       const state = await this.context.api.tracker(this.abort.signal);
-      if (!state.live || state.snapshots.length < 2) {
+      if (state.snapshots.length < 2) {
         this.content.hidden = true;
         explain(this.empty, state.live
           ? `There ${state.snapshots.length === 1 ? 'is one tracker snapshot' : 'are no tracker snapshots'} yet; garbage needs two.`
-          : 'This is saved data: collected objects come from the heap snapshots of a running program.', this.context);
+          : 'This saved data has fewer than two tracker snapshots: garbage needs two.', this.context);
         return;
       }
-      report = await this.context.api.garbage(this.abort.signal);
+      try {
+        report = await this.context.api.garbage(this.abort.signal);
+      } catch (e) {
+        // A stats dump keeps the garbage of its latest snapshots only; older data has none.
+        if (state.live || (e as { status?: number }).status !== 404) throw e;
+        this.content.hidden = true;
+        explain(this.empty, 'This saved data holds no collected objects: dumps keep the garbage of their latest snapshots only.', this.context);
+        return;
+      }
     } catch (e) {
       if (this.abort.signal.aborted) return;
       this.content.hidden = true;
