@@ -23,8 +23,8 @@ export class WorkerSessionTransport implements Transport {
       parent.on('NodeWorker.detachedFromWorker', (event) => {
         if (event.sessionId === sessionId) this.end('the worker thread ended');
       }),
+      parent.onClose((reason) => this.end(reason)),
     ];
-    parent.onClose((reason) => this.end(reason));
   }
 
   send(message: string): void {

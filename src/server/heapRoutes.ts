@@ -1,18 +1,9 @@
-import { Router, type Request } from 'express';
-import type { HeapStore } from './heapStore';
+import { Router } from 'express';
 import { HttpError } from './httpError';
+import type { HeapStore } from './heapStore';
 import { MAX_OBJECTS_PAGE, MAX_RETAINER_NODES, MAX_RETAINER_PATHS } from './limits';
+import { integer } from './params';
 
-/** A non-negative integer query or path parameter, or the fallback when absent. */
-function integer(req: Request, value: unknown, name: string, fallback?: number): number {
-  if (value === undefined || value === '') {
-    if (fallback === undefined) throw new HttpError(400, `missing ${name}`, `${req.method} ${req.path} needs ${name}`);
-    return fallback;
-  }
-  const text = String(value);
-  if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, `bad ${name}`, `${name} must be a non-negative integer, not "${text.slice(0, 40)}"`);
-  return Number(text);
-}
 
 /** `/api/heap/…`: classes, diff and retainers of the snapshots the store holds. */
 export function heapRoutes(store: HeapStore): Router {

@@ -92,7 +92,11 @@ export class HeapStore {
       this.dropped.set(i, note);
       entry.dropped = note;
       held--;
-      for (const key of [...this.cache.keys()]) if (key.split(':').slice(1).includes(String(i))) this.cache.delete(key);
+      // Keys are `kind:snapshot:…`, and a diff's are `diff:from:to`.
+      for (const key of [...this.cache.keys()]) {
+        const [kind, first, second] = key.split(':');
+        if (first === String(i) || (kind === 'diff' && second === String(i))) this.cache.delete(key);
+      }
       void this.client.dispose(handle).catch(() => {});
       for (const l of this.droppedListeners) l({ index: i, label: entry.label, note, handle });
     }

@@ -65,6 +65,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const heap = options.heap ?? new HeapStore(() => (tracker.live ? tracker.heapClient : new HeapWorkerClient()), { maxSnapshots: options.maxSnapshots });
   const stopDropped = heap.onDropped(({ index, label, note, handle }) => {
     if (tracker.live && heap.workerClient === tracker.heapClient) tracker.releaseHandle(handle);
+    // Garbage computed against the dropped snapshot would keep its id lists alive.
+    if (tracker.live) tracker.garbage.clear();
     events.send('snapshot-dropped', { index, label, note });
   });
   const stopTracker = connectTracker(tracker, heap, events);
@@ -95,7 +97,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.close(() => resolve());
         server.closeAllConnections();
       })
-        .then(() => heap.dispose())
+        // The store may share the tracker's heap worker: a tracker the caller owns keeps it.
+        .then(() => (!options.heap && !ownTracker && tracker.live ? undefined : heap.dispose()))
         .then(() => (ownTracker ? tracker.dispose() : undefined));
       return stopping;
     },

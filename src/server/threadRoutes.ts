@@ -1,8 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { NodeTarget, NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
 import { type RetainedSizes, ThreadInspector, type ThreadInspectorOptions, TooManyObjectsError, UnknownThreadError } from '../target/threads';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
+import { integer } from './params';
 
 export interface ThreadRouteOptions {
   target: ProfiledTarget;
@@ -14,13 +15,6 @@ export interface ThreadRouteOptions {
   stop?: () => void;
 }
 
-function count(req: Request, name: string, fallback: number): number {
-  const value = req.query[name];
-  if (value === undefined || value === '') return fallback;
-  const text = String(value);
-  if (!/^\d{1,9}$/.test(text)) throw new HttpError(400, `bad ${name}`, `${name} must be a non-negative integer, not "${text.slice(0, 40)}"`);
-  return Number(text);
-}
 
 /**
  * `/api/threads`, `/api/threads/:id/stack`, `/api/objects/:ref` (mounted at `/api`), and
@@ -53,8 +47,8 @@ export function threadRoutes(options: ThreadRouteOptions): Router {
     res.json(await threads().stack(String(req.params.id)).catch(translate));
   });
   router.get('/objects/:ref', async (req, res) => {
-    const offset = count(req, 'offset', 0);
-    const limit = count(req, 'limit', 100);
+    const offset = integer(req, req.query.offset, 'offset', 0);
+    const limit = integer(req, req.query.limit, 'limit', 100);
     res.json(await threads().referents(String(req.params.ref), offset, limit).catch(translate));
   });
   router.post('/stop', (_req, res) => {

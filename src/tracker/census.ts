@@ -56,18 +56,22 @@ export interface CensusResult {
 }
 
 /**
- * A census without a heap snapshot (see notes/V8-FACTS.md, ~140× cheaper on a real heap):
+ * A census without a heap snapshot (see docs/V8-NOTES.md, ~140× cheaper on a real heap):
  * `Runtime.evaluate('Object.prototype')` → `Runtime.queryObjects` (a full GC, then every object
  * that inherits from it) → count by constructor name in the program → release the objects. It
  * gives counts, not sizes.
  */
+let censusSeq = 0;
+
 export async function takeCensus(connection: CdpConnection, names: readonly string[]): Promise<CensusResult> {
   const started = performance.now();
+  // Each census has its own object group: releasing one must not free another's objects.
+  const group = `${GROUP}-${++censusSeq}`;
   try {
-    const proto = await connection.send('Runtime.evaluate', { expression: 'Object.prototype', objectGroup: GROUP, silent: true });
+    const proto = await connection.send('Runtime.evaluate', { expression: 'Object.prototype', objectGroup: group, silent: true });
     const protoId = (proto as { result: { objectId?: string } }).result.objectId;
     if (!protoId) throw new Error('the census could not reach Object.prototype');
-    const found = await connection.send('Runtime.queryObjects', { prototypeObjectId: protoId, objectGroup: GROUP });
+    const found = await connection.send('Runtime.queryObjects', { prototypeObjectId: protoId, objectGroup: group });
     const arrayId = (found as { objects: { objectId?: string } }).objects.objectId;
     if (!arrayId) throw new Error('Runtime.queryObjects returned no objects');
     const counted = await connection.send('Runtime.callFunctionOn', {
@@ -81,7 +85,7 @@ export async function takeCensus(connection: CdpConnection, names: readonly stri
     if (exceptionDetails || !result.value) throw new Error(`the census failed in the program: ${exceptionDetails?.text ?? 'no result'}`);
     return { counts: { ...result.value.counts }, scanned: result.value.scanned, pauseMs: Math.round(performance.now() - started) };
   } finally {
-    if (!connection.isClosed) await connection.send('Runtime.releaseObjectGroup', { objectGroup: GROUP }).catch(() => {});
+    if (!connection.isClosed) await connection.send('Runtime.releaseObjectGroup', { objectGroup: group }).catch(() => {});
   }
 }
 

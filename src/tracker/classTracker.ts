@@ -208,9 +208,14 @@ export class ClassTracker {
   /** Takes a full heap snapshot now and summarises it; resolves when done. */
   async createSnapshot(description = '', options: { force?: boolean } = {}): Promise<TrackerSnapshot> {
     this.needLive('a snapshot');
+    // The lock covers the summary too: a second snapshot started meanwhile would take the same index.
+    return this.snapshotter!.exclusive('a heap snapshot', () => this.captureAndSummarise(description, options));
+  }
+
+  private async captureAndSummarise(description: string, options: { force?: boolean }): Promise<TrackerSnapshot> {
     const index = this.dump.snapshots.length;
     const desc = description || `snapshot ${index}`;
-    const taken = await this.snapshotter!.take({
+    const taken = await this.snapshotter!.capture({
       force: options.force,
       onProgress: (p) => {
         for (const l of this.progressListeners) l({ ...p, description: desc });

@@ -75,11 +75,8 @@ export class LiveSnapshotter {
     }
   }
 
-  take(options: TakeOptions = {}): Promise<LiveSnapshot> {
-    return this.exclusive('a heap snapshot', () => this.capture(options));
-  }
-
-  private async capture(options: TakeOptions): Promise<LiveSnapshot> {
+  /** Captures without taking the lock: for callers that hold it already (see `exclusive`). */
+  async capture(options: TakeOptions): Promise<LiveSnapshot> {
     const connection = this.target.connection;
     let memory: MemoryEstimate | null = null;
     try {

@@ -3,7 +3,7 @@ import { MemoryGuardError } from './errors';
 
 /**
  * Peak extra memory a heap snapshot may cost, as a multiple of the program's JS heap in use.
- * Measured (notes/V8-FACTS.md): a 130 MB heap pushed the program's RSS from 202 MB to 1.32 GB
+ * Measured (docs/V8-NOTES.md): a 130 MB heap pushed the program's RSS from 202 MB to 1.32 GB
  * while V8 built and serialised the snapshot, about 8.6 × the heap; our own streaming parse of
  * the chunks (typed arrays for nodes and edges, the string table) adds roughly one more heap's
  * worth in this process. 10 × covers both on the worst heap measured; most heaps cost less

@@ -1,7 +1,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+
+// Compression runs in libuv's thread pool, not on the serving event loop.
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 import type { StatsDump } from '../model';
 
 export const STATS_FORMAT = 'memory-profiler-stats';
@@ -18,7 +23,7 @@ export class StatsFileError extends Error {
 /** Writes a dump as JSON (gzip when the name ends in `.gz`) to a temporary file, then renames it into place. */
 export async function writeStats(file: string, dump: StatsDump): Promise<void> {
   const text = JSON.stringify(dump);
-  const data = file.endsWith('.gz') ? gzipSync(text) : text;
+  const data = file.endsWith('.gz') ? await gzip(text) : text;
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, data);
@@ -41,7 +46,7 @@ export async function loadStats(file: string): Promise<StatsDump> {
   }
   if (data[0] === 0x1f && data[1] === 0x8b) {
     try {
-      data = gunzipSync(data);
+      data = await gunzip(data);
     } catch (e) {
       throw new StatsFileError(file, `a broken gzip file (${(e as Error).message})`);
     }

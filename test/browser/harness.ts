@@ -3,6 +3,7 @@
  * real profiler server attached to it, and Debian's Chromium driven by playwright-core. Records
  * what a page must never do: throw, violate its CSP, log errors, or talk to another origin.
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,6 +141,17 @@ export async function watchedPage(context: BrowserContext, origin: string): Prom
     if (!url.startsWith(origin + '/') && url !== origin) watch.foreignRequests.push(url);
   });
   return watch;
+}
+
+/** Closes the pages and checks that none threw, logged an error, broke its CSP or asked another origin. */
+export async function assertWellBehaved(watches: readonly PageWatch[]): Promise<void> {
+  for (const w of watches) await w.close();
+  for (const w of watches) {
+    assert.deepEqual(w.errors, [], 'no uncaught page errors');
+    assert.deepEqual(await w.cspViolations(), [], 'no CSP violations');
+    assert.deepEqual(w.foreignRequests, [], 'no requests to other origins');
+    assert.deepEqual(w.consoleErrors, [], 'no console errors');
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

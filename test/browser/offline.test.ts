@@ -13,7 +13,7 @@ import type { TrackerState } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { OfflineTarget } from '../../src/target';
 import { ClassTracker, loadStats } from '../../src/tracker';
-import { launchChromium, screenshot, startFixture, startProfiledServer, watchedPage, type PageWatch } from './harness';
+import { assertWellBehaved, launchChromium, screenshot, startFixture, startProfiledServer, watchedPage, type PageWatch } from './harness';
 import { tempDir } from './servers';
 
 async function call<T>(url: string, init?: RequestInit): Promise<T> {
@@ -57,12 +57,12 @@ describe('pages from an offline stats dump', () => {
   });
 
   after(async () => {
-    for (const w of watches) await w.close();
+    for (const w of watches) await w.close(); // before the context goes, keeping what they recorded
     await context?.close();
     await browser?.close();
     await server?.stop();
     dir.remove();
-    for (const w of watches) assert.deepEqual(w.errors, [], 'no page errors, CSP violations or foreign requests');
+    await assertWellBehaved(watches);
   });
 
   async function open(path: string, ready: string): Promise<PageWatch> {

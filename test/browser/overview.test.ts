@@ -137,9 +137,8 @@ describe('overview and process pages', () => {
     // The server serves every Pympler path (/garbage/:index for any index); the UI knows only
     // numeric graph indexes and says so for anything else.
     const response = await page.goto(`${origin}/garbage/not-a-number`);
-    if (response?.status() === 200) {
-      await page.getByTestId('page-not-found').waitFor();
-    }
+    assert.equal(response?.status(), 200);
+    await page.getByTestId('page-not-found').waitFor();
   });
 
   test('pages threw nothing, broke no CSP rule, logged no error and talked only to the server', async () => {

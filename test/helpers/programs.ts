@@ -79,3 +79,12 @@ export async function getJson<T = any>(url: string, init?: RequestInit): Promise
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
+
+/** A fetch `init` with a JSON body. */
+export const json = (method: string, body?: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+/** Sends a command to a fixture that answers `{"done": …, "counts": {…}}`, and returns the counts. */
+export async function command(program: Program, line: string): Promise<Record<string, number>> {
+  program.send(line);
+  return (await program.json<{ counts: Record<string, number> }>('done')).counts;
+}

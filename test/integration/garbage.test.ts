@@ -4,16 +4,13 @@ import { connectToInspector } from '../../src/cdp';
 import type { ClassDetail, GarbageGraphDetail, GarbageGraphSummary, LeakSuspects } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { NodeTarget } from '../../src/target';
-import { type Program, getJson, startInspected } from '../helpers/programs';
+import { type Program, command as sendCommand, getJson, startInspected } from '../helpers/programs';
 
 let program: Program;
 let server: RunningServer;
 let api: string;
 const post = (path: string, body: unknown) => getJson(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-async function command(line: string) {
-  program.send(line);
-  return (await program.json<{ counts: Record<string, number> }>('done')).counts;
-}
+const command = (line: string) => sendCommand(program, line);
 
 before(async () => {
   const started = await startInspected('classes.js');

@@ -27,6 +27,7 @@ import { NodeTarget, OfflineTarget } from '../../src/target';
 import { ClassTracker } from '../../src/tracker/classTracker';
 import { CLI, LIB, type Program, fixture, getJson, startInspected, startNode } from '../helpers/programs';
 import { cutDown } from '../helpers/snapshots';
+import { rng } from '../helpers/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'mp-security-'));
 const programs: Program[] = [];
@@ -440,18 +441,8 @@ describe('faults', () => {
 });
 
 
-/** Small deterministic PRNG (mulberry32), so a failing input reproduces. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Figures of the corpus run, printed for the README (docs/SECURITY-SECTION.md). */
+/** Figures of the corpus run, printed for the README ("Security and reliability"). */
 const corpusFigures: Record<string, number | string> = {};
 
 describe('corrupt snapshots', () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { CensusEntry, TrackerSnapshot, TrackerState } from '../../src/model';
-import { LIB, type Program, fixture, getJson, startNode } from '../helpers/programs';
+import { LIB, type Program, fixture, getJson, json, startNode } from '../helpers/programs';
 
 const running: Program[] = [];
 after(() => running.forEach((p) => p.kill()));
-const json = (method: string, body?: unknown) => ({ method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 describe('class tracker in the profiled process (worker-thread server)', () => {
   test('startInBackground({trackClasses}) tracks from the start; tracker calls from the program; overhead is the profiler thread\'s heap', async () => {

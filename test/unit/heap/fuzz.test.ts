@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cutDown } from '../../helpers/snapshots';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, retainerGraph, componentsOf, diffSnapshots } from '../../../src/heap';
+import { rng } from '../../helpers/random';
 
 let small = '';
 let dir = '';
@@ -23,16 +24,6 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tryParse(input: Buffer, chunk: number): 'ok' | 'error' {
   const p = new HeapSnapshotParser({ totalBytes: input.length });
