@@ -439,7 +439,7 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
     if (t === nodeObject || t === nodeNative) {
       const s = nodeName[o];
       let c = stringClass[s];
-      if (c < 0) c = stringClass[s] = idOf(strings[s]);
+      if (c < 0) c = stringClass[s] = idOf(strings.get(s)!);
       classOf[o] = c;
     } else {
       classOf[o] = typeClass[t];

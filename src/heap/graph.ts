@@ -6,6 +6,7 @@
  * `firstEdge[o] … firstEdge[o+1]-1`.
  */
 import type { HeapObjectInfo, HeapReference } from '../model/heap';
+import type { SnapshotStrings } from './stringTable';
 
 export interface SnapshotMeta {
   nodeFields: string[];
@@ -42,7 +43,8 @@ export interface HeapGraphData {
   edgeType: Uint8Array;
   edgeName: Uint32Array;
   edgeTo: Uint32Array;
-  strings: string[];
+  /** The string table, decoded on demand. */
+  strings: SnapshotStrings;
   traceFunctionInfos: Float64Array | null;
   traceTree: TraceTree | null;
   /** `Int32Array` when every number fits one (the usual case), else `Float64Array`. */
@@ -104,7 +106,7 @@ export class HeapGraph {
   readonly edgeType: Uint8Array;
   readonly edgeName: Uint32Array;
   readonly edgeTo: Uint32Array;
-  readonly strings: string[];
+  readonly strings: SnapshotStrings;
   readonly traceFunctionInfos: Float64Array | null;
   readonly traceTree: TraceTree | null;
   readonly locations: Int32Array | Float64Array | null;
@@ -186,7 +188,7 @@ export class HeapGraph {
   }
 
   name(o: number): string {
-    return this.strings[this.nodeName[o]];
+    return this.strings.get(this.nodeName[o]) ?? '';
   }
 
   /** The summary group of a node as DevTools names it: constructor name for objects, `(closure)`, `(array)`… */
@@ -211,7 +213,7 @@ export class HeapGraph {
   edgeNameText(e: number): string {
     const t = this.edgeType[e];
     if (t === this.codes.edgeElement || t === this.codes.edgeHidden) return String(this.edgeName[e]);
-    return this.strings[this.edgeName[e]] ?? String(this.edgeName[e]);
+    return this.strings.get(this.edgeName[e]) ?? String(this.edgeName[e]);
   }
 
   /** Source node of an edge (binary search over `firstEdge`). */

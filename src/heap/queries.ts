@@ -341,7 +341,7 @@ export function allocationStack(g: HeapGraph, o: number): HeapAllocationFrame[] 
   const fScriptId = fields.indexOf('script_id');
   const fLine = fields.indexOf('line');
   const fCol = fields.indexOf('column');
-  const str = (i: number) => (i >= 0 && i < g.strings.length ? g.strings[i] : '');
+  const str = (i: number) => g.strings.get(i) ?? '';
   const frames: HeapAllocationFrame[] = [];
   while (idx !== undefined && idx >= 0 && frames.length < 1000) {
     const fi = tt.functionInfo[idx] * W;

@@ -11,7 +11,7 @@ import { HeapGraph, type HeapGraphData, type SnapshotMeta } from './graph';
 import { NodeScanner } from './nodeScan';
 import { readSnapshotHeader } from './snapshotHeader';
 import { describe } from './snapshotText';
-import { StringTableScanner } from './stringTable';
+import { SnapshotStrings, StringTableScanner } from './stringTable';
 import { NumberArrayScanner, NumList, TraceTreeScanner } from './traceSections';
 import { ValueCapture } from './valueCapture';
 
@@ -79,7 +79,7 @@ export class HeapSnapshotParser {
   private edgeTo: Uint32Array = new Uint32Array(0);
   private edgeCount = -1;
   // strings
-  private strings: string[] = [];
+  private strings = SnapshotStrings.of([]);
   private stringsDone = false;
   // small number arrays
   private traceFunctionInfos: NumList | null = null;
@@ -339,7 +339,8 @@ export class HeapSnapshotParser {
         return;
       case 'strings':
         needArray();
-        this.stringScan = new StringTableScanner();
+        // a file's rest bounds the array's text: the store is allocated once
+        this.stringScan = new StringTableScanner(this.totalBytes !== undefined ? this.totalBytes - this.pos - i : undefined);
         this.state = S.Strings;
         return;
       case 'trace_function_infos':
@@ -492,7 +493,7 @@ export class HeapSnapshotParser {
     const sc = this.stringScan!;
     const i = sc.scan(buf, start, this.pos);
     if (sc.done) {
-      this.strings = sc.strings;
+      this.strings = sc.result();
       this.stringsDone = true;
       this.stringScan = null;
       this.state = S.AfterValue;

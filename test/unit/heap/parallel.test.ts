@@ -32,7 +32,7 @@ function sameGraph(a: HeapGraph, b: HeapGraph): void {
   assert.equal(a.edgeCount, b.edgeCount);
   assert.equal(a.rootIndex, b.rootIndex);
   for (const k of ARRAYS) assert.deepEqual(a[k], b[k], k);
-  assert.deepEqual(a.strings, b.strings);
+  assert.deepEqual(a.strings.toArray(), b.strings.toArray());
   assert.deepEqual(a.meta, b.meta);
 }
 
