@@ -320,16 +320,20 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   firstPred[n] = total;
   report(onProgress, 'retainers', 1, 2);
   const pred = scratch(g, 1, Math.max(total, 2 * (n + 1))); // reused by classSummary
+  // The work list of the second dominator pass, by post-order number (see below).
+  const again = new Uint8Array(n);
   for (let o = n - 1; o >= 0; o--) {
     const fromPage = flags[o] & F_PAGE;
     const isRoot = o === root;
     const po = nodeToPost[o];
+    const marks = !isRoot && !(flags[o] & (F_ATTACHED | F_ROOT_ONLY));
     for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
+      const t = edgeTo[e];
+      const pt = nodeToPost[t];
+      if (marks && pt >= po) again[pt] = 1;
       const et = edgeType[e];
       if (et === edgeWeak || (et === edgeShortcut && !isRoot)) continue;
-      const t = edgeTo[e];
       if (!isRoot && flags[t] & F_PAGE && !fromPage) continue;
-      const pt = nodeToPost[t];
       if (doms[pt] === SINGLE_PENDING) doms[pt] = (SINGLE | po) >>> 0;
       else pred[--firstPred[pt]] = po;
     }
@@ -340,16 +344,24 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const rootPost = n - 1;
   doms[rootPost] = rootPost;
   for (let o = 0; o < n; o++) if (flags[o] & (F_ATTACHED | F_ROOT_ONLY)) doms[nodeToPost[o]] = rootPost;
-  const affected = flags; // reused as the work list, indexed by post-order: 1 = recompute
-  affected.fill(1);
+  // As in DevTools, a node whose dominator changes puts the targets of all its edges on the work
+  // list (the results are DevTools' to the byte only with exactly this work list). In the first
+  // pass every node but the root and the nodes attached to it changes (each gets its first
+  // dominator), and of the targets it marks only those numbered at or above it are still to be
+  // marked once it is done: that set (\`again\`) was noted while the rows were filled, so the
+  // first pass walks no edges.
+  const affected = again;
   let changed = true;
   let pass = 0;
   while (changed) {
-    changed = false;
+    changed = pass === 0;
     pass++;
+    const first = pass === 1;
     for (let p = rootPost - 1; p >= 0; p--) {
-      if (!affected[p]) continue;
-      affected[p] = 0;
+      if (!first) {
+        if (!affected[p]) continue;
+        affected[p] = 0;
+      }
       const d0 = doms[p];
       if (d0 === rootPost) continue;
       let idom = UNSET;
@@ -376,6 +388,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       if (idom !== UNSET && doms[p] !== idom) {
         doms[p] = idom;
         changed = true;
+        if (first) continue;
         const o = postToNode[p];
         for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) affected[nodeToPost[edgeTo[e]]] = 1;
       }
