@@ -216,32 +216,41 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     stackEdge[0] = firstEdge[start];
     nodeToPost[start] = UNSET - 1; // visited, not yet numbered
     while (top >= 0) {
+      // the edges of the node on top, up to the first target not visited yet
       const o = stackNode[top];
-      const e = stackEdge[top];
-      if (e < firstEdge[o + 1]) {
-        stackEdge[top] = e + 1;
+      const end = firstEdge[o + 1];
+      const fromPage = flags[o] & F_PAGE;
+      let e = stackEdge[top];
+      let t = -1;
+      for (; e < end; e++) {
         const et = edgeType[e];
         if (et === edgeWeak || et === edgeShortcut) continue; // o is never the root here
-        const t = edgeTo[e];
-        if (flags[t] & F_PAGE && !(flags[o] & F_PAGE)) {
-          flags[t] |= F_STRONG; // a strong retainer all the same (see below)
+        const x = edgeTo[e];
+        const fx = flags[x];
+        if (fx & F_PAGE && !fromPage) {
+          flags[x] = fx | F_STRONG; // a strong retainer all the same (see below)
           continue;
         }
-        inCount[t]++; // every walked node's edges are seen once here: the retainer counts
-        if (nodeToPost[t] !== UNSET) continue;
-        nodeToPost[t] = UNSET - 1;
-        top++;
-        if (top === stackNode.length) {
-          stackNode = growStack(stackNode, n);
-          stackEdge = growStack(stackEdge, n);
-        }
-        stackNode[top] = t;
-        stackEdge[top] = firstEdge[t];
-      } else {
+        inCount[x]++; // every walked node's edges are seen once here: the retainer counts
+        if (nodeToPost[x] !== UNSET) continue;
+        t = x;
+        break;
+      }
+      if (t < 0) {
         nodeToPost[o] = post;
         postToNode[post++] = o;
         top--;
+        continue;
       }
+      stackEdge[top] = e + 1;
+      nodeToPost[t] = UNSET - 1;
+      top++;
+      if (top === stackNode.length) {
+        stackNode = growStack(stackNode, n);
+        stackEdge = growStack(stackEdge, n);
+      }
+      stackNode[top] = t;
+      stackEdge[top] = firstEdge[t];
     }
   };
   // The root's subtree; the root itself is numbered last, after the nodes attached to it.
