@@ -99,14 +99,7 @@ export class StringTableScanner {
 
   private open(): void {
     const c = this.count;
-    if (c + 1 >= this.starts.length) {
-      const s = new Uint32Array(this.starts.length * 2);
-      s.set(this.starts);
-      this.starts = s;
-      const k = new Uint8Array(this.kinds.length * 2);
-      k.set(this.kinds);
-      this.kinds = k;
-    }
+    if (c + 1 >= this.starts.length) this.grow();
     this.starts[c] = this.used;
     this.inside = true;
     this.pendingEscape = 0;
@@ -136,6 +129,80 @@ export class StringTableScanner {
   scan(buf: Buffer, start: number, base: number): number {
     const len = buf.length;
     let i = start;
+    if (this.inside) i = this.scanSlow(buf, i, base, true);
+    while (i < len && !this.done) {
+      i = this.scanUsual(buf, i, base);
+      if (i < len) i = this.scanSlow(buf, i, base, false);
+    }
+    return i;
+  }
+
+  /**
+   * The usual strings (no escape, not cut by the chunk's end) and their separators, in a loop of
+   * locals; stops before anything else (which `scanSlow` takes, one string at a time).
+   */
+  private scanUsual(buf: Buffer, start: number, base: number): number {
+    const len = buf.length;
+    let i = start;
+    this.room(len - i, base + i);
+    const out = this.bytes;
+    let w = this.used;
+    let count = this.count;
+    let starts = this.starts;
+    let kinds = this.kinds;
+    while (i < len) {
+      const c = buf[i];
+      if (c === 44 || c === 10 || c === 32 || c === 13 || c === 9) {
+        i++;
+        continue;
+      }
+      if (c !== 34) break; // "]" or an error: scanSlow
+      if (count + 1 >= starts.length) {
+        this.count = count;
+        this.grow();
+        starts = this.starts;
+        kinds = this.kinds;
+      }
+      starts[count] = w;
+      let bits = 0;
+      let q = i + 1;
+      for (; q < len; q++) {
+        const b = buf[q];
+        if (b === 34 || b === 92) break;
+        bits |= b;
+        out[w++] = b;
+      }
+      if (q === len || buf[q] === 92) {
+        // cut by the chunk's end, or escaped: start this string over in scanSlow
+        w = starts[count];
+        break;
+      }
+      kinds[count] = bits & 0x80 ? WIDE : PLAIN;
+      starts[++count] = w;
+      i = q + 1;
+    }
+    this.used = w;
+    this.count = count;
+    return i;
+  }
+
+  private grow(): void {
+    const s = new Uint32Array(this.starts.length * 2);
+    s.set(this.starts);
+    this.starts = s;
+    const k = new Uint8Array(this.kinds.length * 2);
+    k.set(this.kinds);
+    this.kinds = k;
+  }
+
+  /**
+   * The general scan, byte by byte: separators, one string (also one cut by the chunk's end, or
+   * escaped), the closing "]" or an error. `resume`: inside a string begun in an earlier chunk.
+   * Returns where it stopped (`buf.length` once inside a string that goes on in the next chunk).
+   */
+  private scanSlow(buf: Buffer, start: number, base: number, resume: boolean): number {
+    const len = buf.length;
+    let i = start;
     while (i < len) {
       if (this.inside) {
         // copy up to the closing quote, noting escapes and non-ASCII bytes
@@ -160,9 +227,9 @@ export class StringTableScanner {
         this.pendingEscape = pendingEscape;
         if (q === len) return len; // the string continues in the next chunk
         this.close(base + q);
-        i = q + 1;
-        continue;
+        return q + 1;
       }
+      if (resume) return i;
       const c = buf[i];
       if (c === 34) {
         this.open();
