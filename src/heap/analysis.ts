@@ -524,7 +524,7 @@ export function classSummary(g: HeapGraph, onProgress?: ProgressFn): HeapClassSu
   let top = 0;
   let v = root;
   for (;;) {
-    // enter v
+    // enter v (a node with children)
     const c = classOf[v];
     let tag = 0;
     if (open[c] === 0 && (sizes[v] !== 0 || t[v] === native)) {
@@ -534,15 +534,25 @@ export function classSummary(g: HeapGraph, onProgress?: ProgressFn): HeapClassSu
     }
     stackNode[top] = (v | tag) >>> 0;
     stackNext[top] = firstDom[v];
-    // down to the next child not yet entered, leaving the nodes that have none
+    // down to the next child with children of its own (leaves, most nodes, are counted on the
+    // way), leaving the nodes that have no more
     v = -1;
     while (top >= 0) {
       const x = stackNode[top];
       const u = x & RETAINER_ORDINAL_MASK;
-      const i = stackNext[top];
-      if (i < firstDom[u + 1]) {
+      let i = stackNext[top];
+      const end = firstDom[u + 1];
+      for (; i < end; i++) {
+        const w = children[i];
+        if (firstDom[w] !== firstDom[w + 1]) {
+          v = w;
+          break;
+        }
+        const cw = classOf[w];
+        if (open[cw] === 0 && (sizes[w] !== 0 || t[w] === native)) ret[cw] += retained[w];
+      }
+      if (v >= 0) {
         stackNext[top] = i + 1;
-        v = children[i];
         break;
       }
       if (x >= TAG) open[classOf[u]]--;
