@@ -6,7 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { HeapSnapshotError } from './errors';
-import { describe, MAX_U32 } from './snapshotText';
+import { describe, digitsValue, MAX_U32 } from './snapshotText';
 
 export { MAX_U32 };
 
@@ -195,18 +195,24 @@ function scanUsualEdges(buf: Uint8Array, i: number, st: Float64Array, types: Uin
     let j = i;
     let c = buf[j];
     if (c < 48 || c > 57) break;
+    // digits accumulate as int32 (no float multiply-add chain); past 9 digits, read again exactly
     let a = c - 48;
-    while (++j < len && (c = buf[j]) >= 48 && c <= 57) a = a * 10 + (c - 48);
+    while (++j < len && (c = buf[j]) >= 48 && c <= 57) a = (a * 10 + (c - 48)) | 0;
+    if (j - i > 9) a = digitsValue(buf, i, j);
     if (c !== 44 || j + 1 >= len) break;
-    c = buf[++j];
+    let j0 = ++j;
+    c = buf[j];
     if (c < 48 || c > 57) break;
     let b = c - 48;
-    while (++j < len && (c = buf[j]) >= 48 && c <= 57) b = b * 10 + (c - 48);
+    while (++j < len && (c = buf[j]) >= 48 && c <= 57) b = (b * 10 + (c - 48)) | 0;
+    if (j - j0 > 9) b = digitsValue(buf, j0, j);
     if (c !== 44 || j + 1 >= len) break;
-    c = buf[++j];
+    j0 = ++j;
+    c = buf[j];
     if (c < 48 || c > 57) break;
     let t = c - 48;
-    while (++j < len && (c = buf[j]) >= 48 && c <= 57) t = t * 10 + (c - 48);
+    while (++j < len && (c = buf[j]) >= 48 && c <= 57) t = (t * 10 + (c - 48)) | 0;
+    if (j - j0 > 9) t = digitsValue(buf, j0, j);
     if (j >= len) break; // the number may go on in the next chunk
     if (a >= nTypes || b > MAX_U32 || t > MAX_U32) break;
     const o = t / F;

@@ -6,7 +6,7 @@
  */
 import { HeapSnapshotError } from './errors';
 import { NodeRole } from './snapshotHeader';
-import { describe, MAX_U32 } from './snapshotText';
+import { describe, digitsValue, MAX_U32 } from './snapshotText';
 
 /**
  * Incremental scan of the nodes array (after its "["): feed it chunks with `scan`; `done` once the
@@ -241,9 +241,11 @@ function scanUsualNodes(
     for (let k = 0; ; ) {
       c = buf[j];
       if (c < 48 || c > 57) break rows;
+      // int32 digits; past 9 digits, read again exactly (see scanUsualEdges)
+      const j0 = j;
       let v = c - 48;
-      while (++j < len && (c = buf[j]) >= 48 && c <= 57) v = v * 10 + (c - 48);
-      row[k++] = v;
+      while (++j < len && (c = buf[j]) >= 48 && c <= 57) v = (v * 10 + (c - 48)) | 0;
+      row[k++] = j - j0 > 9 ? digitsValue(buf, j0, j) : v;
       if (j >= len) break rows; // the number may go on in the next chunk
       if (k === F) break;
       if (c !== 44 || ++j >= len) break rows;

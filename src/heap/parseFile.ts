@@ -22,7 +22,7 @@ export interface ParseFileOptions {
   /**
    * Scan the edges array in a worker thread (the parse worker) while this thread parses the nodes
    * and strings. Default: for files of `PARALLEL_MIN_BYTES` or more when a core is idle (the load
-   * average is below the core count minus one: on a busy machine the second thread only adds its
+   * average is below the core count minus one half: on a busy machine the second thread only adds its
    * start-up and a second read of the file). Either way only when the worker script is found; the
    * result is the same.
    */
@@ -35,10 +35,14 @@ export const parallelEdgeStats = { worker: 0, here: 0 };
 /** Below this size, starting the parse worker costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 32 << 20;
 
-/** Whether another core is likely free for the parse worker (load average 0 where unknown, e.g. Windows). */
+/**
+ * Whether another core is likely free for the parse worker: the 1-minute load average leaves at
+ * least half a core idle (0 where unknown, e.g. Windows). Half, not one: the load average trails,
+ * and one program that just finished a burst (a previous parse) leaves it above 1 for a minute.
+ */
 function coreIsFree(): boolean {
   const cores = availableParallelism();
-  return cores >= 2 && loadavg()[0] <= cores - 1;
+  return cores >= 2 && loadavg()[0] <= cores - 0.5;
 }
 
 /**

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
 import { parallelEdgeStats } from '../../../src/heap/parser';
+import { SnapshotBuilder } from './builder';
 
 let dir = '';
 let text = '';
@@ -160,3 +161,25 @@ function chunkings(bytes: Buffer): void {
   for (let i = 0; i < str.length; i += 7919) p.write(str.slice(i, i + 7919));
   sameGraph(p.end(), whole);
 }
+
+test('numbers of 10 digits and more are read exactly (the whole-row loops add up 9 digits in int32), in any chunking', () => {
+  // ids, sizes and element indexes past 2^31 (and leading zeros past 9 digits), as V8 writes them
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  const big = b.node('object', 'Big', 4294967295, 3000000001);
+  const mid = b.node('array', '', 2147483648, 2147483649);
+  b.edge(root, big, 'element', 4000000000).edge(root, mid, 'element', 999999999).edge(big, mid, 'element', 1234567890);
+  const text = b.toJSON().replace(',4294967295,', ',0004294967295,');
+  assert.ok(text.includes(',0004294967295,'));
+  const bytes = Buffer.from(text);
+  const g = parseHeapSnapshot(bytes);
+  assert.deepEqual(Array.from(g.nodeSelfSize), [0, 4294967295, 2147483648]);
+  assert.deepEqual(Array.from(g.nodeId), [1, 3000000001, 2147483649]);
+  assert.deepEqual(Array.from(g.edgeName), [4000000000, 999999999, 1234567890]);
+  chunkings(bytes);
+  // a self size past 2^32 is kept (as a double); an id or an index past 2^32 is the clear error
+  assert.equal(parseHeapSnapshot(text.replace(',0004294967295,', ',4294967296,')).nodeSelfSize[1], 4294967296);
+  for (const [from, to] of [[',3000000001,', ',4294967296,'], ['4000000000', '4294967296']]) {
+    assert.throws(() => parseHeapSnapshot(text.replace(from, to)), (e: unknown) => e instanceof HeapSnapshotError && e.message.includes('number 4294967296') && e.message.includes('too large'));
+  }
+});
