@@ -226,9 +226,9 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
         const et = edgeType[e];
         if (et === edgeWeak || et === edgeShortcut) continue; // o is never the root here
         const x = edgeTo[e];
-        const fx = flags[x];
-        if (fx & F_PAGE && !fromPage) {
-          flags[x] = fx | F_STRONG; // a strong retainer all the same (see below)
+        // (a page object's target needs no look: only non-page → page edges are refused)
+        if (!fromPage && flags[x] & F_PAGE) {
+          flags[x] |= F_STRONG; // a strong retainer all the same (see below)
           continue;
         }
         inCount[x]++; // every walked node's edges are seen once here: the retainer counts
@@ -311,7 +311,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       const et = edgeType[e];
       if (et === edgeWeak || et === edgeShortcut) continue;
       const t = edgeTo[e];
-      if (flags[t] & F_PAGE && !fromPage) continue;
+      if (!fromPage && flags[t] & F_PAGE) continue;
       inCount[t]++;
     }
   }
@@ -342,7 +342,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       if (marks && pt >= po) again[pt] = 1;
       const et = edgeType[e];
       if (et === edgeWeak || (et === edgeShortcut && !isRoot)) continue;
-      if (!isRoot && flags[t] & F_PAGE && !fromPage) continue;
+      if (!fromPage && !isRoot && flags[t] & F_PAGE) continue;
       if (doms[pt] === SINGLE_PENDING) doms[pt] = (SINGLE | po) >>> 0;
       else pred[--firstPred[pt]] = po;
     }
