@@ -166,6 +166,9 @@ function growStack(s: Uint32Array, max: number): Uint32Array {
 const SINGLE = 0x80000000;
 /** A node with one retainer, before that retainer is filled in. */
 const SINGLE_PENDING = 0xfffffffe;
+/** In `firstPred` while the rows are filled: the (empty) row of a node with a single retainer. */
+const ROW_SINGLE = 0x80000000;
+const ROW_MASK = 0x7fffffff;
 const F_PAGE = 1;
 const F_ATTACHED = 2; // retained only by weak or shortcut edges: hangs off the root, walked
 const F_ROOT_ONLY = 4; // left over after every walk: dominated by the root, not walked
@@ -318,14 +321,21 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   for (let o = 0; o < n; o++) firstPred[nodeToPost[o]] = inCount[o];
   // from here on `doms` (by post-order number) is UNSET or tagged: both >= SINGLE mean no dominator yet
   doms.fill(UNSET);
-  // firstPred[p] = end of row p; filling backwards leaves it at the start of row p
+  // firstPred[p] = end of row p; filling backwards leaves it at the start of row p. The empty
+  // rows of nodes with a single retainer are marked (ROW_SINGLE), so the fill tells them apart
+  // by the one row bound it reads anyway (CHK masks the mark off).
   let total = 0;
   for (let p = 0; p < n; p++) {
     const c = firstPred[p];
-    if (c === 1) doms[p] = SINGLE_PENDING;
-    else total += c;
-    firstPred[p] = total;
+    if (c === 1) {
+      doms[p] = SINGLE_PENDING;
+      firstPred[p] = (total | ROW_SINGLE) >>> 0;
+    } else {
+      total += c;
+      firstPred[p] = total;
+    }
   }
+  if (total > ROW_MASK) throw new Error(`the heap graph has ${total} references that retain: more than this engine handles (2^31)`);
   firstPred[n] = total;
   report(onProgress, 'retainers', 1, 2);
   const pred = scratch(g, 1, Math.max(total, 2 * (n + 1))); // reused by classSummary
@@ -343,8 +353,9 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       const et = edgeType[e];
       if (et === edgeWeak || (et === edgeShortcut && !isRoot)) continue;
       if (!fromPage && !isRoot && flags[t] & F_PAGE) continue;
-      if (doms[pt] === SINGLE_PENDING) doms[pt] = (SINGLE | po) >>> 0;
-      else pred[--firstPred[pt]] = po;
+      const at = firstPred[pt];
+      if (at >= ROW_SINGLE) doms[pt] = (SINGLE | po) >>> 0;
+      else pred[(firstPred[pt] = at - 1)] = po;
     }
   }
   report(onProgress, 'retainers', 2, 2);
@@ -379,7 +390,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
         const f1 = d0 & RETAINER_ORDINAL_MASK;
         if (doms[f1] < SINGLE) idom = f1;
       }
-      for (let r = firstPred[p], end = firstPred[p + 1]; r < end; r++) {
+      for (let r = firstPred[p] & ROW_MASK, end = firstPred[p + 1] & ROW_MASK; r < end; r++) {
         let f1 = pred[r];
         if (doms[f1] >= SINGLE) continue; // not reached (yet), or not walked
         if (idom === UNSET) {
@@ -439,16 +450,22 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
     classOf = new Uint32Array(n);
   }
   const names: string[] = [];
+  // per class: count and self size, summed in the same pass (for the summary)
+  const count: number[] = [];
+  const self: number[] = [];
   const byName = new Map<string, number>();
   const idOf = (name: string) => {
     let id = byName.get(name);
     if (id === undefined) {
       id = names.length;
       names.push(name);
+      count.push(0);
+      self.push(0);
       byName.set(name, id);
     }
     return id;
   };
+  const sizes = g.nodeSelfSize;
   const typeClass = meta.nodeTypes.map((t) => idOf(HeapGraph.typeClassName(t)));
   // class id by name string, -1 = not seen yet: in the dominator phase's retainer space when it
   // is there (free until classSummary), else new
@@ -458,17 +475,21 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
   stringClass.fill(-1);
   for (let o = 0; o < n; o++) {
     const t = nodeType[o];
+    let c: number;
     if (t === nodeObject || t === nodeNative) {
       const s = nodeName[o];
-      let c = stringClass[s];
+      c = stringClass[s];
       if (c < 0) c = stringClass[s] = idOf(strings.get(s)!);
-      classOf[o] = c;
     } else {
-      classOf[o] = typeClass[t];
+      c = typeClass[t];
     }
+    classOf[o] = c;
+    count[c]++;
+    self[c] += sizes[o];
   }
   g.classOf = classOf;
   g.classNames = names;
+  g.classTotals = { count, self };
   report(onProgress, 'classes', n, n);
 }
 
@@ -485,15 +506,9 @@ export function classSummary(g: HeapGraph, onProgress?: ProgressFn): HeapClassSu
   const classOf = g.classOf!;
   const names = g.classNames!;
   const k = names.length;
-  const count = new Float64Array(k);
-  const self = new Float64Array(k);
+  const { count, self } = g.classTotals!;
   const ret = new Float64Array(k);
   const sizes = g.nodeSelfSize;
-  for (let o = 0; o < n; o++) {
-    const c = classOf[o];
-    count[c]++;
-    self[c] += sizes[o];
-  }
   // Dominator tree in compressed rows (children by parent), in one scratch array of 2(n+1): the
   // dominator phase's retainers, when they are there.
   const dom = g.dominator!;

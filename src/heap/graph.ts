@@ -124,6 +124,8 @@ export class HeapGraph {
   /** Class id of each node and the class names (see `className`). */
   classOf: Uint32Array | null = null;
   classNames: string[] | null = null;
+  /** Per class id: instance count and self size (summed with the class ids). */
+  classTotals: { count: number[]; self: number[] } | null = null;
   private idOrder: Uint32Array | null = null;
   /** Reusable node-sized scratch arrays of the analyses (see analysis.ts). */
   scratchPool: Uint32Array[] | null = null;
