@@ -16,6 +16,7 @@
  */
 import type { HeapClassSummary, HeapProgress } from '../model/heap';
 import { HeapGraph } from './graph';
+import { computeClasses, type NodeClasses } from './classes';
 
 export type ProgressFn = (p: HeapProgress) => void;
 
@@ -438,9 +439,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
 /** Phase "classes": class id per node (objects by constructor name, others by type group). */
 export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
   const n = g.nodeCount;
-  const { nodeType, nodeName, strings, meta } = g;
-  const { nodeObject, nodeNative } = g.codes;
-  // the dominator phase's post-order array is free by now: it becomes the class array
+  // the dominator phase's post-order array is free by now: it becomes the class array; the
+  // retainer space, free until classSummary, holds the class ids by name string
   const pool = g.scratchPool;
   let classOf: Uint32Array;
   if (pool && pool[0] && pool[0].length >= n) {
@@ -449,50 +449,17 @@ export function assignClasses(g: HeapGraph, onProgress?: ProgressFn): void {
   } else {
     classOf = new Uint32Array(n);
   }
-  const names: string[] = [];
-  // per class: count and self size, summed in the same pass (for the summary)
-  const count: number[] = [];
-  const self: number[] = [];
-  const byName = new Map<string, number>();
-  const idOf = (name: string) => {
-    let id = byName.get(name);
-    if (id === undefined) {
-      id = names.length;
-      names.push(name);
-      count.push(0);
-      self.push(0);
-      byName.set(name, id);
-    }
-    return id;
-  };
-  const sizes = g.nodeSelfSize;
-  const typeClass = meta.nodeTypes.map((t) => idOf(HeapGraph.typeClassName(t)));
-  // class id by name string, -1 = not seen yet: in the dominator phase's retainer space when it
-  // is there (free until classSummary), else new
-  const ns = strings.length;
-  const spare = pool && pool[1] && pool[1].length >= ns ? pool[1] : null;
-  const stringClass = spare ? new Int32Array(spare.buffer, spare.byteOffset, ns) : new Int32Array(ns);
-  stringClass.fill(-1);
-  for (let o = 0; o < n; o++) {
-    const t = nodeType[o];
-    let c: number;
-    if (t === nodeObject || t === nodeNative) {
-      const s = nodeName[o];
-      c = stringClass[s];
-      if (c < 0) c = stringClass[s] = idOf(strings.get(s)!);
-    } else {
-      c = typeClass[t];
-    }
-    classOf[o] = c;
-    count[c]++;
-    self[c] += sizes[o];
-  }
-  g.classOf = classOf;
-  g.classNames = names;
-  g.classTotals = { count, self };
+  const spare = pool && pool[1] && pool[1].length >= g.strings.length ? pool[1] : null;
+  setClasses(g, computeClasses(g, classOf, spare));
   report(onProgress, 'classes', n, n);
 }
 
+/** Attaches class ids computed by `computeClasses` to their graph. */
+export function setClasses(g: HeapGraph, c: NodeClasses): void {
+  g.classOf = c.classOf;
+  g.classNames = c.names;
+  g.classTotals = { count: c.count, self: c.self };
+}
 
 /**
  * Per-class count, self size and retained size. A class's retained size is, as in DevTools, the

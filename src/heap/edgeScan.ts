@@ -233,10 +233,28 @@ function scanUsualEdges(buf: Uint8Array, i: number, st: Float64Array, types: Uin
   return i;
 }
 
+/**
+ * Where the next top-level key starts after a value ending at `from` - 1: past spaces, one ","
+ * and spaces (within 4 KiB); -1 if something else comes first.
+ */
+async function nextKeyAfter(fh: FileHandle, from: number): Promise<number> {
+  const b = Buffer.alloc(4096);
+  const { bytesRead } = await fh.read(b, 0, b.length, from);
+  let comma = false;
+  for (let i = 0; i < bytesRead; i++) {
+    const c = b[i];
+    if (SP(c)) continue;
+    if (c === 44 && !comma) comma = true;
+    else return comma ? from + i : -1;
+  }
+  return -1;
+}
+
 /** The outcome of scanning the edges of a file (in the parse worker, or replayed in the parser's thread). */
 export type EdgeFileResult =
   /** `start`: offset of the edges' "["; `end`: offset of their "]" */
-  | { kind: 'ok'; start: number; end: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }
+  /** `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote), or -1 */
+  | { kind: 'ok'; start: number; end: number; nextKey: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }
   | { kind: 'error'; start: number; problem: string; offset: number }
   /** the file ends inside the edges array */
   | { kind: 'incomplete'; start: number }
@@ -328,7 +346,8 @@ export async function scanEdgesOfFile(job: EdgeFileJob, fhIn?: FileHandle): Prom
         const at = scanner.scan(buf, i, base);
         if (scanner.done) {
           const { count, maxName, types, names, tos } = scanner;
-          return { kind: 'ok', start, end: base + at - 1, count, maxName, types, names, tos };
+          const end = base + at - 1;
+          return { kind: 'ok', start, end, nextKey: await nextKeyAfter(fh, end + 1), count, maxName, types, names, tos };
         }
       } catch (e) {
         if (e instanceof HeapSnapshotError) return { kind: 'error', start, problem: e.problem, offset: e.offset };

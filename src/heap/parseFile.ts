@@ -12,6 +12,8 @@ import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeSc
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
 import { HeapSnapshotParser } from './snapshotParser';
+import { computeClasses } from './classes';
+import { setClasses } from './analysis';
 
 /** Options for `parseHeapSnapshotFile`. */
 export interface ParseFileOptions {
@@ -29,8 +31,12 @@ export interface ParseFileOptions {
   parallel?: boolean;
 }
 
-/** @internal (tests) How the edges of files parsed in parallel were scanned: by the worker, or here after all. */
-export const parallelEdgeStats = { worker: 0, here: 0 };
+/**
+ * @internal (tests) How the edges of files parsed in parallel were scanned: by the worker, or here
+ * after all; how often this thread went on from the key after the edges, and how often such a
+ * jump was not confirmed (the parse started over in one thread).
+ */
+export const parallelEdgeStats = { worker: 0, here: 0, jumped: 0, startedOver: 0 };
 
 /** Below this size, starting the parse worker costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 32 << 20;
@@ -94,35 +100,85 @@ function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
   return { result, terminate: () => w.terminate().then(() => exited, () => exited) };
 }
 
+/** The parse must start over in one thread (a jump over the edges that the edges do not confirm). */
+const START_OVER = Symbol('start over');
+
 /**
  * The edges of a file whose parser skipped them: the worker's result when it scanned the same
  * array, else (no worker result, or a different array) a scan in this thread. Throws the
  * `HeapSnapshotError` of the edges, if any; leaves an array cut off by the end of the file to
- * `end()` (which reports the truncation).
+ * `end()` (which reports the truncation). `jumpedTo`: where this thread went on after the edges
+ * (a key found from the end of the file), -1 if it read on: the edges must end right before it,
+ * else START_OVER.
  */
-async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle): Promise<void> {
+async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | void> {
   const start = parser.skippedEdgesStart;
   let r = await worker.result;
   // before the analyses allocate: the worker's heap is returned first
   await worker.terminate();
-  if (!r || r.kind === 'declined' || r.start !== start || (r.kind === 'ok' && r.end !== parser.skippedEdgesEnd)) {
+  const same = (x: EdgeFileResult) => x.kind !== 'declined' && x.start === start && (x.kind !== 'ok' || (jumpedTo >= 0 ? x.nextKey === jumpedTo : x.end === parser.skippedEdgesEnd));
+  if (!r || !same(r)) {
     r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
     parallelEdgeStats.here++;
   } else {
     parallelEdgeStats.worker++;
   }
-  if (r.kind === 'ok') parser.adoptEdges(r);
-  else if (r.kind === 'error') throw new HeapSnapshotError(r.problem, r.offset);
+  if (r.kind === 'error') throw new HeapSnapshotError(r.problem, r.offset);
+  if (jumpedTo >= 0 && !(r.kind === 'ok' && same(r))) {
+    parallelEdgeStats.startedOver++;
+    return START_OVER;
+  }
+  if (jumpedTo >= 0) parallelEdgeStats.jumped++;
+  if (r.kind === 'ok') {
+    if (jumpedTo >= 0) parser.skippedEdgesEnd = r.end;
+    parser.adoptEdges(r);
+  }
+}
+
+const TAIL_KEY = Buffer.from('"trace_function_infos"', 'latin1');
+
+/**
+ * The offset of the `"trace_function_infos"` key (V8 writes it right after the edges), searched
+ * backwards from the end of the file down to `floor`, or -1. Found means the quote is followed by
+ * spaces and ":": in the strings a quote is escaped or ends a string, which a "," or "]" follows.
+ */
+async function findTailKey(fh: FileHandle, totalBytes: number, floor: number): Promise<number> {
+  const size = 1 << 20;
+  const buf = Buffer.allocUnsafe(size + TAIL_KEY.length);
+  let end = totalBytes;
+  // at most the last quarter of the file (strings and locations are a small part of a snapshot)
+  const lowest = Math.max(floor, totalBytes - Math.max(size, totalBytes >>> 2));
+  while (end > lowest) {
+    const from = Math.max(lowest, end - size);
+    const len = Math.min(buf.length, totalBytes - from);
+    const { bytesRead } = await fh.read(buf, 0, len, from);
+    let i = buf.subarray(0, bytesRead).lastIndexOf(TAIL_KEY);
+    while (i >= 0) {
+      let j = i + TAIL_KEY.length;
+      while (j < bytesRead && (buf[j] === 32 || buf[j] === 10 || buf[j] === 13 || buf[j] === 9)) j++;
+      if (j < bytesRead && buf[j] === 58) return from + i;
+      i = i > 0 ? buf.subarray(0, i + TAIL_KEY.length - 1).lastIndexOf(TAIL_KEY) : -1;
+    }
+    end = from;
+  }
+  return -1;
 }
 
 /**
  * Reads and parses a `.heapsnapshot` file as a stream, through two reused read buffers (no garbage
  * per chunk): the next chunk is read (on libuv's thread pool) while the current one is parsed.
- * On large files, the edges array is scanned by the parse worker on another core meanwhile (this
- * thread skips it). Rejects with `HeapSnapshotError` on bad input (the same error, at the same
- * offset, as a parse in one thread).
+ * On large files, the edges array is scanned by the parse worker on another core meanwhile: this
+ * thread goes on from the key that follows the edges (found from the end of the file; the worker
+ * confirms the edges end right before it) and computes the class ids while the worker finishes.
+ * Rejects with `HeapSnapshotError` on bad input (the same error, at the same offset, as a parse
+ * in one thread).
  */
 export async function parseHeapSnapshotFile(path: string, options: ParseFileOptions = {}): Promise<HeapGraph> {
+  const r = await parseFile(path, options, options.parallel);
+  return r === START_OVER ? ((await parseFile(path, options, false)) as HeapGraph) : r;
+}
+
+async function parseFile(path: string, options: ParseFileOptions, parallel: boolean | undefined): Promise<HeapGraph | typeof START_OVER> {
   const fh = await open(path, 'r');
   let pending: Promise<unknown> | null = null;
   let worker: EdgeWorker | null = null;
@@ -130,7 +186,7 @@ export async function parseHeapSnapshotFile(path: string, options: ParseFileOpti
   try {
     const totalBytes = (await fh.stat()).size;
     const parser = new HeapSnapshotParser({ totalBytes });
-    if (options.parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree())) {
+    if (parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree())) {
       parser.delegateEdges((nodesStart, layout) => {
         job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
         worker = startEdgeWorker(job);
@@ -141,6 +197,8 @@ export async function parseHeapSnapshotFile(path: string, options: ParseFileOpti
     let cur = Buffer.allocUnsafe(size);
     let next = Buffer.allocUnsafe(size);
     let position = 0;
+    let jumpedTo = -1;
+    let tried = false;
     let reading = fh.read(cur, 0, size, position);
     pending = reading;
     for (;;) {
@@ -155,16 +213,36 @@ export async function parseHeapSnapshotFile(path: string, options: ParseFileOpti
       } catch (e) {
         // an error after the skipped edges comes second to one inside them
         if (worker && parser.skippedEdgesStart >= 0 && e instanceof HeapSnapshotError && e.offset > parser.skippedEdgesStart) {
-          await settleEdges(parser, worker, job!, fh);
+          if ((await settleEdges(parser, worker, job!, fh, jumpedTo)) === START_OVER) return START_OVER;
         }
         throw e;
       }
       options.onProgress?.(parser.bytesRead, totalBytes);
+      if (parser.skippingEdges && !tried) {
+        // rather than reading the edges to find their end, go on from the key after them
+        tried = true;
+        const key = await findTailKey(fh, totalBytes, position);
+        if (key >= 0) {
+          await reading; // (the read ahead, in the edges: not needed)
+          parser.jumpToKey(key);
+          jumpedTo = position = key;
+          reading = fh.read(next, 0, size, position);
+          pending = reading;
+        }
+      }
       const t = cur;
       cur = next;
       next = t;
     }
-    if (worker && parser.skippedEdgesStart >= 0) await settleEdges(parser, worker, job!, fh);
+    if (worker && parser.skippedEdgesStart >= 0) {
+      // the class ids need only the nodes and strings: computed while the worker finishes
+      const nodes = parser.nodesAndStrings();
+      const classes = nodes ? computeClasses(nodes, new Uint32Array(nodes.nodeCount)) : null;
+      if ((await settleEdges(parser, worker, job!, fh, jumpedTo)) === START_OVER) return START_OVER;
+      const g = parser.end();
+      if (classes) setClasses(g, classes);
+      return g;
+    }
     return parser.end();
   } finally {
     void (worker as EdgeWorker | null)?.terminate();

@@ -479,6 +479,29 @@ export class HeapSnapshotParser {
     this.edgesElsewhere = fn;
   }
 
+  /** @internal Whether the parser is skipping the edges scanned elsewhere (not at their "]" yet). */
+  get skippingEdges(): boolean {
+    return this.state === S.SkipEdges;
+  }
+
+  /**
+   * @internal Jumps from the skipped edges to the top-level key whose quote is at input offset
+   * `at` (the file's parse found it from the end): as if the edges' "]" and a "," had been read.
+   * The caller checks, once the edges are scanned, that exactly that lies in between.
+   */
+  jumpToKey(at: number): void {
+    if (this.state !== S.SkipEdges) throw new Error('internal: jumpToKey outside the skipped edges');
+    this.state = S.KeyOrEnd;
+    this.expectKey = true;
+    this.pos = at;
+  }
+
+  /** @internal The nodes and strings, once parsed (for class ids computed before `end()`). */
+  nodesAndStrings(): { nodeType: Uint8Array; nodeName: Uint32Array; nodeSelfSize: Uint32Array | Float64Array; strings: SnapshotStrings; meta: SnapshotMeta; nodeCount: number } | null {
+    if (this.nodeCount < 0 || !this.stringsDone || !this.meta) return null;
+    return { nodeType: this.nodeType, nodeName: this.nodeName, nodeSelfSize: this.nodeSelf, strings: this.strings, meta: this.meta, nodeCount: this.nodeCount };
+  }
+
   /** @internal The edges scanned elsewhere (their "[" at `skippedEdgesStart`). */
   adoptEdges(r: { count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }): void {
     this.edgeType = r.types;

@@ -79,33 +79,44 @@ export class NumberArrayScanner {
    */
   scan(buf: Buffer, start: number, base: number): number {
     const len = buf.length;
+    const list = this.list;
+    // the state in locals for the loop (written back when it stops)
+    let num = this.num;
+    let inNum = this.inNum;
+    let neg = this.neg;
     let i = start;
+    const save = () => {
+      this.num = num;
+      this.inNum = inNum;
+      this.neg = neg;
+    };
     for (; i < len; i++) {
       const c = buf[i];
       if (c >= 48 && c <= 57) {
-        this.num = this.num * 10 + (c - 48);
-        this.inNum = true;
+        num = num * 10 + (c - 48);
+        inNum = true;
         continue;
       }
-      if (c === 45 && !this.inNum && !this.neg) {
-        this.neg = true;
+      if (c === 45 && !inNum && !neg) {
+        neg = true;
         continue;
       }
-      if (this.inNum) {
-        const list = this.list;
-        list.push(this.neg ? -this.num : this.num);
+      if (inNum) {
+        list.push(neg ? -num : num);
         if (list.length > 1 << 26) throw new HeapSnapshotError(`"${this.key}" is too long`, base + i);
-        this.num = 0;
-        this.inNum = false;
-        this.neg = false;
-      } else if (this.neg) throw new HeapSnapshotError(`bad number in "${this.key}"`, base + i);
+        num = 0;
+        inNum = false;
+        neg = false;
+      } else if (neg) throw new HeapSnapshotError(`bad number in "${this.key}"`, base + i);
       if (c === 44 || c === 32 || c === 10 || c === 13 || c === 9) continue;
       if (c === 93) {
         this.done = true;
+        save();
         return i + 1;
       }
       throw new HeapSnapshotError(`unexpected ${describe(c)} in "${this.key}"`, base + i);
     }
+    save();
     return i;
   }
 }

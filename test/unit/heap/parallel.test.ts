@@ -183,3 +183,26 @@ test('numbers of 10 digits and more are read exactly (the whole-row loops add up
     assert.throws(() => parseHeapSnapshot(text.replace(from, to)), (e: unknown) => e instanceof HeapSnapshotError && e.message.includes('number 4294967296') && e.message.includes('too large'));
   }
 });
+
+test('after the nodes this thread goes on from the key that follows the edges; anything else in between starts the parse over in one thread', async () => {
+  const key = text.lastIndexOf('"trace_function_infos"');
+  assert.ok(key > text.indexOf('"edges"'));
+  const cases: Array<[string, string, 'jumped' | 'startedOver' | 'neither']> = [
+    ['as V8 writes it', text, 'jumped'],
+    // another key between the edges and trace_function_infos: the worker reports where the edges
+    // really end, the jump is not confirmed, the parse starts over in one thread
+    ['another key before trace_function_infos', text.slice(0, key) + '"extra":[1,"]"],\n' + text.slice(key), 'startedOver'],
+    // the key's text inside a string (escaped quote first) is not taken for the key
+    ['the key inside a string', text.replace('"strings":[', '"strings":["\\"trace_function_infos",'), 'jumped'],
+    // no trace_function_infos at all: the edges are read to their end
+    ['no trace_function_infos', text.replace(/"trace_function_infos":\[[^\]]*\],\s*/, ''), 'neither'],
+  ];
+  for (const [label, t, expect] of cases) {
+    if (label === 'no trace_function_infos') assert.ok(!t.includes('"trace_function_infos"'));
+    const before = { ...parallelEdgeStats };
+    const r = await same(Buffer.from(t, 'latin1'), label);
+    assert.equal(r.ok, true, `${label}: ${JSON.stringify(r)}`);
+    assert.equal(parallelEdgeStats.jumped - before.jumped, expect === 'jumped' ? 1 : 0, label);
+    assert.equal(parallelEdgeStats.startedOver - before.startedOver, expect === 'startedOver' ? 1 : 0, label);
+  }
+});
