@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
 import { parallelEdgeStats } from '../../../src/heap/parser';
+import { edgeSearchStats, scanEdgesOfFile } from '../../../src/heap/edgeScan';
 import { SnapshotBuilder } from './builder';
 
 let dir = '';
@@ -205,4 +206,33 @@ test('after the nodes this thread goes on from the key that follows the edges; a
     assert.equal(parallelEdgeStats.jumped - before.jumped, expect === 'jumped' ? 1 : 0, label);
     assert.equal(parallelEdgeStats.startedOver - before.startedOver, expect === 'startedOver' ? 1 : 0, label);
   }
+});
+
+test('finding the edges: a jump over the nodes guessed from their first chunk, started over when it lands past them', async () => {
+  // long numbers in the first nodes, short ones after: the guess from the first chunk is too long
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  for (let i = 0; i < 3000; i++) {
+    const o = i < 40 ? b.node('object', `Long${i}`, 2000000000 + i, 3000000001 + 2 * i) : b.obj(`S${i % 7}`, i % 10, 10 + 2 * i);
+    b.edge(root, o, 'element', i);
+  }
+  const input = Buffer.from(b.toJSON());
+  const file = join(dir, `jump${n++}.heapsnapshot`);
+  writeFileSync(file, input);
+  const text0 = input.toString('latin1');
+  const nodesAt = text0.indexOf('[', text0.indexOf('"nodes"'));
+  const edgesAt = text0.indexOf('[', text0.indexOf('"edges"'));
+  const seq = parseHeapSnapshot(input);
+  const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount };
+  for (const chunkSize of [512, 4096]) {
+    const before = { ...edgeSearchStats };
+    const r = await scanEdgesOfFile({ path: file, totalBytes: input.length, layout, from: nodesAt, findEdges: true, chunkSize });
+    assert.equal(r.kind, 'ok');
+    assert.equal(r.kind === 'ok' && r.start, edgesAt);
+    assert.deepEqual(r.kind === 'ok' && Array.from(r.tos), Array.from(seq.edgeTo));
+    assert.equal(edgeSearchStats.jumps - before.jumps, 1, `jumped (chunk ${chunkSize})`);
+    if (chunkSize === 512) assert.equal(edgeSearchStats.retries - before.retries, 1, 'the guess was too long: started over');
+  }
+  // and the whole parse with the worker gives the same graph
+  sameGraph(await parseHeapSnapshotFile(file, { parallel: true, chunkSize: 512 }), seq);
 });
