@@ -14,12 +14,15 @@ import { describe } from './snapshotText';
  */
 export class NumList {
   private chunks: Array<Float64Array | Int32Array> = [];
-  private cur: Float64Array | Int32Array = new Float64Array(0);
-  private at = 0;
-  private wide: boolean;
+  /** @internal the chunk being filled and the next index in it (the scanner writes there directly) */
+  cur: Float64Array | Int32Array = new Float64Array(0);
+  /** @internal */
+  at = 0;
+  /** @internal false while the chunks are `Int32Array`s */
+  wide: boolean;
   length = 0;
   constructor(
-    private readonly keep: boolean,
+    readonly keep: boolean,
     compact = false,
   ) {
     this.wide = !compact;
@@ -80,43 +83,62 @@ export class NumberArrayScanner {
   scan(buf: Buffer, start: number, base: number): number {
     const len = buf.length;
     const list = this.list;
-    // the state in locals for the loop (written back when it stops)
+    // the state in locals for the loop (no closure over them: that would keep them in memory);
+    // numbers go straight into the list's current chunk while they fit it (else through push)
     let num = this.num;
     let inNum = this.inNum;
     let neg = this.neg;
+    let cur = list.cur;
+    let at = list.at;
+    let wide = list.wide;
+    const keep = list.keep;
+    const room = (1 << 26) - list.length + at; // numbers allowed before `at` reaches this
     let i = start;
-    const save = () => {
-      this.num = num;
-      this.inNum = inNum;
-      this.neg = neg;
-    };
+    let done = false;
     for (; i < len; i++) {
-      const c = buf[i];
+      let c = buf[i];
       if (c >= 48 && c <= 57) {
+        // the digits in a tight loop (a number may have begun in the previous chunk)
         num = num * 10 + (c - 48);
+        while (++i < len && (c = buf[i]) >= 48 && c <= 57) num = num * 10 + (c - 48);
         inNum = true;
-        continue;
+        if (i === len) break;
       }
       if (c === 45 && !inNum && !neg) {
         neg = true;
         continue;
       }
       if (inNum) {
-        list.push(neg ? -num : num);
-        if (list.length > 1 << 26) throw new HeapSnapshotError(`"${this.key}" is too long`, base + i);
+        const v = neg ? -num : num;
+        if (keep && at < cur.length && at < room && (wide || (v | 0) === v)) {
+          cur[at++] = v;
+        } else {
+          list.length += at - list.at;
+          list.at = at;
+          list.push(v);
+          if (list.length > 1 << 26) throw new HeapSnapshotError(`"${this.key}" is too long`, base + i);
+          cur = list.cur;
+          at = list.at;
+          wide = list.wide;
+        }
         num = 0;
         inNum = false;
         neg = false;
       } else if (neg) throw new HeapSnapshotError(`bad number in "${this.key}"`, base + i);
       if (c === 44 || c === 32 || c === 10 || c === 13 || c === 9) continue;
       if (c === 93) {
-        this.done = true;
-        save();
-        return i + 1;
+        done = true;
+        i++;
+        break;
       }
       throw new HeapSnapshotError(`unexpected ${describe(c)} in "${this.key}"`, base + i);
     }
-    save();
+    this.num = num;
+    this.inNum = inNum;
+    this.neg = neg;
+    list.length += at - list.at;
+    list.at = at;
+    this.done = done;
     return i;
   }
 }
