@@ -17,13 +17,13 @@
 import type { HeapClassSummary, HeapProgress } from '../model/heap';
 import { HeapGraph } from './graph';
 import { computeClasses, type NodeClasses } from './classes';
+import { markPageObjects, PAGE_OBJECT } from './pageObjects';
 
 export type ProgressFn = (p: HeapProgress) => void;
 
 const NON_ESSENTIAL = 0x80000000;
 export const RETAINER_ORDINAL_MASK = 0x7fffffff;
 export const RETAINER_NON_ESSENTIAL = NON_ESSENTIAL;
-const PAGE_OBJECT = 1;
 
 /** Runs every phase the summary needs (idempotent: computed parts are kept on the graph). */
 export function analyse(g: HeapGraph, onProgress?: ProgressFn): void {
@@ -42,33 +42,14 @@ function report(onProgress: ProgressFn | undefined, phase: string, done: number,
   if (onProgress) onProgress({ phase, done, total });
 }
 
-/** Objects reachable from the root's shortcut edges (DevTools' "page objects"), skipping weak edges. */
-function markPageObjects(g: HeapGraph, stack: Uint32Array = new Uint32Array(g.nodeCount)): Uint8Array {
-  const n = g.nodeCount;
-  const flags = new Uint8Array(n);
-  const { firstEdge, edgeTo, edgeType } = g;
-  const { edgeShortcut, edgeWeak } = g.codes;
-  let top = 0;
-  const r = g.rootIndex;
-  for (let e = firstEdge[r]; e < firstEdge[r + 1]; e++) {
-    if (edgeType[e] !== edgeShortcut) continue;
-    const t = edgeTo[e];
-    if (!flags[t]) {
-      flags[t] = PAGE_OBJECT;
-      stack[top++] = t;
-    }
+/** DevTools' page objects (see pageObjects.ts): marked by the parse worker, or here. */
+function pageObjectsOf(g: HeapGraph, stack?: Uint32Array): Uint8Array {
+  const marked = g.pageFlags;
+  if (marked && marked.length === g.nodeCount) {
+    g.pageFlags = null;
+    return marked;
   }
-  while (top > 0) {
-    const o = stack[--top];
-    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
-      if (edgeType[e] === edgeWeak) continue;
-      const t = edgeTo[e];
-      if (flags[t]) continue;
-      flags[t] = PAGE_OBJECT;
-      stack[top++] = t;
-    }
-  }
-  return flags;
+  return markPageObjects(g, g.codes.edgeWeak, g.codes.edgeShortcut, stack);
 }
 
 /**
@@ -82,7 +63,7 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
   const { edgeWeak, edgeShortcut } = g.codes;
   const root = g.rootIndex;
   report(onProgress, 'retainers', 0, 3);
-  const page = pageFlags ?? markPageObjects(g);
+  const page = pageFlags ?? pageObjectsOf(g);
   report(onProgress, 'retainers', 1, 3);
   const first = new Uint32Array(n + 1);
   for (let e = 0; e < m; e++) first[edgeTo[e]]++;
@@ -170,7 +151,7 @@ const SINGLE_PENDING = 0xfffffffe;
 /** In `firstPred` while the rows are filled: the (empty) row of a node with a single retainer. */
 const ROW_SINGLE = 0x80000000;
 const ROW_MASK = 0x7fffffff;
-const F_PAGE = 1;
+const F_PAGE = PAGE_OBJECT;
 const F_ATTACHED = 2; // retained only by weak or shortcut edges: hangs off the root, walked
 const F_ROOT_ONLY = 4; // left over after every walk: dominated by the root, not walked
 const F_STRONG = 8; // has a retainer through an edge that is neither weak nor shortcut
@@ -202,7 +183,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   report(onProgress, 'post-order', 0, n);
   const postToNode = scratch(g, 0);
   // one byte of flags per node ordinal (F_*); later the work list, by post-order number
-  const flags = markPageObjects(g, postToNode);
+  const flags = pageObjectsOf(g, postToNode);
   // `doms` and `firstPred` (below) share one buffer of 8(n+1) bytes that holds the retained sizes
   // (f64) afterwards; during the DFS, `doms`' space counts the retaining edges into each node
   const shared = new ArrayBuffer(8 * (n + 1));

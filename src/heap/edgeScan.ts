@@ -24,6 +24,10 @@ export interface EdgeLayout {
   nodeCount: number;
   /** Edges the nodes announce (= snapshot.edge_count, checked before the edges are scanned). */
   total: number;
+  /** The root's ordinal and the weak and shortcut edge types (-1: none), for the page objects. */
+  rootIndex: number;
+  weakType: number;
+  shortcutType: number;
 }
 
 /**
@@ -263,8 +267,11 @@ async function nextKeyAfter(fh: FileHandle, from: number): Promise<number> {
 /** The outcome of scanning the edges of a file (in the parse worker, or replayed in the parser's thread). */
 export type EdgeFileResult =
   /** `start`: offset of the edges' "["; `end`: offset of their "]" */
-  /** `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote), or -1 */
-  | { kind: 'ok'; start: number; end: number; nextKey: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }
+  /**
+   * `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote),
+   * or -1; `pageFlags`: the page objects, when the parse worker marked them (see parseWorker.ts)
+   */
+  | { kind: 'ok'; start: number; end: number; nextKey: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array; pageFlags?: Uint8Array | null }
   | { kind: 'error'; start: number; problem: string; offset: number }
   /** the file ends inside the edges array */
   | { kind: 'incomplete'; start: number }

@@ -77,6 +77,8 @@ function parseWorkerSource(): { file: string; eval: boolean } | null {
 interface EdgeWorker {
   /** null when the worker failed (it could not start, crashed, or hit an I/O error) */
   result: Promise<EdgeFileResult | null>;
+  /** Sends the nodes' first-edge offsets (copied), with which the worker marks the page objects. */
+  sendFirstEdge(firstEdge: Uint32Array): void;
   /** Stops the worker (if still running) and resolves once its thread is gone, with its memory. */
   terminate(): Promise<void>;
 }
@@ -97,7 +99,11 @@ function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
     w.once('exit', () => resolve(null));
   });
   const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-  return { result, terminate: () => w.terminate().then(() => exited, () => exited) };
+  return {
+    result,
+    sendFirstEdge: (firstEdge) => w.postMessage({ firstEdge }),
+    terminate: () => w.terminate().then(() => exited, () => exited),
+  };
 }
 
 /** The parse must start over in one thread (a jump over the edges that the edges do not confirm). */
@@ -111,7 +117,7 @@ const START_OVER = Symbol('start over');
  * (a key found from the end of the file), -1 if it read on: the edges must end right before it,
  * else START_OVER.
  */
-async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | void> {
+async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | Uint8Array | null> {
   const start = parser.skippedEdgesStart;
   let r = await worker.result;
   // before the analyses allocate: the worker's heap is returned first
@@ -129,10 +135,10 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
     return START_OVER;
   }
   if (jumpedTo >= 0) parallelEdgeStats.jumped++;
-  if (r.kind === 'ok') {
-    if (jumpedTo >= 0) parser.skippedEdgesEnd = r.end;
-    parser.adoptEdges(r);
-  }
+  if (r.kind !== 'ok') return null;
+  if (jumpedTo >= 0) parser.skippedEdgesEnd = r.end;
+  parser.adoptEdges(r);
+  return r.pageFlags ?? null;
 }
 
 const TAIL_KEY = Buffer.from('"trace_function_infos"', 'latin1');
@@ -199,6 +205,7 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
     let position = 0;
     let jumpedTo = -1;
     let tried = false;
+    let sentFirstEdge = false;
     let reading = fh.read(cur, 0, size, position);
     pending = reading;
     for (;;) {
@@ -218,6 +225,10 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
         throw e;
       }
       options.onProgress?.(parser.bytesRead, totalBytes);
+      if (worker && !sentFirstEdge && parser.nodeFirstEdge) {
+        sentFirstEdge = true;
+        (worker as EdgeWorker).sendFirstEdge(parser.nodeFirstEdge);
+      }
       if (parser.skippingEdges && !tried) {
         // rather than reading the edges to find their end, go on from the key after them
         tried = true;
@@ -238,9 +249,11 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
       // the class ids need only the nodes and strings: computed while the worker finishes
       const nodes = parser.nodesAndStrings();
       const classes = nodes ? computeClasses(nodes, new Uint32Array(nodes.nodeCount)) : null;
-      if ((await settleEdges(parser, worker, job!, fh, jumpedTo)) === START_OVER) return START_OVER;
+      const pages = await settleEdges(parser, worker, job!, fh, jumpedTo);
+      if (pages === START_OVER) return START_OVER;
       const g = parser.end();
       if (classes) setClasses(g, classes);
+      g.pageFlags = pages;
       return g;
     }
     return parser.end();

@@ -437,6 +437,9 @@ export class HeapSnapshotParser {
       edgeTypeCount: meta.edgeTypes.length,
       nodeCount: this.headerNodeCount,
       total: this.headerEdgeCount,
+      rootIndex: this.rootIndex,
+      weakType: meta.edgeTypes.indexOf('weak'),
+      shortcutType: meta.edgeTypes.indexOf('shortcut'),
     };
   }
 
@@ -494,6 +497,11 @@ export class HeapSnapshotParser {
     this.state = S.KeyOrEnd;
     this.expectKey = true;
     this.pos = at;
+  }
+
+  /** @internal The nodes' first-edge offsets once the nodes are parsed, else null. */
+  get nodeFirstEdge(): Uint32Array | null {
+    return this.nodeCount >= 0 ? this.firstEdge : null;
   }
 
   /** @internal The nodes and strings, once parsed (for class ids computed before `end()`). */

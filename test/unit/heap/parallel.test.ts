@@ -223,7 +223,7 @@ test('finding the edges: a jump over the nodes guessed from their first chunk, s
   const nodesAt = text0.indexOf('[', text0.indexOf('"nodes"'));
   const edgesAt = text0.indexOf('[', text0.indexOf('"edges"'));
   const seq = parseHeapSnapshot(input);
-  const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount };
+  const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount, rootIndex: 0, weakType: seq.meta.edgeTypes.indexOf('weak'), shortcutType: seq.meta.edgeTypes.indexOf('shortcut') };
   for (const chunkSize of [512, 4096]) {
     const before = { ...edgeSearchStats };
     const r = await scanEdgesOfFile({ path: file, totalBytes: input.length, layout, from: nodesAt, findEdges: true, chunkSize });
