@@ -26,7 +26,7 @@ export class NodeScanner {
   names = new Uint32Array(0);
   ids = new Uint32Array(0);
   selfs: Uint32Array | Float64Array = new Uint32Array(0);
-  firstEdge = new Uint32Array(1);
+  firstEdge: Uint32Array = new Uint32Array(1);
   /** made at the first non-zero trace id */
   trace: Uint32Array | null = null;
   /** made at the first non-zero detachedness */
@@ -38,12 +38,16 @@ export class NodeScanner {
   /** node count and largest name to and from `scanUsualNodes` */
   private readonly fast = new Float64Array(2);
 
-  /** `total`: snapshot.node_count; `nTypes`: node types in meta; `cap`: initial capacity. */
+  /**
+   * `total`: snapshot.node_count; `nTypes`: node types in meta; `cap`: initial capacity;
+   * `sharedFirstEdge`: `firstEdge` in a SharedArrayBuffer (the parse worker reads it too).
+   */
   constructor(
     private readonly roles: Uint8Array,
     private readonly nTypes: number,
     private readonly total: number,
     cap: number,
+    private readonly sharedFirstEdge = false,
   ) {
     const F = roles.length;
     let usual = F >= 5 && F <= 7;
@@ -63,7 +67,7 @@ export class NodeScanner {
     this.names = grow(this.names, cap, (n) => new Uint32Array(n));
     this.ids = grow(this.ids, cap, (n) => new Uint32Array(n));
     this.selfs = this.selfs instanceof Float64Array ? grow(this.selfs, cap, (n) => new Float64Array(n)) : grow(this.selfs, cap, (n) => new Uint32Array(n));
-    this.firstEdge = grow(this.firstEdge, cap + 1, (n) => new Uint32Array(n));
+    this.firstEdge = grow(this.firstEdge, cap + 1, (n) => new Uint32Array(this.sharedFirstEdge ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n)));
     if (this.trace) this.trace = grow(this.trace, cap, (n) => new Uint32Array(n));
     if (this.detached) this.detached = grow(this.detached, cap, (n) => new Uint8Array(n));
     this.cap = cap;

@@ -77,7 +77,7 @@ function parseWorkerSource(): { file: string; eval: boolean } | null {
 interface EdgeWorker {
   /** null when the worker failed (it could not start, crashed, or hit an I/O error) */
   result: Promise<EdgeFileResult | null>;
-  /** Sends the nodes' first-edge offsets (copied), with which the worker marks the page objects. */
+  /** Sends the nodes' first-edge offsets (shared, or copied), with which the worker marks the page objects. */
   sendFirstEdge(firstEdge: Uint32Array): void;
   /** Stops the worker (if still running) and resolves once its thread is gone, with its memory. */
   terminate(): Promise<void>;
@@ -191,8 +191,9 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
   let job: EdgeFileJob | null = null;
   try {
     const totalBytes = (await fh.stat()).size;
-    const parser = new HeapSnapshotParser({ totalBytes });
-    if (parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree())) {
+    const inParallel = parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && coreIsFree());
+    const parser = new HeapSnapshotParser({ totalBytes, sharedFirstEdge: inParallel });
+    if (inParallel) {
       parser.delegateEdges((nodesStart, layout) => {
         job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
         worker = startEdgeWorker(job);

@@ -39,6 +39,8 @@ const STREAM_EDGE_CAP = 1 << 25;
 export interface HeapSnapshotParserOptions {
   /** Total input size in bytes when known (a file): caps preallocation by what the input can hold. */
   totalBytes?: number;
+  /** @internal The nodes' first-edge offsets in a SharedArrayBuffer (a file's parse worker reads them). */
+  sharedFirstEdge?: boolean;
 }
 
 /** Parses one snapshot: `write()` chunks in order, then `end()` returns the graph. */
@@ -46,6 +48,7 @@ export class HeapSnapshotParser {
   private state = S.Start;
   private pos = 0; // bytes consumed before the current chunk
   private readonly totalBytes: number | undefined;
+  private readonly sharedFirstEdge: boolean;
   private key = '';
   private keyBytes: number[] = [];
   private expectKey = false;
@@ -68,7 +71,7 @@ export class HeapSnapshotParser {
   private nodeName = new Uint32Array(0);
   private nodeId = new Uint32Array(0);
   private nodeSelf: Uint32Array | Float64Array = new Uint32Array(0);
-  private firstEdge = new Uint32Array(1);
+  private firstEdge: Uint32Array = new Uint32Array(1);
   private nodeTrace: Uint32Array | null = null;
   private nodeDetached: Uint8Array | null = null;
   private nodeCount = -1;
@@ -99,6 +102,7 @@ export class HeapSnapshotParser {
 
   constructor(options: HeapSnapshotParserOptions = {}) {
     this.totalBytes = options.totalBytes;
+    this.sharedFirstEdge = options.sharedFirstEdge ?? false;
   }
 
   /** Bytes consumed so far. */
@@ -406,7 +410,7 @@ export class HeapSnapshotParser {
   private allocNodes(i: number): void {
     const F = this.meta!.nodeFields.length;
     const cap = this.capFor(this.headerNodeCount, 2 * F, STREAM_NODE_CAP, i);
-    this.nodeScan = new NodeScanner(this.nodeRoles, this.meta!.nodeTypes.length, this.headerNodeCount, cap);
+    this.nodeScan = new NodeScanner(this.nodeRoles, this.meta!.nodeTypes.length, this.headerNodeCount, cap, this.sharedFirstEdge);
   }
 
   private scanNodes(buf: Buffer, start: number): number {
