@@ -15,7 +15,7 @@ mkdirSync(snapDir, { recursive: true });
 const sizesArg = process.argv.indexOf('--sizes');
 const sizes = sizesArg > 0 ? process.argv[sizesArg + 1].split(',').map(Number) : [10, 100, 200];
 const toolsArg = process.argv.indexOf('--tools');
-const tools = toolsArg > 0 ? process.argv[toolsArg + 1].split(',') : ['ours', 'ours-par', 'ours-stream', 'ours-worker-8', 'v8-heap-parser', 'memlab', 'json'];
+const tools = toolsArg > 0 ? process.argv[toolsArg + 1].split(',') : ['ours', 'ours-seq', 'ours-stream', 'ours-worker-8', 'v8-heap-parser', 'memlab', 'json'];
 // objects for the generator per target MB (about 2 000 objects per MB, plus the runtime's ~4 MB)
 const OBJECTS_PER_MB = 2000;
 
