@@ -92,7 +92,7 @@ export class NumberArrayScanner {
     let at = list.at;
     let wide = list.wide;
     const keep = list.keep;
-    const room = (1 << 26) - list.length + at; // numbers allowed before `at` reaches this
+    let room = (1 << 26) - list.length + at; // the list's length limit, as a bound of `at`
     let i = start;
     let done = false;
     for (; i < len; i++) {
@@ -120,6 +120,7 @@ export class NumberArrayScanner {
           cur = list.cur;
           at = list.at;
           wide = list.wide;
+          room = (1 << 26) - list.length + at;
         }
         num = 0;
         inNum = false;
