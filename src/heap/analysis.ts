@@ -182,7 +182,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const UNSET = 0xffffffff;
   report(onProgress, 'post-order', 0, n);
   const postToNode = scratch(g, 0);
-  // one byte of flags per node ordinal (F_*); later the work list, by post-order number
+  // one byte of flags per node ordinal (F_*)
   const flags = pageObjectsOf(g, postToNode);
   // `doms` and `firstPred` (below) share one buffer of 8(n+1) bytes that holds the retained sizes
   // (f64) afterwards; during the DFS, `doms`' space counts the retaining edges into each node
@@ -350,7 +350,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   // list (the results are DevTools' to the byte only with exactly this work list). In the first
   // pass every node but the root and the nodes attached to it changes (each gets its first
   // dominator), and of the targets it marks only those numbered at or above it are still to be
-  // marked once it is done: that set (\`again\`) was noted while the rows were filled, so the
+  // marked once it is done: that set (`again`) was noted while the rows were filled, so the
   // first pass walks no edges.
   const affected = again;
   let changed = true;
@@ -414,6 +414,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   }
   g.dominator = dominator;
   g.retainedSize = retained;
+  // the post-order array becomes the class ids (assignClasses), unless they are there already
+  if (g.classOf && g.scratchPool) g.scratchPool[0] = new Uint32Array(0);
   report(onProgress, 'retained', n, n);
 }
 

@@ -268,8 +268,8 @@ async function nextKeyAfter(fh: FileHandle, from: number): Promise<number> {
 export type EdgeFileResult =
   /** `start`: offset of the edges' "["; `end`: offset of their "]" */
   /**
-   * `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote),
-   * or -1; `pageFlags`: the page objects, when the parse worker marked them (see parseWorker.ts)
+   * `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote
+   * in a well-formed file), or -1; `pageFlags`: the page objects, when the parse worker marked them (see parseWorker.ts)
    */
   | { kind: 'ok'; start: number; end: number; nextKey: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array; pageFlags?: Uint8Array | null }
   | { kind: 'error'; start: number; problem: string; offset: number }
@@ -368,7 +368,8 @@ export async function scanEdgesOfFile(job: EdgeFileJob, fhIn?: FileHandle, jump 
           edgeSearchStats.jumps++;
           await reading;
           position = target;
-          reading = fh.read(next, 0, size, position);
+          // into the buffer the next turn scans (`cur`, after the swap above)
+          reading = fh.read(cur, 0, size, position);
           pending = reading;
         }
       }

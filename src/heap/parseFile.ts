@@ -117,6 +117,10 @@ const START_OVER = Symbol('start over');
  */
 async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | Uint8Array | null> {
   const start = parser.skippedEdgesStart;
+  // the nodes are parsed by now: the worker waits for their offsets once it has the edges (sent
+  // after the write that ended them, unless that write failed; a second send is harmless)
+  const firstEdge = parser.nodeFirstEdge;
+  if (firstEdge) worker.sendFirstEdge(firstEdge);
   let r = await worker.result;
   // before the analyses allocate: the worker's heap is returned first
   await worker.terminate();
@@ -151,7 +155,7 @@ async function findTailKey(fh: FileHandle, totalBytes: number, floor: number): P
   const buf = Buffer.allocUnsafe(size + TAIL_KEY.length);
   let end = totalBytes;
   // at most the last quarter of the file (strings and locations are a small part of a snapshot)
-  const lowest = Math.max(floor, totalBytes - Math.max(size, totalBytes >>> 2));
+  const lowest = Math.max(floor, totalBytes - Math.max(size, Math.floor(totalBytes / 4)));
   while (end > lowest) {
     const from = Math.max(lowest, end - size);
     const len = Math.min(buf.length, totalBytes - from);

@@ -35,6 +35,8 @@ const enum S {
 /** Without a known input size, a header's counts are trusted only this far before arrays grow. */
 const STREAM_NODE_CAP = 1 << 23;
 const STREAM_EDGE_CAP = 1 << 25;
+/** The largest first size of the strings' text store (strings that come early would ask for most of a file). */
+const STRINGS_GUESS_MAX = 64 << 20;
 
 export interface HeapSnapshotParserOptions {
   /** Total input size in bytes when known (a file): caps preallocation by what the input can hold. */
@@ -343,8 +345,9 @@ export class HeapSnapshotParser {
         return;
       case 'strings':
         needArray();
-        // a file's rest bounds the array's text: the store is allocated once
-        this.stringScan = new StringTableScanner(this.totalBytes !== undefined ? this.totalBytes - this.pos - i : undefined);
+        // a file's rest bounds the array's text (V8 writes the strings last): the store is allocated
+        // once, up to a size that any allocation can take (it doubles past that)
+        this.stringScan = new StringTableScanner(this.totalBytes !== undefined ? Math.min(this.totalBytes - this.pos - i, STRINGS_GUESS_MAX) : undefined);
         this.state = S.Strings;
         return;
       case 'trace_function_infos':

@@ -42,7 +42,7 @@ export class SnapshotStrings {
     return Array.from({ length: this.length }, (_, i) => this.get(i)!);
   }
 
-  /** Bytes held (text, offsets, kinds). */
+  /** Bytes of the text, offsets and kinds (not counting spare capacity of their buffers). */
   get byteLength(): number {
     return this.starts[this.length] + this.starts.byteLength + this.kinds.byteLength;
   }

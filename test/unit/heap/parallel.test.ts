@@ -236,3 +236,39 @@ test('finding the edges: a jump over the nodes guessed from their first chunk, s
   // and the whole parse with the worker gives the same graph
   sameGraph(await parseHeapSnapshotFile(file, { parallel: true, chunkSize: 512 }), seq);
 });
+
+test('an error right after the nodes, in the chunk that ends them, is the one-thread error (the worker gets the nodes all the same)', { timeout: 30_000 }, async () => {
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  for (let i = 0; i < 50; i++) b.edge(root, b.obj(`C${i % 5}`, 16), 'property', `p${i}`);
+  // one file, one chunk: a bad escape in the first string
+  const bad = Buffer.from(b.toJSON().replace('"strings":["', '"strings":["\\q'));
+  const r = await same(bad, 'bad escape in the chunk that ends the nodes');
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.problem, /string 0 is not a valid JSON string/);
+});
+
+test('finding the edges: a good guess of the nodes\' length needs no second search', async () => {
+  // nodes of one size: the guess from the first chunk is right; the nodes' end falls in the chunk
+  // the jump reads (nodes of 10–20 KiB with 4 KiB chunks)
+  for (const count of [450, 600, 750]) {
+    const b = new SnapshotBuilder();
+    const root = b.node('synthetic', '', 0);
+    for (let i = 0; i < count; i++) b.edge(root, b.obj('Same', 100000, 100001 + 2 * i), 'element', i);
+    const input = Buffer.from(b.toJSON());
+    const file = join(dir, `even${n++}.heapsnapshot`);
+    writeFileSync(file, input);
+    const t = input.toString('latin1');
+    const nodesAt = t.indexOf('[', t.indexOf('"nodes"'));
+    const nodesLength = t.indexOf(']', nodesAt) - nodesAt;
+    assert.ok(nodesLength > 10 << 10 && nodesLength < 20 << 10, String(nodesLength));
+    const seq = parseHeapSnapshot(input);
+    const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount, rootIndex: 0, weakType: seq.meta.edgeTypes.indexOf('weak'), shortcutType: seq.meta.edgeTypes.indexOf('shortcut') };
+    const before = { ...edgeSearchStats };
+    const r = await scanEdgesOfFile({ path: file, totalBytes: input.length, layout, from: nodesAt, findEdges: true, chunkSize: 4096 });
+    assert.equal(r.kind, 'ok');
+    assert.deepEqual(r.kind === 'ok' && Array.from(r.tos), Array.from(seq.edgeTo));
+    assert.equal(edgeSearchStats.jumps - before.jumps, 1, `${count} nodes: jumped`);
+    assert.equal(edgeSearchStats.retries - before.retries, 0, `${count} nodes: the jump found the nodes' end`);
+  }
+});
