@@ -51,6 +51,7 @@ export class HeapSnapshotParser {
   private pos = 0; // bytes consumed before the current chunk
   private readonly totalBytes: number | undefined;
   private readonly sharedFirstEdge: boolean;
+  private textBuffer: Buffer | null = null;
   private key = '';
   private keyBytes: number[] = [];
   private expectKey = false;
@@ -127,7 +128,7 @@ export class HeapSnapshotParser {
         chunk = chunk.slice(0, -1);
       }
     }
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = typeof chunk === 'string' ? this.encode(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
       this.scan(buf);
     } catch (e) {
@@ -135,6 +136,16 @@ export class HeapSnapshotParser {
       throw this.failed;
     }
     this.pos += buf.length;
+  }
+
+  /**
+   * A string chunk as UTF-8, in one reused buffer (a capture sends hundreds of ~100 KB chunks: a
+   * new Buffer each would be garbage; nothing here keeps a chunk's bytes past its write).
+   */
+  private encode(chunk: string): Buffer {
+    const most = 3 * chunk.length; // UTF-8 bytes per UTF-16 code unit, at most
+    if (!this.textBuffer || this.textBuffer.length < most) this.textBuffer = Buffer.allocUnsafeSlow(Math.max(most, 64 << 10));
+    return this.textBuffer.subarray(0, this.textBuffer.write(chunk, 0, 'utf8'));
   }
 
   /** Finishes the input, checks it is complete and consistent, and returns the graph. */
