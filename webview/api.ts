@@ -11,6 +11,7 @@ import type {
   HeapClassSummary,
   HeapDiff,
   HeapObjectInfo,
+  HeapReference,
   HeapRetainerGraph,
   HeapSnapshotEntry,
   ObjectReferents,
@@ -138,6 +139,11 @@ export class Api {
 
   heapObject(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapObjectInfo> {
     return this.request(`/api/heap/objects/${id}?snapshot=${snapshot}`, { signal });
+  }
+
+  /** What a heap object refers to, a page at a time (`total`: how many references it has). */
+  heapReferents(snapshot: number, id: number, start: number, end: number, signal?: AbortSignal): Promise<{ total: number; referents: HeapReference[] }> {
+    return this.request(`/api/heap/objects/${id}/referents?snapshot=${snapshot}&start=${start}&end=${end}`, { signal });
   }
 
   retainers(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapRetainerGraph> {

@@ -123,6 +123,17 @@ describe('tracker, class, garbage and process pages', () => {
     assert.match((await first.textContent()) ?? '', /TrackedWidget @\d+.*before – alive/);
     await first.click();
     assert.match((await page.textContent('[data-testid="class-instance-sizes"]')) ?? '', /^#0: \d+ B, #1: \d+ B$/);
+    // Its referent tree, from the latest snapshot: the field the constructor set (a string; the
+    // small integer `serial` is no heap object), then a level down: its prototype's constructor.
+    const refs = page.getByTestId('class-instance-referents');
+    await refs.locator(':scope > li > details').first().waitFor();
+    const top = await refs.locator(':scope > li > details > summary').allTextContents();
+    assert.ok(top.some((t) => /^\.label → "widget \d+" @\d+ · \d+ B$/.test(t)), top.join(' | '));
+    const proto = refs.locator(':scope > li > details', { has: page.locator(':scope > summary', { hasText: /^\.__proto__ → / }) });
+    await proto.locator(':scope > summary').click();
+    await proto.locator(':scope > ul > li > details').first().waitFor();
+    const inner = await proto.locator(':scope > ul > li > details > summary').allTextContents();
+    assert.ok(inner.some((t) => /^\.constructor → .*TrackedWidget/.test(t)), inner.join(' | '));
     assert.equal(await page.getAttribute('[data-testid="nav-tracker"]', 'aria-current'), 'page');
     await screenshot(page, 'tracker-class');
     // The class named with markup has its page too, its name as text.

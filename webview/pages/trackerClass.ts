@@ -1,9 +1,10 @@
 /**
  * A tracked class (`/tracker/class/:name`): instance count and sizes, a small chart of the class
  * over the snapshots, its merged referents per snapshot as a tree, and its instances with their
- * lifetime (birth and death snapshot), preview, creation stack and size per snapshot.
+ * lifetime (birth and death snapshot), preview, creation stack, size per snapshot and referent
+ * tree (expanded a level at a time from the heap snapshot that last saw the instance).
  */
-import type { ClassDetail, HeapAllocationFrame, InstanceLifetime, MergedReferent } from '../../src/model';
+import type { ClassDetail, HeapAllocationFrame, HeapReference, InstanceLifetime, MergedReferent } from '../../src/model';
 import { errorText } from '../api';
 import { seriesColour, TimeChart } from '../components/chart';
 import { Figure } from '../components/figure';
@@ -41,6 +42,8 @@ class TrackerClassPage implements PageView {
   private readonly instanceNote = h('p', { class: 'muted', testid: 'class-instances-note' });
   private readonly instanceDetail = h('div', { testid: 'class-instance-detail' });
   private selectedInstance: number | undefined;
+  /** Tracker snapshot index → the heap snapshot it kept (for an instance's referents). */
+  private heapIndexOf = new Map<number, number>();
 
   constructor(private readonly context: PageContext, private readonly name: string) {
     this.instances = new VirtualTable<InstanceLifetime>({
@@ -104,6 +107,7 @@ class TrackerClassPage implements PageView {
     // The tracker state has the timestamps; the detail has the per-snapshot figures.
     const state = await this.context.api.tracker(this.abort.signal).catch(() => undefined);
     const times = new Map(state?.snapshots.map((s) => [s.index, s.timestamp]) ?? []);
+    this.heapIndexOf = new Map(state?.snapshots.filter((s) => s.heapIndex !== undefined).map((s) => [s.index, s.heapIndex!]) ?? []);
     const rows = d.snapshots.filter((s) => times.has(s.index));
     this.chart.setData(rows.map((s) => times.get(s.index)!), [
       { label: 'total (retained)', values: rows.map((s) => s.sum), colour: seriesColour(0) },
@@ -148,8 +152,57 @@ class TrackerClassPage implements PageView {
       stack.length
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...stack.map((f) => h('li', {}, frameLabel(f))))
         : h('p', { class: 'muted' }, 'Not recorded: track the class with creation stacks (trace) to see where instances are made.'),
+      ...this.instanceReferents(i),
     );
   }
+
+  /** The instance's referent tree in the last snapshot that saw it, a level at a time (Pympler's per-instance referents). */
+  private instanceReferents(i: InstanceLifetime): HTMLElement[] {
+    const seen = i.sizes.at(-1)?.[0];
+    const heapIndex = seen === undefined ? undefined : this.heapIndexOf.get(seen);
+    const title = h('h3', { class: 'subhead' }, seen === undefined ? 'What it refers to' : `What it refers to (snapshot #${seen})`);
+    if (heapIndex === undefined) {
+      return [title, h('p', { class: 'muted', testid: 'class-instance-referents-note' }, 'The heap snapshot that saw it is no longer kept.')];
+    }
+    const tree = h('ul', { class: 'tree', testid: 'class-instance-referents' });
+    void this.fillReferents(tree, heapIndex, i.id);
+    return [title, tree];
+  }
+
+  /** Lists what object `id` refers to in `tree` (100 at most; a referent expands on first opening). */
+  private async fillReferents(tree: HTMLElement, heapIndex: number, id: number): Promise<void> {
+    tree.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+    let page: { total: number; referents: HeapReference[] };
+    try {
+      page = await this.context.api.heapReferents(heapIndex, id, 0, REFERENTS_PAGE, this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      tree.replaceChildren(h('li', { class: 'error' }, errorText(e)));
+      return;
+    }
+    const items = page.referents.map((r) => {
+      const label = [h('span', { class: 't-name' }, edgeLabel(r)), ' → ', h('span', {}, r.object.repr), h('span', { class: 't-size' }, ` · ${formatBytes(r.object.retainedSize ?? r.object.selfSize)}`)];
+      const children = h('ul', { class: 'tree' });
+      const details = h('details', { attrs: { 'data-id': r.object.id } }, h('summary', {}, ...label), children);
+      details.addEventListener('toggle', () => {
+        if (details.open && !children.childElementCount) void this.fillReferents(children, heapIndex, r.object.id);
+      });
+      return h('li', {}, details);
+    });
+    if (!items.length) items.push(h('li', { class: 'muted' }, 'It refers to nothing.'));
+    if (page.total > page.referents.length) items.push(h('li', { class: 'muted' }, `… and ${formatCount(page.total - page.referents.length)} more`));
+    tree.replaceChildren(...items);
+  }
+}
+
+/** Referents listed per object (the API pages them). */
+const REFERENTS_PAGE = 100;
+
+/** An edge as code would write it: `.name` for properties, `[i]` for elements, else `name (type)`. */
+function edgeLabel(r: HeapReference): string {
+  if (r.edgeType === 'property') return `.${r.name}`;
+  if (r.edgeType === 'element') return `[${r.name}]`;
+  return `${r.name} (${r.edgeType})`;
 }
 
 function lifetime(i: InstanceLifetime): string {
