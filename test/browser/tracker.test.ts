@@ -99,6 +99,21 @@ describe('tracker, class, garbage and process pages', () => {
     await screenshot(page, 'tracker');
   });
 
+  test('a census: exact counts of the tracked classes in the census table, the XSS class as text', async () => {
+    const { page } = await open('/tracker', 'page-tracker');
+    await page.getByTestId('tracker-snapshots-0-index').waitFor();
+    assert.equal(await page.isVisible('#section-tracker-census'), false, 'no census yet: no table');
+    const status = await page.evaluate(async () => (await fetch('api/tracker/census', { method: 'POST' })).status);
+    assert.equal(status, 200);
+    // the census-added event reloads the page's state
+    await page.getByTestId('tracker-census-0:TrackedWidget-active').waitFor();
+    assert.equal(await page.getByTestId('tracker-census-0:TrackedWidget-active').textContent(), '50');
+    assert.equal(await page.getByTestId('tracker-census-0:TrackedWidget-basedOn').textContent(), '#1');
+    assert.match((await page.getByTestId('tracker-census-0:TrackedWidget-pause').textContent()) ?? '', /^\d+ ms$/);
+    assert.equal(await page.getByTestId(`tracker-census-0:${XSS}-name`).textContent(), XSS);
+    await inert(page);
+  });
+
   test('periodic snapshots switch on and off', async () => {
     const { page } = await open('/tracker', 'page-tracker');
     await page.getByTestId('tracker-snapshots-0-index').waitFor();

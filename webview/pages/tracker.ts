@@ -22,6 +22,8 @@ export const trackerPage: PageModule = {
 };
 
 type ClassRow = ClassSnapshotStats & { name: string };
+/** One tracked class in one census (a census counts every tracked class at once). */
+type CensusRow = { key: string; timestamp: number; pauseMs: number; name: string; active: number; sum: number; basedOn: number | null };
 
 export class TrackerPage implements PageView {
   readonly element: HTMLElement;
@@ -34,6 +36,8 @@ export class TrackerPage implements PageView {
   private readonly timeline = new TimeChart({ testid: 'tracker-timeline', label: 'Memory sampled between snapshots', height: 180 });
   private readonly snapshotsTable: VirtualTable<TrackerSnapshot>;
   private readonly classTable: VirtualTable<ClassRow>;
+  private readonly censusTable: VirtualTable<CensusRow>;
+  private readonly censusSection: HTMLElement;
   private readonly snapshotTitle = h('span', { testid: 'tracker-snapshot-title' }, 'Snapshot');
   private readonly snapshotFacts = h('dl', { class: 'facts', testid: 'tracker-snapshot-facts' });
   private readonly actions: HTMLElement;
@@ -98,6 +102,29 @@ export class TrackerPage implements PageView {
       onActivate: (r) => context.navigate(`/tracker/class/${encodeURIComponent(r.name)}`),
     });
 
+    // Censuses (periodic mode, or POST /api/tracker/census): exact counts, sizes estimated.
+    this.censusTable = new VirtualTable<CensusRow>({
+      testid: 'tracker-census',
+      label: 'Censuses',
+      columns: [
+        { id: 'time', header: 'Taken', width: '90px', value: (r) => formatClock(r.timestamp), tooltip: (r) => new Date(r.timestamp).toISOString(), sortKey: (r) => r.timestamp },
+        { id: 'name', header: 'Class', width: 'minmax(160px, 2fr)', value: (r) => r.name, sortKey: (r) => r.name },
+        { id: 'active', header: 'Instances', width: '1fr', numeric: true, value: (r) => formatCount(r.active), sortKey: (r) => r.active, description: 'Exact: counted after a full garbage collection' },
+        { id: 'sum', header: 'Total (est.)', width: '1fr', numeric: true, value: (r) => formatBytes(r.sum), tooltip: (r) => exactBytes(r.sum), sortKey: (r) => r.sum, description: 'Instances × their average retained size in the full snapshot the sizes come from' },
+        { id: 'basedOn', header: 'Sizes from', width: '90px', numeric: true, value: (r) => (r.basedOn === null ? '—' : `#${r.basedOn}`), sortKey: (r) => r.basedOn ?? -1 },
+        { id: 'pause', header: 'Pause', width: '80px', numeric: true, value: (r) => `${formatCount(Math.round(r.pauseMs))} ms`, sortKey: (r) => r.pauseMs, description: 'How long the program was paused for the census' },
+      ],
+      key: (r) => r.key,
+      emptyText: 'No census yet.',
+      sort: { column: 'time', descending: true },
+      visibleRows: 6,
+      rowClass: () => 'link',
+      onActivate: (r) => context.navigate(`/tracker/class/${encodeURIComponent(r.name)}`),
+    });
+    this.censusSection = section('tracker-census', 'Censuses (instance counts between full snapshots)',
+      h('p', { class: 'muted' }, 'Exact instance counts of the tracked classes without a heap snapshot; sizes are estimated from the latest full snapshot.'),
+      this.censusTable.element);
+
     this.snapshotButton.addEventListener('click', () => void this.takeSnapshot());
     this.trackButton.addEventListener('click', () => void this.track());
     this.trackInput.addEventListener('keydown', (e) => {
@@ -131,6 +158,7 @@ export class TrackerPage implements PageView {
         this.chart.element),
       section('tracker-timeline', 'Timeline (sampled about once a second)', this.timeline.element),
       section('tracker-snapshots', 'Snapshots', this.snapshotsTable.element),
+      this.censusSection,
       section('tracker-snapshot', 'Tracked classes per snapshot',
         h('h3', { class: 'subhead' }, this.snapshotTitle),
         this.snapshotFacts,
@@ -141,6 +169,7 @@ export class TrackerPage implements PageView {
         this.heapClassNames = undefined;
         void this.load();
       }),
+      context.events.on('census-added', () => void this.load()),
       context.events.on('snapshot-progress', (p) => this.showProgress(p as HeapProgress & { description?: string })),
     );
     // Periodic snapshots and samples arrive without a click: read the state again now and then.
@@ -190,6 +219,8 @@ export class TrackerPage implements PageView {
     this.empty.hidden = !nothing;
     if (nothing) this.showEmpty(state);
     this.snapshotsTable.setRows(state.snapshots);
+    this.censusSection.hidden = state.census.length === 0;
+    this.censusTable.setRows(state.census.flatMap((c, i) => Object.entries(c.classes).map(([name, k]) => ({ key: `${i}:${name}`, timestamp: c.timestamp, pauseMs: c.pauseMs, name, active: k.active, sum: k.sum, basedOn: c.basedOn }))));
     if (follow || this.selected >= state.snapshots.length) this.selected = state.snapshots.length - 1;
     this.selectSnapshot(this.selected);
     this.showChart(state);
