@@ -95,6 +95,26 @@ async function run(options: WorkerOptions): Promise<void> {
     }
     reply({ type: 'listening', url: server.url, port: server.port });
     setState(SuspendState.Listening);
+    if (control) {
+      // startProfiler's caller sleeps until this thread says it stopped: should this thread fail
+      // (an exception nothing caught), it says so on the way out rather than leave it asleep.
+      const fail = (e: unknown) => {
+        if (stopping) return;
+        stopping = true;
+        unwatch();
+        reply({ type: 'stopped', reason: `the profiler failed: ${(e as Error)?.message ?? String(e)}` });
+        setState(SuspendState.Stopped);
+        process.exit(1);
+      };
+      process.on('uncaughtException', fail);
+      process.on('unhandledRejection', fail);
+      // (fault injection for the tests of this path)
+      if (process.env.MEMORY_PROFILER_FAULT === 'throw-after-listening') {
+        setTimeout(() => {
+          throw new Error('injected fault');
+        }, 200);
+      }
+    }
   } catch (e) {
     connection?.close();
     await target?.dispose().catch(() => {});

@@ -80,6 +80,17 @@ describe('startProfiler', () => {
     });
   }
 
+  test('if the profiler\'s thread fails once listening, the program resumes with the reason', async () => {
+    const program = startNode([fixture('suspendSelf.js')], { MEMORY_PROFILER_LIB: LIB, MEMORY_PROFILER_FAULT: 'throw-after-listening' });
+    running.push(program);
+    const { port } = await program.json<{ port: number }>('url');
+    const resumed = await program.json<{ reason: string }>('resumed');
+    assert.equal(resumed.reason, 'the profiler failed: injected fault');
+    await program.json('carriedOn');
+    assert.deepEqual(await program.exited, { code: 0, signal: null });
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/api/target`), 'the port is free');
+  });
+
   test('with stats it serves saved heap snapshots until stopped', async () => {
     const file = join(dir, 'one.heapsnapshot');
     execFileSync(process.execPath, [fixture('writeSnapshot.js'), file, join(dir, 'two.heapsnapshot')]);
