@@ -42,11 +42,6 @@ export class SnapshotStrings {
     return Array.from({ length: this.length }, (_, i) => this.get(i)!);
   }
 
-  /** Bytes of the text, offsets and kinds (not counting spare capacity of their buffers). */
-  get byteLength(): number {
-    return this.starts[this.length] + this.starts.byteLength + this.kinds.byteLength;
-  }
-
   /** A table of the given strings. */
   static of(list: readonly string[]): SnapshotStrings {
     const texts = list.map((s) => Buffer.from(JSON.stringify(s).slice(1, -1), 'utf8'));

@@ -98,6 +98,45 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * One Chromium and one context on a server's pages; every page opened through it is watched
+ * (`watchedPage`), one at a time like a user's tab: opening a page closes the previous one (its
+ * records are kept for `assertWellBehaved`).
+ */
+export class BrowserSession {
+  readonly watches: PageWatch[] = [];
+
+  private constructor(
+    private readonly browser: Browser,
+    readonly context: BrowserContext,
+    /** The server's origin, without a trailing slash. */
+    readonly origin: string,
+  ) {}
+
+  static async start(serverUrl: string): Promise<BrowserSession> {
+    const browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    return new BrowserSession(browser, context, serverUrl.replace(/\/$/, ''));
+  }
+
+  /** A new watched page at `path` (relative to the origin), the previous one closed. */
+  async open(path: string, colorScheme?: 'light' | 'dark'): Promise<PageWatch> {
+    await this.watches.at(-1)?.close();
+    const watch = await watchedPage(this.context, this.origin);
+    this.watches.push(watch);
+    if (colorScheme) await watch.page.emulateMedia({ colorScheme });
+    await watch.page.goto(this.origin + path);
+    return watch;
+  }
+
+  /** Closes the pages (keeping what they recorded), the context and the browser. */
+  async close(): Promise<void> {
+    for (const w of this.watches) await w.close();
+    await this.context.close();
+    await this.browser.close();
+  }
+}
+
 /** Everything a page did that it should not have. */
 export interface PageWatch {
   page: Page;

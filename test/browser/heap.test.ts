@@ -8,9 +8,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
 import type { RunningServer } from '../../src/server';
-import { launchChromium, screenshot, watchedPage, type PageWatch, assertWellBehaved } from './harness';
+import { assertWellBehaved, BrowserSession, screenshot, type PageWatch } from './harness';
 import { runFixture, startOfflineServer, tempDir } from './servers';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
@@ -18,16 +17,10 @@ const XSS = '<img src=x onerror=window.__xss=1>';
 describe('heap page', () => {
   const dir = tempDir('mp-heap-ui-');
   let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let origin: string;
-  const watches: PageWatch[] = [];
+  let session: BrowserSession;
 
   async function open(path: string): Promise<PageWatch> {
-    await watches.at(-1)?.close();
-    const watch = await watchedPage(context, origin);
-    watches.push(watch);
-    await watch.page.goto(origin + path);
+    const watch = await session.open(path);
     await watch.page.getByTestId('heap-classes-body').waitFor();
     return watch;
   }
@@ -43,18 +36,17 @@ describe('heap page', () => {
     const b = join(dir.path, 'b.heapsnapshot');
     await runFixture('heapSnapshots.js', [a, b]);
     server = await startOfflineServer([a, b]);
-    origin = server.url.replace(/\/$/, '');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    session = await BrowserSession.start(server.url);
   });
 
   after(async () => {
-    for (const w of watches) await w.close(); // before the context goes, keeping what they recorded
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
-    dir.remove();
-    await assertWellBehaved(watches);
+    try {
+      await session?.close();
+    } finally {
+      await server?.stop();
+      dir.remove();
+    }
+    await assertWellBehaved(session.watches);
   });
 
   test('the classes of the latest snapshot, filterable, with Leaf at 220 (100 in the first)', async () => {

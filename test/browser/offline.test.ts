@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
 import type { TrackerState } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { OfflineTarget } from '../../src/target';
 import { ClassTracker, loadStats } from '../../src/tracker';
-import { assertWellBehaved, launchChromium, screenshot, startFixture, startProfiledServer, watchedPage, type PageWatch } from './harness';
+import { assertWellBehaved, BrowserSession, screenshot, startFixture, startProfiledServer, type PageWatch } from './harness';
 import { tempDir } from './servers';
 
 async function call<T>(url: string, init?: RequestInit): Promise<T> {
@@ -26,11 +25,8 @@ async function call<T>(url: string, init?: RequestInit): Promise<T> {
 describe('pages from an offline stats dump', () => {
   const dir = tempDir('mp-offline-ui-');
   let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let origin: string;
+  let session: BrowserSession;
   let live: TrackerState;
-  const watches: PageWatch[] = [];
 
   before(async () => {
     // Live: track, two snapshots (the fixture replaces its CycleNode pairs meanwhile), dump.
@@ -51,24 +47,21 @@ describe('pages from an offline stats dump', () => {
     // Offline: what `memory-profiler open stats.json` serves.
     const file = join(dir.path, 'stats.json');
     server = await startServer({ target: new OfflineTarget([file]), tracker: ClassTracker.fromStats(await loadStats(file)), host: '127.0.0.1', port: 0 });
-    origin = server.url.replace(/\/$/, '');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    session = await BrowserSession.start(server.url);
   });
 
   after(async () => {
-    for (const w of watches) await w.close(); // before the context goes, keeping what they recorded
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
-    dir.remove();
-    await assertWellBehaved(watches);
+    try {
+      await session?.close();
+    } finally {
+      await server?.stop();
+      dir.remove();
+    }
+    await assertWellBehaved(session.watches);
   });
 
   async function open(path: string, ready: string): Promise<PageWatch> {
-    const watch = await watchedPage(context, origin);
-    watches.push(watch);
-    await watch.page.goto(origin + path);
+    const watch = await session.open(path);
     await watch.page.getByTestId(ready).waitFor();
     return watch;
   }
@@ -90,7 +83,7 @@ describe('pages from an offline stats dump', () => {
   });
 
   test('the garbage page from the dump: the collected graphs, with the CycleNode pairs', async () => {
-    const graphs = await call<Array<{ classes?: string[] }>>(`${origin}/api/garbage`);
+    const graphs = await call<Array<{ classes?: string[] }>>(`${session.origin}/api/garbage`);
     assert.ok(graphs.some((g) => g.classes?.includes('CycleNode')), JSON.stringify(graphs).slice(0, 500));
     const { page } = await open('/garbage', 'page-garbage');
     const cycleRow = page.locator('[data-testid="garbage-graphs-body"] .vt-row', { hasText: 'CycleNode' }).first();

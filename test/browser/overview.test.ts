@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
 import type { ProcessInfo } from '../../src/model';
 import { formatBytes } from '../../webview/format';
-import { type Fixture, launchChromium, screenshot, startFixture, startProfiledServer, watchedPage, type PageWatch } from './harness';
+import { assertWellBehaved, BrowserSession, type Fixture, screenshot, startFixture, startProfiledServer, type PageWatch } from './harness';
 
 const XSS_ARG = '<img src=x onerror=window.__xss=1>';
 const XSS_TITLE = '<script>window.__xss=2</script><b>fixture</b>';
@@ -16,18 +15,11 @@ const XSS_TITLE = '<script>window.__xss=2</script><b>fixture</b>';
 describe('overview and process pages', () => {
   let fixture: Fixture;
   let server: Awaited<ReturnType<typeof startProfiledServer>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserSession;
   let origin: string;
-  const watches: PageWatch[] = [];
 
   async function open(path: string, colorScheme: 'light' | 'dark' = 'dark'): Promise<PageWatch> {
-    // One page at a time, like a user's tab: the previous one is closed (its records are kept).
-    await watches.at(-1)?.close();
-    const watch = await watchedPage(context, origin);
-    watches.push(watch);
-    await watch.page.emulateMedia({ colorScheme });
-    await watch.page.goto(origin + path);
+    const watch = await session.open(path, colorScheme);
     await watch.page.waitForFunction((pid) => document.querySelector('#pid')?.textContent === String(pid), fixture.pid);
     return watch;
   }
@@ -41,16 +33,17 @@ describe('overview and process pages', () => {
   before(async () => {
     fixture = await startFixture('app.js', [XSS_ARG]);
     server = await startProfiledServer(fixture);
-    origin = server.url.replace(/\/$/, '');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    session = await BrowserSession.start(server.url);
+    origin = session.origin;
   });
 
   after(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
-    await fixture?.stop();
+    try {
+      await session?.close();
+    } finally {
+      await server?.stop();
+      await fixture?.stop();
+    }
   });
 
   test('the overview shows the program, its pid and an RSS consistent with /api/process', async () => {
@@ -142,12 +135,7 @@ describe('overview and process pages', () => {
   });
 
   test('pages threw nothing, broke no CSP rule, logged no error and talked only to the server', async () => {
-    for (const watch of watches) {
-      assert.deepEqual(watch.errors, [], 'uncaught page errors');
-      assert.deepEqual(watch.consoleErrors, [], 'console errors');
-      assert.deepEqual(watch.foreignRequests, [], 'requests to other origins');
-      assert.deepEqual(await watch.cspViolations(), [], 'CSP violations');
-    }
+    await assertWellBehaved(session.watches);
   });
 
   test('when the program exits the page says so and keeps the last figures', async () => {

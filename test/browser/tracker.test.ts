@@ -8,24 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Fixture, launchChromium, screenshot, startFixture, startProfiledServer, watchedPage, type PageWatch, assertWellBehaved } from './harness';
+import type { Page } from 'playwright-core';
+import { assertWellBehaved, BrowserSession, type Fixture, screenshot, startFixture, startProfiledServer, type PageWatch } from './harness';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 
 describe('tracker, class, garbage and process pages', () => {
   let fixture: Fixture;
   let server: Awaited<ReturnType<typeof startProfiledServer>>;
-  let browser: Browser;
-  let context: BrowserContext;
-  let origin: string;
-  const watches: PageWatch[] = [];
+  let session: BrowserSession;
 
   async function open(path: string, ready: string): Promise<PageWatch> {
-    await watches.at(-1)?.close();
-    const watch = await watchedPage(context, origin);
-    watches.push(watch);
-    await watch.page.goto(origin + path);
+    const watch = await session.open(path);
     await watch.page.getByTestId(ready).waitFor();
     return watch;
   }
@@ -44,18 +38,17 @@ describe('tracker, class, garbage and process pages', () => {
   before(async () => {
     fixture = await startFixture('tracked.js');
     server = await startProfiledServer(fixture);
-    origin = server.url.replace(/\/$/, '');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    session = await BrowserSession.start(server.url);
   });
 
   after(async () => {
-    for (const w of watches) await w.close(); // before the context goes, keeping what they recorded
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
-    await fixture?.stop();
-    await assertWellBehaved(watches);
+    try {
+      await session?.close();
+    } finally {
+      await server?.stop();
+      await fixture?.stop();
+    }
+    await assertWellBehaved(session.watches);
   });
 
   test('the tracker starts empty and says how to start', async () => {
@@ -195,7 +188,7 @@ describe('tracker, class, garbage and process pages', () => {
     await page.fill('[data-testid="heap-filter"]', 'TrackedWidget');
     await page.getByTestId('heap-classes-TrackedWidget-count').waitFor();
     assert.equal(await page.getByTestId('heap-classes-TrackedWidget-count').textContent(), '50');
-    const response = await fetch(`${origin}/api/tracker/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":"from the test"}' });
+    const response = await fetch(`${session.origin}/api/tracker/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":"from the test"}' });
     assert.equal(response.status, 200);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="heap-snapshot"] option').length === n + 1, before);
     await page.waitForFunction((n) => (document.querySelector('[data-testid="heap-snapshot"]') as HTMLSelectElement).value === String(n), before);

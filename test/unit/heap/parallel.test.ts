@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
 import { parallelEdgeStats } from '../../../src/heap/parser';
-import { edgeSearchStats, scanEdgesOfFile } from '../../../src/heap/edgeScan';
+import { edgeSearchStats, scanEdgesOfFile, type EdgeLayout } from '../../../src/heap/edgeScan';
 import { SnapshotBuilder } from './builder';
 
 let dir = '';
@@ -208,6 +208,12 @@ test('after the nodes this thread goes on from the key that follows the edges; a
   }
 });
 
+/** The edge layout of a SnapshotBuilder snapshot (edges type, name, to; 7 node fields; root first), for scanEdgesOfFile. */
+function builderEdgeLayout(g: HeapGraph): EdgeLayout {
+  const types = g.meta.edgeTypes;
+  return { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: types.length, nodeCount: g.nodeCount, total: g.edgeCount, rootIndex: 0, weakType: types.indexOf('weak'), shortcutType: types.indexOf('shortcut') };
+}
+
 test('finding the edges: a jump over the nodes guessed from their first chunk, started over when it lands past them', async () => {
   // long numbers in the first nodes, short ones after: the guess from the first chunk is too long
   const b = new SnapshotBuilder();
@@ -223,7 +229,7 @@ test('finding the edges: a jump over the nodes guessed from their first chunk, s
   const nodesAt = text0.indexOf('[', text0.indexOf('"nodes"'));
   const edgesAt = text0.indexOf('[', text0.indexOf('"edges"'));
   const seq = parseHeapSnapshot(input);
-  const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount, rootIndex: 0, weakType: seq.meta.edgeTypes.indexOf('weak'), shortcutType: seq.meta.edgeTypes.indexOf('shortcut') };
+  const layout = builderEdgeLayout(seq);
   for (const chunkSize of [512, 4096]) {
     const before = { ...edgeSearchStats };
     const r = await scanEdgesOfFile({ path: file, totalBytes: input.length, layout, from: nodesAt, findEdges: true, chunkSize });
@@ -263,7 +269,7 @@ test('finding the edges: a good guess of the nodes\' length needs no second sear
     const nodesLength = t.indexOf(']', nodesAt) - nodesAt;
     assert.ok(nodesLength > 10 << 10 && nodesLength < 20 << 10, String(nodesLength));
     const seq = parseHeapSnapshot(input);
-    const layout = { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: seq.meta.edgeTypes.length, nodeCount: seq.nodeCount, total: seq.edgeCount, rootIndex: 0, weakType: seq.meta.edgeTypes.indexOf('weak'), shortcutType: seq.meta.edgeTypes.indexOf('shortcut') };
+    const layout = builderEdgeLayout(seq);
     const before = { ...edgeSearchStats };
     const r = await scanEdgesOfFile({ path: file, totalBytes: input.length, layout, from: nodesAt, findEdges: true, chunkSize: 4096 });
     assert.equal(r.kind, 'ok');
