@@ -5,7 +5,7 @@ import { isHeapSnapshotError } from '../heap/errors';
 import { startServer } from '../server';
 import { HeapStore } from '../server/heapStore';
 import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
-import { OfflineTarget } from '../target';
+import { OfflineTarget } from '../targets';
 import { progressLine } from './progress';
 import type { ServeOptions } from './serve';
 import { untilInterrupted } from './serve';

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { HeapWorkerClient } from '../heap/client';
 import { HeapStore } from '../server/heapStore';
 import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
-import { OfflineTarget } from '../target';
+import { OfflineTarget } from '../targets';
 import { ClassTracker, loadStats, looksLikeStats } from '../tracker';
 import type { ProfilerState } from './profilerService';
 import type { Services } from './services';

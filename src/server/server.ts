@@ -1,13 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProfiledTarget } from '../target';
+import type { ProfiledTarget } from '../targets';
 import { createApp } from './app';
-import type { ThreadInspectorOptions } from '../target/threads';
 import { EventStream } from './events';
 import { HeapStore } from './heapStore';
 import { HeapWorkerClient } from '../heap/client';
 import { ClassTracker } from '../tracker/classTracker';
-import { NodeTarget } from '../target/nodeTarget';
 import { connectTracker } from './trackerRoutes';
 import { resolveToken, urlWithToken } from './token';
 
@@ -18,8 +16,6 @@ export interface ServerOptions {
   /** Default 8090; 0 picks a free port. */
   port?: number;
   debug?: boolean;
-  /** How the main thread is held: `startProfiler` suspends it. */
-  threads?: ThreadInspectorOptions;
   /** Called on `POST /api/stop` (the UI's Stop); without it that request is refused. */
   onStop?: () => void;
   /** Heap snapshots to serve; a new empty store when absent. */
@@ -61,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = resolveToken(host, options.token);
   const events = new EventStream();
   const ownTracker = !options.tracker;
-  const tracker = options.tracker ?? (options.target instanceof NodeTarget ? new ClassTracker(options.target) : new ClassTracker());
+  const tracker = options.tracker ?? (options.target.capabilities.heapSnapshots ? new ClassTracker(options.target) : new ClassTracker());
   const heap = options.heap ?? new HeapStore(() => (tracker.live ? tracker.heapClient : new HeapWorkerClient()), { maxSnapshots: options.maxSnapshots });
   const stopDropped = heap.onDropped(({ index, label, note, handle }) => {
     if (tracker.live && heap.workerClient === tracker.heapClient) tracker.releaseHandle(handle);
@@ -70,7 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events.send('snapshot-dropped', { index, label, note });
   });
   const stopTracker = connectTracker(tracker, heap, events);
-  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token });
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, onStop: options.onStop, token });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;

@@ -1,12 +1,12 @@
 import { CollectedGarbage } from '../garbage/collected';
 import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
-import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
+import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
 import { censusEntry, takeCensus } from './census';
 import { addCensus } from './lifetimes';
-import { type LiveSnapshotOptions, LiveSnapshotter, type LiveTarget } from './liveSnapshot';
+import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
+import { need, type ObjectIds, type ProfiledTarget } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
-import { IdResetDetector } from './idReset';
 import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
 import { Timeline } from './timeline';
@@ -54,27 +54,34 @@ export class ClassTracker {
   private readonly dump: StatsDump;
   private readonly handles: Array<SnapshotHandle | undefined> = [];
   private readonly snapshotter: LiveSnapshotter | undefined;
-  private readonly resets: IdResetDetector | undefined;
+  private readonly resets: ObjectIds | undefined;
   private readonly timelineSampler: Timeline | undefined;
   private readonly periodicRunner: PeriodicSnapshots | undefined;
   private worker: HeapWorkerClient | undefined;
   private collectedGarbage: CollectedGarbage | undefined;
   private tracing = false;
+  private goneReason: string | undefined;
   private readonly addedListeners = new Set<(e: SnapshotAddedEvent) => void>();
   private readonly censusListeners = new Set<(e: CensusEntry) => void>();
   private readonly progressListeners = new Set<(p: HeapProgress & { description: string }) => void>();
   private readonly trackedListeners = new Set<(tracked: readonly TrackedClass[]) => void>();
 
   constructor(
-    readonly target?: LiveTarget & { info?(): Promise<TargetInfo> },
+    target?: ProfiledTarget,
     private readonly options: ClassTrackerOptions = {},
     dump?: StatsDump,
   ) {
     this.dump = dump ?? { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
-    if (target) {
-      this.snapshotter = new LiveSnapshotter(target, () => this.heapClient, options);
-      this.resets = new IdResetDetector(target.connection);
-      this.timelineSampler = new Timeline(target, this.dump.timeline, () => this.busy);
+    // A target without heap snapshots (saved files) makes a read-only tracker.
+    const heapSnapshots = target?.capabilities.heapSnapshots;
+    if (target && heapSnapshots) {
+      this.target = target;
+      target.onGone((reason) => (this.goneReason = reason));
+      const gone = () => this.goneReason !== undefined;
+      const process = target.capabilities.process;
+      this.snapshotter = new LiveSnapshotter({ heapSnapshots, process, gone }, () => this.heapClient, options);
+      this.resets = target.capabilities.objectIds;
+      this.timelineSampler = new Timeline(process, gone, this.dump.timeline, () => this.busy);
       this.dump.census ??= [];
       this.periodicRunner = new PeriodicSnapshots(
         {
@@ -88,6 +95,9 @@ export class ClassTracker {
       );
     }
   }
+
+  /** The live program followed; undefined for a read-only tracker. */
+  readonly target: ProfiledTarget | undefined;
 
   /** A read-only tracker showing a dump (see `loadStats`). */
   static fromStats(dump: StatsDump): ClassTracker {
@@ -172,9 +182,9 @@ export class ClassTracker {
     const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
     const trace = !!options.trace;
     if (trace && !this.tracing) {
+      const tracking = need(this.target!, 'allocationTracking');
       await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
-        await this.snapshotter!.enable();
-        await this.target!.connection.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+        await tracking.start();
         this.tracing = true;
       });
     }
@@ -223,8 +233,8 @@ export class ClassTracker {
     });
     const timestamp = Date.now();
     try {
-      const reset = await this.resets!.check(index);
-      const proc = await this.target!.processInfo().catch(() => undefined);
+      const reset = await this.resets?.checkReset(index);
+      const proc = await this.target!.capabilities.process?.read().catch(() => undefined);
       const tracked = this.dump.tracked.slice();
       const depth = Math.max(0, ...tracked.map((t) => t.resolutionLevel));
       const census = tracked.length
@@ -255,7 +265,7 @@ export class ClassTracker {
       return snapshot;
     } catch (e) {
       await this.heapClient.dispose(taken.snapshot).catch(() => {});
-      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
+      if (this.goneReason !== undefined) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
       throw e;
     }
   }
@@ -268,11 +278,12 @@ export class ClassTracker {
   async census(): Promise<CensusEntry> {
     this.needLive('a census');
     const names = this.dump.tracked.map((t) => t.name);
+    const census = need(this.target!, 'census');
     let result;
     try {
-      result = await takeCensus(this.target!.connection, names);
+      result = await takeCensus(census, names);
     } catch (e) {
-      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away during a census (${(e as Error).message})`, true);
+      if (this.goneReason !== undefined) throw new SnapshotFailedError(`the program went away during a census (${(e as Error).message})`, true);
       throw e;
     }
     const entry = censusEntry(this.dump, result, Date.now());
@@ -337,7 +348,7 @@ export class ClassTracker {
 
   /** The dump: what `dumpStats` writes (with the garbage of the latest held snapshot pairs). */
   async stats(): Promise<StatsDump> {
-    if (this.target?.info && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
+    if (this.target && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
     const dump: StatsDump = { ...this.dump, createdAt: Date.now() };
     if (this.live) {
       const garbage = await this.garbageToSave();
@@ -377,7 +388,6 @@ export class ClassTracker {
   /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
   async dispose(): Promise<void> {
     this.stopPeriodicSnapshots();
-    this.resets?.dispose();
     if (this.worker && !this.options.client) await this.worker.terminate();
   }
 

@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'browser');
 export const SCREENSHOTS = join(process.env.TEST_OUTPUT_DIR || 'test-results', 'screenshots');

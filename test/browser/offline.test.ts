@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TrackerState } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
-import { OfflineTarget } from '../../src/target';
+import { OfflineTarget } from '../../src/targets';
 import { ClassTracker, loadStats } from '../../src/tracker';
 import { assertWellBehaved, BrowserSession, screenshot, startFixture, startProfiledServer, type PageWatch } from './harness';
 import { tempDir } from './servers';

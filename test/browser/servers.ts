@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { HeapWorkerClient } from '../../src/heap/client';
 import { type RunningServer, startServer } from '../../src/server';
 import { HeapStore } from '../../src/server/heapStore';
-import { OfflineTarget } from '../../src/target';
+import { OfflineTarget } from '../../src/targets';
 import { FIXTURES } from './harness';
 
 const run = promisify(execFile);

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
 import { pageShell } from '../../src/server/pageShell';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
 import { formatBytes } from '../../webview/format';
 import { FIXTURES, type Fixture, launchChromium, screenshot, watchedPage, type PageWatch } from './harness';
 

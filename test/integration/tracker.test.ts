@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import type { CensusEntry, ClassDetail, HeapClassSummary, HeapSnapshotEntry, PeriodicStatus, TrackerSnapshot, TrackerState } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
 import { ClassTracker, loadStats, MemoryGuardError } from '../../src/tracker';
 import { CLI, type Program, command, fixture, getJson, json, startInspected, startNode } from '../helpers/programs';
 
