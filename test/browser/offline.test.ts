@@ -76,6 +76,14 @@ describe('pages from an offline stats dump', () => {
     await screenshot(page, 'tracker-offline');
   });
 
+  test('the process page offers no threads for saved data: the target has no such capability', async () => {
+    const { page } = await open('/process', 'page-process');
+    assert.deepEqual((await call<{ capabilities: string[] }>(`${server.url}api/target`)).capabilities, []);
+    // Shown until the page knows the target, then hidden for good.
+    await page.waitForSelector('#section-threads', { state: 'hidden' });
+    assert.equal(await page.isVisible('[data-testid="threads-read"]'), false, 'no Read threads button offline');
+  });
+
   test('the class page from the dump: 50 instances', async () => {
     const { page } = await open('/tracker/class/TrackedWidget', 'page-tracker-class');
     await page.waitForFunction(() => document.querySelector('#class-count')?.textContent === '50');
