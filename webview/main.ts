@@ -52,7 +52,7 @@ function start(): void {
     void live.refresh();
     const view = current?.view;
     if (!view?.refresh) return;
-    await api.request('/api/refresh', { method: 'POST' }).catch(() => undefined);
+    await api.refresh().catch(() => undefined);
     if (current?.view === view) view.refresh();
   }
 

@@ -45,7 +45,7 @@ export async function openSavedFiles(services: Services, files: vscode.Uri[], op
   if (stats.length) {
     request = { ...base, label: basename(paths[0]), tracker: ClassTracker.fromStats(await loadStats(paths[0])) };
   } else {
-    heap = new HeapStore(() => new HeapWorkerClient(), { maxSnapshots: Math.max(DEFAULT_MAX_SNAPSHOTS, paths.length) });
+    heap = new HeapStore({ maxSnapshots: Math.max(DEFAULT_MAX_SNAPSHOTS, paths.length) });
     const store = heap;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Memory Profiler', cancellable: false }, async (progress) => {
       for (const [i, path] of paths.entries()) {

@@ -52,7 +52,7 @@ async function run(options: WorkerOptions): Promise<void> {
   };
   try {
     if (options.stats?.length) {
-      const heap = new HeapStore(() => new HeapWorkerClient());
+      const heap = new HeapStore();
       for (const file of options.stats) {
         if (!/\.heapsnapshot$/i.test(file)) throw new Error(`${file}: startProfiler({stats}) serves .heapsnapshot files; stats dumps are loaded with loadStats()`);
         await heap.addFile(file, basename(file));

@@ -6,3 +6,4 @@ export * from './tracker';
 export * from './garbage';
 export * from './threads';
 export * from './events';
+export * from './api';

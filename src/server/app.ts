@@ -3,6 +3,7 @@ import { distPath } from '../common/paths';
 import { need, NotAvailableError, type ProfiledTarget, TargetGoneError } from '../targets';
 import type { EventStream } from './events';
 import { heapRoutes } from './heapRoutes';
+import { route } from './route';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { contentSecurityPolicy, pageShell } from './pageShell';
@@ -44,10 +45,10 @@ export function createApp(options: AppOptions): express.Express {
   if (options.token) app.use(tokenCheck(options.token));
   app.use(express.json({ limit: MAX_BODY }));
 
-  app.get('/api/target', async (_req, res) => {
+  route(app, '', 'GET /api/target', async (_req, res) => {
     res.json(await target.info());
   });
-  app.get('/api/process', async (_req, res) => {
+  route(app, '', 'GET /api/process', async (_req, res) => {
     res.json(await need(target, 'process').read());
   });
   app.get('/api/events', events.handler);
@@ -55,7 +56,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use('/api', threadRoutes({ target, heap, stop: options.onStop }));
   if (options.tracker) app.use('/api', trackerRoutes(options.tracker));
   if (options.tracker) app.use('/api/garbage', garbageRoutes(options.tracker));
-  app.post('/api/refresh', (_req, res) => {
+  route(app, '', 'POST /api/refresh', (_req, res) => {
     heap.refresh();
     res.json({ refreshed: true });
   });

@@ -4,7 +4,6 @@ import type { ProfiledTarget } from '../targets';
 import { createApp } from './app';
 import { EventStream } from './events';
 import { HeapStore } from './heapStore';
-import { HeapWorkerClient } from '../heap/client';
 import { ClassTracker } from '../tracker/classTracker';
 import { connectTracker } from './trackerRoutes';
 import { resolveToken, urlWithToken } from './token';
@@ -22,8 +21,8 @@ export interface ServerOptions {
   heap?: HeapStore;
   /**
    * The class tracker to serve (a live one, or one made from a stats dump). Default: a new one
-   * for a live Node target, an empty read-only one otherwise. A new heap store shares its heap
-   * worker, so tracker snapshots appear under `/api/heap` too.
+   * for a live target, an empty read-only one otherwise. A new heap store shares its snapshot
+   * registry, so tracker snapshots appear under `/api/heap` too.
    */
   tracker?: ClassTracker;
   /**
@@ -31,7 +30,7 @@ export interface ServerOptions {
    * generated one on any other address (then in `url` and `token`).
    */
   token?: string;
-  /** Most heap snapshots a new heap store holds (default 20); the oldest are dropped with a note. */
+  /** Most heap snapshots a new registry holds (default 20); the oldest are dropped with a note. */
   maxSnapshots?: number;
 }
 
@@ -57,15 +56,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = resolveToken(host, options.token);
   const events = new EventStream();
   const ownTracker = !options.tracker;
-  const tracker = options.tracker ?? (options.target.capabilities.heapSnapshots ? new ClassTracker(options.target) : new ClassTracker());
-  const heap = options.heap ?? new HeapStore(() => (tracker.live ? tracker.heapClient : new HeapWorkerClient()), { maxSnapshots: options.maxSnapshots });
-  const stopDropped = heap.onDropped(({ index, label, note, handle }) => {
-    if (tracker.live && heap.workerClient === tracker.heapClient) tracker.releaseHandle(handle);
-    // Garbage computed against the dropped snapshot would keep its id lists alive.
-    if (tracker.live) tracker.garbage.clear();
-    events.send('snapshot-dropped', { index, label, note });
-  });
-  const stopTracker = connectTracker(tracker, heap, events);
+  const tracker = options.tracker ?? (options.target.capabilities.heapSnapshots ? new ClassTracker(options.target, { maxSnapshots: options.maxSnapshots }) : new ClassTracker());
+  // One registry holds every snapshot: a live tracker's, which the heap store then shares.
+  const heap = options.heap ?? new HeapStore(tracker.live ? tracker.registry : { maxSnapshots: options.maxSnapshots });
+  const stopDropped = heap.onDropped(({ index, label, note }) => events.send('snapshot-dropped', { index, label, note }));
+  const stopTracker = connectTracker(tracker, events);
   const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, onStop: options.onStop, token });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
@@ -93,8 +88,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.close(() => resolve());
         server.closeAllConnections();
       })
-        // The store may share the tracker's heap worker: a tracker the caller owns keeps it.
-        .then(() => (!options.heap && !ownTracker && tracker.live ? undefined : heap.dispose()))
+        // A store over the tracker's registry leaves the registry (and its worker) to the tracker.
+        .then(() => heap.dispose())
         .then(() => (ownTracker ? tracker.dispose() : undefined));
       return stopping;
     },

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { route } from './route';
 import { need, type ProfiledTarget, type RetainedSizes, type ThreadReader, TooManyObjectsError, UnknownThreadError } from '../targets';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
@@ -27,18 +28,18 @@ export function threadRoutes(options: ThreadRouteOptions): Router {
     throw e;
   };
 
-  router.get('/threads', async (_req, res) => {
+  route(router, '/api', 'GET /api/threads', async (_req, res) => {
     res.json(await threads().threads().catch(translate));
   });
-  router.get('/threads/:id/stack', async (req, res) => {
+  route(router, '/api', 'GET /api/threads/:id/stack', async (req, res) => {
     res.json(await threads().stack(String(req.params.id)).catch(translate));
   });
-  router.get('/objects/:ref', async (req, res) => {
+  route(router, '/api', 'GET /api/objects/:ref', async (req, res) => {
     const offset = integer(req, req.query.offset, 'offset', 0);
     const limit = integer(req, req.query.limit, 'limit', 100);
     res.json(await threads().referents(String(req.params.ref), offset, limit).catch(translate));
   });
-  router.post('/stop', (_req, res) => {
+  route(router, '/api', 'POST /api/stop', (_req, res) => {
     const stop = options.stop ?? options.target.capabilities.suspension?.resume;
     if (!stop) throw new HttpError(404, 'cannot stop from here', 'this server is stopped by whoever started it (Ctrl+C in its terminal)');
     // Answer first: stopping closes every connection, this one included.

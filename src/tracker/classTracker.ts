@@ -1,5 +1,6 @@
 import { CollectedGarbage } from '../garbage/collected';
-import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
+import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
+import { SnapshotRegistry } from '../heap/registry';
 import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
 import { censusEntry, takeCensus } from './census';
@@ -12,8 +13,14 @@ import { timeseries } from './timeseries';
 import { Timeline } from './timeline';
 
 export interface ClassTrackerOptions extends LiveSnapshotOptions {
-  /** The heap worker that parses and keeps the snapshots (default: a new one, started on first use). */
+  /**
+   * Where the snapshots are kept: a registry shared with a heap store (a server's), or the heap
+   * worker for a registry of the tracker's own (default: a new worker, started on first use).
+   */
+  registry?: SnapshotRegistry;
   client?: HeapWorkerClient | (() => HeapWorkerClient);
+  /** Most heap snapshots its own registry holds (default 20); the oldest are dropped, their summaries stay. */
+  maxSnapshots?: number;
   /** Most instances per class whose lifetimes are recorded (default 10 000). */
   maxInstances?: number;
   /** Most censuses kept; beyond it every other old one is dropped (default 20 000). */
@@ -52,12 +59,13 @@ export interface SnapshotAddedEvent {
  */
 export class ClassTracker {
   private readonly dump: StatsDump;
-  private readonly handles: Array<SnapshotHandle | undefined> = [];
+  /** Where this tracker's heap snapshots are held (see `SnapshotRegistry`). */
+  readonly registry: SnapshotRegistry;
+  private readonly ownsRegistry: boolean;
   private readonly snapshotter: LiveSnapshotter | undefined;
   private readonly resets: ObjectIds | undefined;
   private readonly timelineSampler: Timeline | undefined;
   private readonly periodicRunner: PeriodicSnapshots | undefined;
-  private worker: HeapWorkerClient | undefined;
   private collectedGarbage: CollectedGarbage | undefined;
   private tracing = false;
   private goneReason: string | undefined;
@@ -72,6 +80,10 @@ export class ClassTracker {
     dump?: StatsDump,
   ) {
     this.dump = dump ?? { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
+    this.ownsRegistry = !options.registry;
+    this.registry = options.registry ?? new SnapshotRegistry(options.client, { maxSnapshots: options.maxSnapshots });
+    // Garbage computed against a dropped snapshot would keep its id lists alive.
+    this.registry.onDropped(() => this.collectedGarbage?.clear());
     // A target without heap snapshots (saved files) makes a read-only tracker.
     const heapSnapshots = target?.capabilities.heapSnapshots;
     if (target && heapSnapshots) {
@@ -119,11 +131,7 @@ export class ClassTracker {
 
   /** The heap worker holding this tracker's snapshots. */
   get heapClient(): HeapWorkerClient {
-    if (!this.worker) {
-      const c = this.options.client;
-      this.worker = c instanceof HeapWorkerClient ? c : c ? c() : new HeapWorkerClient();
-    }
-    return this.worker;
+    return this.registry.workerClient;
   }
 
   /** What was collected between held snapshots (live trackers), computed on first request and cached. */
@@ -136,15 +144,10 @@ export class ClassTracker {
     return this.dump.garbage?.find((g) => g.to === to);
   }
 
-  /** The worker handle of tracker snapshot `index` (live trackers only). */
+  /** The worker handle of tracker snapshot `index` (live trackers only); undefined once the registry dropped it. */
   handleOf(index: number): SnapshotHandle | undefined {
-    return this.handles[index];
-  }
-
-  /** Forgets a worker handle freed elsewhere (the heap store dropped it): its snapshot's summary stays. */
-  releaseHandle(handle: SnapshotHandle): void {
-    const at = this.handles.indexOf(handle);
-    if (at >= 0) this.handles[at] = undefined;
+    const heapIndex = this.dump.snapshots[index]?.heapIndex;
+    return heapIndex === undefined || !this.live ? undefined : this.registry.handle(heapIndex);
   }
 
   get snapshots(): readonly TrackerSnapshot[] {
@@ -259,8 +262,8 @@ export class ClassTracker {
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
       });
+      snapshot.heapIndex = this.registry.add(taken.snapshot, taken.info, desc).index;
       this.dump.snapshots.push(snapshot);
-      this.handles[index] = taken.snapshot;
       for (const l of this.addedListeners) l({ snapshot, handle: taken.snapshot, info: taken.info });
       return snapshot;
     } catch (e) {
@@ -362,8 +365,8 @@ export class ClassTracker {
     const pairs = this.options.dumpGarbagePairs ?? 3;
     const graphs = this.options.dumpGarbageGraphs ?? 20;
     for (let to = this.dump.snapshots.length - 1; to >= 1 && saved.length < pairs; to--) {
-      const a = this.handles[to - 1];
-      const b = this.handles[to];
+      const a = this.handleOf(to - 1);
+      const b = this.handleOf(to);
       if (a === undefined || b === undefined) continue;
       try {
         const summaries = await this.garbage.summaries(a, b);
@@ -388,7 +391,7 @@ export class ClassTracker {
   /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
   async dispose(): Promise<void> {
     this.stopPeriodicSnapshots();
-    if (this.worker && !this.options.client) await this.worker.terminate();
+    if (this.ownsRegistry) await this.registry.dispose();
   }
 
   private needLive(what: string): void {

@@ -28,7 +28,7 @@ export async function runFixture(script: string, args: string[], timeoutMs = 300
 
 /** The real server serving saved `.heapsnapshot` files (offline), like `memory-profiler open`. */
 export async function startOfflineServer(files: string[]): Promise<RunningServer> {
-  const heap = new HeapStore(() => new HeapWorkerClient());
+  const heap = new HeapStore();
   for (const file of files) await heap.addFile(file, basename(file));
   return startServer({ target: new OfflineTarget(files), heap, host: '127.0.0.1', port: 0 });
 }

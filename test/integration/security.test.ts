@@ -123,7 +123,7 @@ describe('Host and Origin', () => {
 });
 
 describe('state changes are never GET', () => {
-  const app = createApp({ target: new OfflineTarget([]), events: new EventStream(), heap: new HeapStore(() => new HeapWorkerClient()), host: 'localhost', tracker: new ClassTracker(), onStop: () => {} });
+  const app = createApp({ target: new OfflineTarget([]), events: new EventStream(), heap: new HeapStore(), host: 'localhost', tracker: new ClassTracker(), onStop: () => {} });
   const routes = routesOf(app);
 
   test('every GET route is a read; every change is POST or DELETE', () => {
