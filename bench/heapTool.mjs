@@ -102,6 +102,17 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   if (!res.ok) throw new Error(`GET /api/heap/classes: ${res.status} ${await res.text()}`);
   const classes = await res.json();
   const t2 = now();
+  // then what a user does next: the first page of the largest class's objects, and the retainers
+  // of its first object (the query indexes are built once the classes are out: included here)
+  const top = [...classes].sort((a, b) => b.count - a.count)[0];
+  const page = await (await fetch(new URL(`api/heap/classes/${encodeURIComponent(top.name)}/objects?start=0&end=20`, url))).json();
+  const t3 = now();
+  const retainers = await fetch(new URL(`api/heap/objects/${page.objects[0].id}/retainers`, url));
+  if (!retainers.ok) throw new Error(`GET /api/heap/objects/:id/retainers: ${retainers.status} ${await retainers.text()}`);
+  await retainers.json();
+  const t4 = now();
+  out.objectsPageMs = t3 - t2;
+  out.retainersMs = t4 - t3;
   const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');
   const hwmKiB = Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
   cli.kill('SIGTERM');

@@ -31,11 +31,15 @@ export function analyse(g: HeapGraph, onProgress?: ProgressFn): void {
   if (!g.classOf) assignClasses(g, onProgress);
 }
 
-/** The indexes queries about one object need (retainers, distances): built on first use. */
+/**
+ * The indexes queries about one object need (retainers, distances, objects by id): built on first
+ * use, or ahead of it (the heap worker builds them once it has answered the class list).
+ */
 export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
   analyse(g, onProgress);
   if (!g.retainerNode) buildRetainers(g, onProgress);
   if (!g.distance) computeDistances(g, onProgress);
+  g.sortedById();
 }
 
 function report(onProgress: ProgressFn | undefined, phase: string, done: number, total: number): void {
@@ -80,12 +84,12 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
   const fill = g.scratchPool ? scratch(g, 3) : new Uint32Array(n);
   fill.set(first.subarray(1, n + 1));
   for (let o = n - 1; o >= 0; o--) {
-    const fromPage = page[o];
+    const fromPage = page[o] & PAGE_OBJECT;
     for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
       const t = edgeTo[e];
       const et = edgeType[e];
       let v = o;
-      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] && !fromPage)) v |= NON_ESSENTIAL;
+      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= NON_ESSENTIAL;
       ret[--fill[t]] = v >>> 0;
     }
   }
@@ -384,6 +388,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   }
   g.dominator = dominator;
   g.retainedSize = retained;
+  // the page objects (bit PAGE_OBJECT of the flags), kept for the retainer index (n bytes)
+  g.pageFlags = flags;
   // the pre-order array becomes the class ids (assignClasses), unless they are there already
   if (g.classOf && g.scratchPool) g.scratchPool[0] = new Uint32Array(0);
   report(onProgress, 'retained', n, n);

@@ -127,7 +127,7 @@ export class HeapGraph {
   /** Per class id: instance count and self size (summed with the class ids). */
   classTotals: { count: number[]; self: number[] } | null = null;
   private idOrder: Uint32Array | null = null;
-  /** DevTools' page objects when the parse worker marked them (see pageObjects.ts); taken by the analyses. */
+  /** DevTools' page objects (bit PAGE_OBJECT) when the parse worker or the dominator phase marked them (see pageObjects.ts); taken by the analyses. */
   pageFlags: Uint8Array | null = null;
   /** Reusable node-sized scratch arrays of the analyses (see analysis.ts). */
   scratchPool: Uint32Array[] | null = null;
