@@ -102,6 +102,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   if (!res.ok) throw new Error(`GET /api/heap/classes: ${res.status} ${await res.text()}`);
   const classes = await res.json();
   const t2 = now();
+  const hwmAtClassesKiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${cli.pid}/status`, 'utf8'))[1]);
   // then what a user does next: the first page of the largest class's objects, and the retainers
   // of its first object (the query indexes are built once the classes are out: included here)
   const top = [...classes].sort((a, b) => b.count - a.count)[0];
@@ -111,6 +112,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   if (!retainers.ok) throw new Error(`GET /api/heap/objects/:id/retainers: ${retainers.status} ${await retainers.text()}`);
   await retainers.json();
   const t4 = now();
+  out.rssAtClassesMB = (hwmAtClassesKiB * 1024) / 1e6;
   out.objectsPageMs = t3 - t2;
   out.retainersMs = t4 - t3;
   const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');

@@ -137,6 +137,7 @@ for (const r of rows) {
   const every = r.totals.map((t) => fmt(t / 1000)).join(' / ');
   let extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
   if (r.retainersMs !== undefined) extra += ` (then a class's objects ${fmt(r.objectsPageMs / 1000)} s, an object's retainers ${fmt(r.retainersMs / 1000)} s)`;
-  lines.push(`${head} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${every} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)} | ${fmt(r.maxRssMB / r.mb, 2)} | ${ratio} | ${same} |`);
+  const rssNote = r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB, 0)} until the classes)` : '';
+  lines.push(`${head} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${every} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)}${rssNote} | ${fmt(r.maxRssMB / r.mb, 2)}${r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB / r.mb, 2)})` : ''} | ${ratio} | ${same} |`);
 }
 console.log(lines.join('\n'));

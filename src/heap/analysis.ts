@@ -38,8 +38,10 @@ export function analyse(g: HeapGraph, onProgress?: ProgressFn): void {
 export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
   analyse(g, onProgress);
   if (!g.retainerNode) buildRetainers(g, onProgress);
-  if (!g.distance) computeDistances(g, onProgress);
-  g.sortedById();
+  // one node-sized scratch array for the BFS queue and the id sort
+  const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
+  if (!g.distance) computeDistances(g, onProgress, spare!);
+  g.sortedById(spare ?? undefined);
 }
 
 function report(onProgress: ProgressFn | undefined, phase: string, done: number, total: number): void {
@@ -71,18 +73,17 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
   report(onProgress, 'retainers', 1, 3);
   const first = new Uint32Array(n + 1);
   for (let e = 0; e < m; e++) first[edgeTo[e]]++;
+  // first[o] = end of row o; filling each row backwards leaves it at the start of row o, and
+  // (sources from the last down) the rows in ascending source order
   let sum = 0;
   for (let o = 0; o < n; o++) {
-    const c = first[o];
+    sum += first[o];
     first[o] = sum;
-    sum += c;
   }
   first[n] = sum;
   report(onProgress, 'retainers', 2, 3);
   const ret = new Uint32Array(m);
-  // fill from the end of each row backwards so rows end up in ascending source order
-  const fill = g.scratchPool ? scratch(g, 3) : new Uint32Array(n);
-  fill.set(first.subarray(1, n + 1));
+  const fill = first;
   for (let o = n - 1; o >= 0; o--) {
     const fromPage = page[o] & PAGE_OBJECT;
     for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
@@ -99,12 +100,11 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
 }
 
 /** Phase "distances": BFS from the root over edges that retain (see module comment). */
-export function computeDistances(g: HeapGraph, onProgress?: ProgressFn): void {
+export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: Uint32Array = new Uint32Array(g.nodeCount)): void {
   const n = g.nodeCount;
   const { firstEdge, edgeTo, edgeType } = g;
   const { edgeWeak, edgeShortcut } = g.codes;
   const dist = new Int32Array(n).fill(-1);
-  const queue = new Uint32Array(n);
   let head = 0;
   let tail = 0;
   const root = g.rootIndex;
@@ -186,7 +186,9 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const shared = new ArrayBuffer(8 * (n + 1));
   const label = new Uint32Array(shared, 0, n + 1);
   const firstPred = new Uint32Array(shared, 4 * (n + 1), n + 1);
-  const parent = new Uint32Array(n); // depth-first parent, by number
+  // the depth-first parents by number, in the array that holds the semi-dominators later
+  const semi = new Uint32Array(n); // becomes the immediate dominators, by number
+  const parent = semi;
   const nodeToPre = new Uint32Array(n).fill(UNSET); // becomes the path-compression forest, then the dominator array
   let stackNode: Uint32Array = new Uint32Array(Math.min(n, 1 << 16));
   let stackEdge: Uint32Array = new Uint32Array(stackNode.length);
@@ -323,16 +325,17 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   report(onProgress, 'retainers', 2, 2);
 
   // Semi-dominators, in reverse pre-order. The nodes numbered above w are linked to their parents
-  // in a forest (`ancestor`, compressed as it is searched); `label[v]` is the node of least
-  // semi-dominator on v's compressed path.
+  // in a forest (`ancestor`, compressed as it is searched: only linked nodes change, so w's entry
+  // is still its parent when w's turn comes); `label[v]` is the node of least semi-dominator on
+  // v's compressed path. The parent of w moves to firstPred[w + 1], free once w's row is read.
   const ancestor = nodeToPre;
   ancestor.set(parent);
-  const semi = new Uint32Array(n); // becomes the immediate dominators, by number
   for (let p = 0; p < n; p++) semi[p] = label[p] = p;
   let path: Uint32Array = new Uint32Array(Math.min(n, 1 << 10));
   const step = Math.max(1, n >>> 4);
   for (let w = n - 1; w >= 1; w--) {
-    let s = parent[w];
+    const pw = ancestor[w];
+    let s = pw;
     if (s !== 0) {
       for (let r = firstPred[w], end = firstPred[w + 1]; r < end; r++) {
         const v = pred[r];
@@ -361,6 +364,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       }
     }
     semi[w] = s;
+    firstPred[w + 1] = pw;
     if (onProgress && w % step === 0) report(onProgress, 'dominators', n - w, 2 * n);
   }
   path = new Uint32Array(0);
@@ -369,7 +373,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const idom = semi;
   for (let w = 1; w < n; w++) {
     const sd = semi[w];
-    let c = parent[w];
+    let c = firstPred[w + 1];
     while (c > sd) c = idom[c];
     idom[w] = c;
   }

@@ -249,13 +249,18 @@ export class HeapGraph {
     return -1;
   }
 
-  /** Node ordinals sorted by object id (radix sort, built once). */
-  sortedById(): Uint32Array {
+  /** Whether `sortedById` has its result already. */
+  hasIdOrder(): boolean {
+    return this.idOrder !== null;
+  }
+
+  /** Node ordinals sorted by object id (radix sort, built once; `spare`: n entries of scratch space). */
+  sortedById(spare?: Uint32Array): Uint32Array {
     if (this.idOrder) return this.idOrder;
     const n = this.nodeCount;
     const ids = this.nodeId;
-    let a = new Uint32Array(n);
-    let b = new Uint32Array(n);
+    let a: Uint32Array = new Uint32Array(n);
+    let b: Uint32Array = spare && spare.length >= n ? spare.subarray(0, n) : new Uint32Array(n);
     for (let i = 0; i < n; i++) a[i] = i;
     const counts = new Uint32Array(65537);
     for (const shift of [0, 16]) {
