@@ -164,10 +164,12 @@ const F_STRONG = 8; // has a retainer through an edge that is neither weak nor s
  * of a graph is unique, so the results are the same to the byte.
  * Nodes are numbered in depth-first pre-order, the root 0. The retainers used are a private
  * index by those numbers of the edges that retain, dropped afterwards (the full retainer index of
- * the queries, `buildRetainers`, is built only when a query needs it), without the edges whose
- * source cannot lower the semi-dominator: those from the node's depth-first parent (the parent
- * is the starting value) and any into a node whose parent is the root (its semi-dominator is the
- * root). Most nodes thus get an empty row.
+ * the queries, `buildRetainers`, is built apart), without the edges whose source cannot lower the
+ * semi-dominator: any into a node whose parent is the root (the root is its semi-dominator), and
+ * those from a source numbered from the node's depth-first parent up to the node (the parent is
+ * the starting value; a source numbered below the node is its own candidate). Most nodes thus
+ * get an empty row. Memory: 17 bytes per node plus 4 per row entry and per node (semi-dominators
+ * after the rows, in the scratch array classSummary reuses), about what the iteration took.
  * Retained size = self size + retained sizes of dominated nodes, summed in reverse pre-order
  * (a dominator is a depth-first ancestor, numbered lower).
  */
@@ -186,9 +188,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const shared = new ArrayBuffer(8 * (n + 1));
   const label = new Uint32Array(shared, 0, n + 1);
   const firstPred = new Uint32Array(shared, 4 * (n + 1), n + 1);
-  // the depth-first parents by number, in the array that holds the semi-dominators later
-  const semi = new Uint32Array(n); // becomes the immediate dominators, by number
-  const parent = semi;
+  // the depth-first parents by number, in `label` until the semi-dominators need it
+  const parent = label;
   const nodeToPre = new Uint32Array(n).fill(UNSET); // becomes the path-compression forest, then the dominator array
   let stackNode: Uint32Array = new Uint32Array(Math.min(n, 1 << 16));
   let stackEdge: Uint32Array = new Uint32Array(stackNode.length);
@@ -199,11 +200,13 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     parent[next++] = p;
   };
   // A retaining edge into a numbered node `x` from the node numbered `p`, not taken by the walk:
-  // counted unless it cannot lower x's semi-dominator (from x's parent, or x's parent is the root).
+  // counted unless it cannot lower x's semi-dominator: x's parent is the root, or p is numbered
+  // between x's parent and x (a source numbered below x is its own candidate, the parent the
+  // starting value).
   const countEdge = (x: number, p: number) => {
     const px = nodeToPre[x];
     const q = parent[px];
-    if (q !== p && q !== 0) firstPred[px]++;
+    if (q !== 0 && (p < q || p > px)) firstPred[px]++;
   };
   const dfs = (start: number) => {
     let top = 0;
@@ -307,7 +310,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   if (total > 0xfffffffe) throw new Error(`the heap graph has ${total} references that retain: more than this engine handles (2^32)`);
   firstPred[n] = total;
   report(onProgress, 'retainers', 1, 2);
-  const pred = scratch(g, 1, Math.max(total, 2 * (n + 1))); // reused by classSummary
+  // the rows, then the semi-dominators (by number); reused by classSummary
+  const pred = scratch(g, 1, Math.max(total + n, 2 * (n + 1)));
   for (let o = 0; o < n; o++) {
     const fromPage = flags[o] & F_PAGE;
     const isRoot = o === root;
@@ -319,7 +323,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       if (!fromPage && !isRoot && flags[t] & F_PAGE) continue;
       const pt = nodeToPre[t];
       const q = parent[pt];
-      if (q !== po && q !== 0) pred[--firstPred[pt]] = po;
+      if (q !== 0 && (po < q || po > pt)) pred[--firstPred[pt]] = po;
     }
   }
   report(onProgress, 'retainers', 2, 2);
@@ -329,7 +333,8 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   // is still its parent when w's turn comes); `label[v]` is the node of least semi-dominator on
   // v's compressed path. The parent of w moves to firstPred[w + 1], free once w's row is read.
   const ancestor = nodeToPre;
-  ancestor.set(parent);
+  ancestor.set(parent.subarray(0, n));
+  const semi = pred.subarray(total, total + n); // becomes the immediate dominators, by number
   for (let p = 0; p < n; p++) semi[p] = label[p] = p;
   let path: Uint32Array = new Uint32Array(Math.min(n, 1 << 10));
   const step = Math.max(1, n >>> 4);
