@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChromium, ensureCodeServer } from './setup.mjs';
+import { ensureChromium, ensureCodeServer, ensurePython } from './setup.mjs';
 
 const ALL = ['unit', 'integration', 'browser', 'vscode'];
 const kinds = process.argv.slice(2).filter((a) => ALL.includes(a));
@@ -61,6 +61,7 @@ for (const step of [['run', 'build', '--silent'], ['run', 'typecheck', '--silent
     process.exit(status);
   }
 }
+if (selected.includes('integration') || selected.includes('vscode')) ensurePython();
 if (selected.includes('browser') || selected.includes('vscode')) ensureChromium();
 if (selected.includes('vscode')) ensureCodeServer();
 const setupSeconds = (Date.now() - t0) / 1000;

@@ -218,6 +218,7 @@ def _children(o):
     if t is dict or _safe.builtin_base(t) is dict:
         for k, v in dict.items(o):
             pairs.append((_safe.key_text(k), v))
+            seen.add(id(k))
             seen.add(id(v))
     elif t in (list, tuple) or _safe.builtin_base(t) in (list, tuple):
         base = list if (t is list or _safe.builtin_base(t) is list) else tuple

@@ -1,0 +1,2 @@
+export * from './agentClient';
+export * from './launch';
