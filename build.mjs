@@ -29,7 +29,7 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { heapWorker: 'src/heap/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { heapParseWorker: 'src/heap/parseWorker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { profilerWorker: 'src/server/backgroundWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { profilerWorker: 'src/host/backgroundWorker.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',

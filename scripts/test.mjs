@@ -1,10 +1,11 @@
 // `npm test`: installs what the tests need when it is missing, builds, then runs every kind of
 // test in turn (unit, integration, browser, vscode) and prints the time each kind took.
-// `node scripts/test.mjs unit browser` runs only the named kinds.
+// `node scripts/test.mjs unit browser` runs only the named kinds (and no lint; add `lint` for it).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureChromium, ensureCodeServer, ensurePython } from './setup.mjs';
+import { lint } from './lint.mjs';
 
 const ALL = ['unit', 'integration', 'browser', 'vscode'];
 const kinds = process.argv.slice(2).filter((a) => ALL.includes(a));
@@ -58,6 +59,14 @@ for (const step of [['run', 'build', '--silent'], ['run', 'typecheck', '--silent
   const status = run('npm', step);
   if (status !== 0) {
     console.log(`npm ${step.join(' ')} failed\n0 passed, 1 failed`);
+    process.exit(status);
+  }
+}
+// Lint and formatting fail the whole run (skipped when only some kinds of test are asked for).
+if (!kinds.length || process.argv.includes('lint')) {
+  const status = lint();
+  if (status !== 0) {
+    console.log('lint failed\n0 passed, 1 failed');
     process.exit(status);
   }
 }

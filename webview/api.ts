@@ -3,10 +3,14 @@
  * the server's `{error, detail}` bodies turned into `ApiRequestError`s.
  */
 import type {
+  ApiAnswer,
   ApiError,
+  ApiPath,
+  ApiRouteKey,
+  ApiRoutes,
+  PathParams,
   ClassDetail,
   GarbageGraphDetail,
-  GarbageGraphSummary,
   GarbageReport,
   HeapClassSummary,
   HeapDiff,
@@ -117,104 +121,125 @@ export class Api {
     return json as T;
   }
 
+  /**
+   * Calls a route of the API's table (src/model/api.ts) by its key: path parameters filled in
+   * (encoded), query and body typed by the table, the answer typed as the table says.
+   */
+  call<K extends ApiRouteKey>(key: K, args: CallArgs<K>, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<ApiAnswer<K>> {
+    const space = key.indexOf(' ');
+    const method = key.slice(0, space) as RequestOptions['method'];
+    const { params, query, body } = args as { params?: Record<string, string | number>; query?: Record<string, string | number | boolean | undefined>; body?: unknown };
+    let path = key.slice(space + 1).replace(/:(\w+)/g, (_, name: string) => q(String(params?.[name])));
+    const search = Object.entries(query ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${q(String(v))}`)
+      .join('&');
+    if (search) path += `?${search}`;
+    return this.request<ApiAnswer<K>>(path, { ...options, method, body });
+  }
+
   target(signal?: AbortSignal): Promise<TargetInfo> {
-    return this.request<TargetInfo>('/api/target', { signal });
+    return this.call('GET /api/target', {}, { signal });
   }
 
   process(signal?: AbortSignal): Promise<ProcessInfo> {
-    return this.request<ProcessInfo>('/api/process', { signal });
+    return this.call('GET /api/process', {}, { signal });
+  }
+
+  refresh(): Promise<unknown> {
+    return this.call('POST /api/refresh', {});
   }
 
   snapshots(signal?: AbortSignal): Promise<HeapSnapshotEntry[]> {
-    return this.request('/api/heap/snapshots', { signal });
+    return this.call('GET /api/heap/snapshots', {}, { signal });
   }
 
   heapClasses(snapshot: number, signal?: AbortSignal): Promise<HeapClassSummary[]> {
-    return this.request(`/api/heap/classes?snapshot=${snapshot}`, { signal, timeoutMs: 120_000 });
+    return this.call('GET /api/heap/classes', { query: { snapshot } }, { signal, timeoutMs: 120_000 });
   }
 
   objectsOfClass(snapshot: number, name: string, start: number, end: number, signal?: AbortSignal): Promise<{ total: number; objects: HeapObjectInfo[] }> {
-    return this.request(`/api/heap/classes/${q(name)}/objects?snapshot=${snapshot}&start=${start}&end=${end}`, { signal, timeoutMs: 60_000 });
+    return this.call('GET /api/heap/classes/:name/objects', { params: { name }, query: { snapshot, start, end } }, { signal, timeoutMs: 60_000 });
   }
 
   heapObject(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapObjectInfo> {
-    return this.request(`/api/heap/objects/${id}?snapshot=${snapshot}`, { signal });
+    return this.call('GET /api/heap/objects/:id', { params: { id }, query: { snapshot } }, { signal });
   }
 
   /** What a heap object refers to, a page at a time (`total`: how many references it has). */
   heapReferents(snapshot: number, id: number, start: number, end: number, signal?: AbortSignal): Promise<{ total: number; referents: HeapReference[] }> {
-    return this.request(`/api/heap/objects/${id}/referents?snapshot=${snapshot}&start=${start}&end=${end}`, { signal });
+    return this.call('GET /api/heap/objects/:id/referents', { params: { id }, query: { snapshot, start, end } }, { signal });
   }
 
   retainers(snapshot: number, id: number, signal?: AbortSignal): Promise<HeapRetainerGraph> {
-    return this.request(`/api/heap/objects/${id}/retainers?snapshot=${snapshot}&maxNodes=150&maxPaths=5`, { signal, timeoutMs: 60_000 });
+    return this.call('GET /api/heap/objects/:id/retainers', { params: { id }, query: { snapshot, maxNodes: 150, maxPaths: 5 } }, { signal, timeoutMs: 60_000 });
   }
 
   diff(from: number, to: number, signal?: AbortSignal): Promise<HeapDiff> {
-    return this.request(`/api/heap/diff?from=${from}&to=${to}`, { signal, timeoutMs: 120_000 });
+    return this.call('GET /api/heap/diff', { query: { from, to } }, { signal, timeoutMs: 120_000 });
   }
 
   tracker(signal?: AbortSignal): Promise<TrackerState> {
-    return this.request('/api/tracker', { signal });
+    return this.call('GET /api/tracker', {}, { signal });
   }
 
   takeSnapshot(description = ''): Promise<TrackerSnapshot> {
-    return this.request('/api/tracker/snapshots', { method: 'POST', body: { description }, timeoutMs: 600_000 });
+    return this.call('POST /api/tracker/snapshots', { body: { description } }, { timeoutMs: 600_000 });
   }
 
   trackClass(name: string, trace: boolean, resolutionLevel?: number): Promise<TrackedClass> {
-    return this.request('/api/tracker/classes', { method: 'POST', body: { name, trace, resolutionLevel }, timeoutMs: 60_000 });
+    return this.call('POST /api/tracker/classes', { body: { name, trace, resolutionLevel } }, { timeoutMs: 60_000 });
   }
 
   untrackClass(name: string): Promise<unknown> {
-    return this.request(`/api/tracker/classes/${q(name)}`, { method: 'DELETE' });
+    return this.call('DELETE /api/tracker/classes/:name', { params: { name } });
   }
 
   startPeriodic(intervalMs: number): Promise<unknown> {
-    return this.request('/api/tracker/periodic', { method: 'POST', body: { intervalMs } });
+    return this.call('POST /api/tracker/periodic', { body: { intervalMs } });
   }
 
   stopPeriodic(): Promise<unknown> {
-    return this.request('/api/tracker/periodic', { method: 'DELETE' });
+    return this.call('DELETE /api/tracker/periodic', {});
   }
 
   trackerClass(name: string, signal?: AbortSignal): Promise<ClassDetail> {
-    return this.request(`/api/tracker/classes/${q(name)}`, { signal });
+    return this.call('GET /api/tracker/classes/:name', { params: { name } }, { signal });
   }
 
-  /**
-   * What was collected between the last two tracker snapshots. The server answers either the
-   * `GarbageReport` of the model or (as DESIGN.md lists it) the bare array of graph summaries;
-   * both read as a report (`from`/`to` NaN when not given).
-   */
+  /** What was collected between the last two tracker snapshots, as a report of its graphs. */
   async garbage(signal?: AbortSignal): Promise<GarbageReport> {
-    const answer = await this.request<GarbageReport | GarbageGraphSummary[]>('/api/garbage', { signal, timeoutMs: 120_000 });
-    if (!Array.isArray(answer)) return answer;
+    const graphs = await this.call('GET /api/garbage', {}, { signal, timeoutMs: 120_000 });
     return {
       from: Number.NaN,
       to: Number.NaN,
-      objects: answer.reduce((n, g) => n + g.objects, 0),
-      totalSize: answer.reduce((n, g) => n + g.totalSize, 0),
-      graphs: answer,
+      objects: graphs.reduce((n, g) => n + g.objects, 0),
+      totalSize: graphs.reduce((n, g) => n + g.totalSize, 0),
+      graphs,
     };
   }
 
   garbageGraph(index: number, signal?: AbortSignal): Promise<GarbageGraphDetail> {
-    return this.request(`/api/garbage/${index}`, { signal, timeoutMs: 120_000 });
+    return this.call('GET /api/garbage/:index', { params: { index } }, { signal, timeoutMs: 120_000 });
   }
 
   threads(signal?: AbortSignal): Promise<ThreadInfo[]> {
-    return this.request('/api/threads', { signal });
+    return this.call('GET /api/threads', {}, { signal });
   }
 
   stack(id: string, signal?: AbortSignal): Promise<ThreadStack> {
-    return this.request(`/api/threads/${q(id)}/stack`, { signal, timeoutMs: 30_000 });
+    return this.call('GET /api/threads/:id/stack', { params: { id } }, { signal, timeoutMs: 30_000 });
   }
 
   referents(ref: string, offset = 0, limit = 100, signal?: AbortSignal): Promise<ObjectReferents> {
-    return this.request(`/api/objects/${q(ref)}?offset=${offset}&limit=${limit}`, { signal });
+    return this.call('GET /api/objects/:ref', { params: { ref }, query: { offset, limit } }, { signal });
   }
 }
+
+/** What a route takes: its path parameters (numbers allowed), query and body, each only when it has some. */
+export type CallArgs<K extends ApiRouteKey> = (keyof PathParams<ApiPath<K>> extends never ? { params?: undefined } : { params: { [P in keyof PathParams<ApiPath<K>>]: string | number } }) & {
+  query?: ApiRoutes[K]['query'];
+} & (ApiRoutes[K]['body'] extends undefined ? { body?: undefined } : { body: ApiRoutes[K]['body'] });
 
 /** A failure as one line for the page: the server's error and detail, or the exception's message. */
 export function errorText(e: unknown): string {

@@ -6,7 +6,22 @@
  * per server, and a stream held open by every background tab would soon starve the others.
  */
 
+import type { ServerEventMap, ServerEventName } from '../src/model';
+
 export type EventHandlers = Record<string, (data: unknown) => void>;
+
+/**
+ * What the UI does with each event the server sends: the type makes every event of the
+ * server's map appear here, so a new one cannot be lost unnoticed (a unit test checks that each
+ * `shown` one has a subscriber).
+ */
+export const EVENT_USE: { readonly [K in ServerEventName]: 'shown' | 'not shown' } = {
+  'target-gone': 'shown',
+  'snapshot-added': 'shown',
+  'snapshot-progress': 'shown',
+  'census-added': 'shown',
+  'snapshot-dropped': 'shown',
+};
 
 /** Listens until the returned function is called. Event data is JSON; unparsable data reads as undefined. */
 export function listenToServerEvents(apiBase: string, handlers: EventHandlers, token?: string): () => void {
@@ -48,18 +63,20 @@ export class ServerEvents {
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly stop: () => void;
 
-  constructor(apiBase: string, types: readonly string[], token?: string) {
+  /** Opens the stream for every event the UI shows (see `EVENT_USE`). */
+  constructor(apiBase: string, token?: string) {
     const handlers: EventHandlers = {};
-    for (const type of types) handlers[type] = (data) => this.emit(type, data);
+    for (const [type, use] of Object.entries(EVENT_USE)) if (use === 'shown') handlers[type] = (data) => this.emit(type, data);
     this.stop = listenToServerEvents(apiBase, handlers, token);
   }
 
   /** Calls `listener` for every event of `type`; returns the unsubscribe function. */
-  on(type: string, listener: (data: unknown) => void): () => void {
+  on<K extends ServerEventName>(type: K, listener: (data: ServerEventMap[K]) => void): () => void {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    const untyped = listener as (data: unknown) => void;
+    set.add(untyped);
+    return () => set.delete(untyped);
   }
 
   close(): void {

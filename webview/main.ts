@@ -1,17 +1,8 @@
 /**
- * The UI's entry point (bundled to dist/webview/app.js): registers the toolkit's components,
+ * The UI's entry point (bundled to dist/webview/app.js): registers the toolkit's controls,
  * applies the theme, builds the shell and shows the page the router picks for the current path.
  * Runs the same in an external browser and in a VS Code webview (see host.ts).
  */
-import {
-  provideVSCodeDesignSystem,
-  vsCodeButton,
-  vsCodeCheckbox,
-  vsCodeDataGrid,
-  vsCodeDataGridCell,
-  vsCodeDataGridRow,
-  vsCodeProgressRing,
-} from '@vscode/webview-ui-toolkit';
 import { Api } from './api';
 import { h } from './dom';
 import { ServerEvents } from './events';
@@ -22,15 +13,9 @@ import { findPage, normalizePath, PAGES } from './router';
 import { Shell } from './shell';
 import './styles.css';
 import { applyTheme } from './theme';
+import { registerControls } from './components/controls';
 
-provideVSCodeDesignSystem().register(
-  vsCodeButton(),
-  vsCodeCheckbox(),
-  vsCodeDataGrid(),
-  vsCodeDataGridCell(),
-  vsCodeDataGridRow(),
-  vsCodeProgressRing(),
-);
+registerControls();
 
 function start(): void {
   applyTheme();
@@ -38,7 +23,7 @@ function start(): void {
   const api = new Api(host.apiBase, host.token);
   const live = new LiveProcess(api);
   // The program going away is pushed at once; the poll would notice only later.
-  const events = new ServerEvents(host.apiBase, ['target-gone', 'snapshot-added', 'snapshot-progress'], host.token);
+  const events = new ServerEvents(host.apiBase, host.token);
   events.on('target-gone', () => void live.refresh());
   let current: { path: string; view: PageView } | undefined;
 
@@ -67,7 +52,7 @@ function start(): void {
     void live.refresh();
     const view = current?.view;
     if (!view?.refresh) return;
-    await api.request('/api/refresh', { method: 'POST' }).catch(() => undefined);
+    await api.refresh().catch(() => undefined);
     if (current?.view === view) view.refresh();
   }
 

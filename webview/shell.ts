@@ -7,6 +7,7 @@ import { h, icon, setText } from './dom';
 import { formatClock } from './format';
 import type { LiveState } from './live';
 import type { PageModule } from './pages/page';
+import { button, progressRing } from './components/controls';
 
 const REFRESH_ICON = 'M13.5 8a5.5 5.5 0 1 1-1.61-3.89M13.5 2.5v3h-3';
 const LOGO_ICON = 'M2 13.5h12M3.5 13.5V9M6.5 13.5V5M9.5 13.5V7M12.5 13.5V3';
@@ -20,7 +21,7 @@ export class Shell {
   private readonly statusBox = h('span', { class: 'status', attrs: { 'data-status': 'loading', role: 'status' } },
     h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }), this.status);
   private readonly updated = h('span', { id: 'updated', testid: 'updated', class: 'updated' }, '\u00a0');
-  private readonly busy = h('vscode-progress-ring', { id: 'busy', class: 'busy', attrs: { 'aria-label': 'Loading' } });
+  private readonly busy = progressRing({ id: 'busy', class: 'busy', attrs: { 'aria-label': 'Loading' } });
   readonly refreshButton: HTMLElement;
   private readonly banner = h('div', { id: 'banner', testid: 'banner', class: 'banner', attrs: { hidden: true } });
 
@@ -41,7 +42,7 @@ export class Shell {
     }
     const refreshIcon = icon(REFRESH_ICON);
     refreshIcon.setAttribute('slot', 'start');
-    this.refreshButton = h('vscode-button', { id: 'refresh', testid: 'refresh', attrs: { appearance: 'secondary', title: 'Read the figures again now' } }, refreshIcon, 'Refresh');
+    this.refreshButton = button({ id: 'refresh', testid: 'refresh', appearance: 'secondary', attrs: { title: 'Read the figures again now' } }, refreshIcon, 'Refresh');
     this.refreshButton.addEventListener('click', onRefresh);
     this.element = h(
       'div',

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { connectToInspector, resolveInspectorUrl } from '../cdp';
+import { connectToInspector, resolveInspectorUrl } from '../targets/node';
 import { distPath } from '../common/paths';
 import { launchWithInspector } from './launch';
 import { type ServeOptions, serveConnection, untilInterrupted } from './serve';

@@ -5,7 +5,7 @@ import { isHeapSnapshotError } from '../heap/errors';
 import { startServer } from '../server';
 import { HeapStore } from '../server/heapStore';
 import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
-import { OfflineTarget } from '../target';
+import { OfflineTarget } from '../targets';
 import { progressLine } from './progress';
 import type { ServeOptions } from './serve';
 import { untilInterrupted } from './serve';
@@ -26,7 +26,7 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
     if (files.length > 1) throw new UserError('open takes one stats dump, or heap snapshots: not both, nor two dumps', 2);
     return openStats(files[0], options);
   }
-  const heap = new HeapStore(() => new HeapWorkerClient(), { maxSnapshots: Math.max(options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS, files.length) });
+  const heap = new HeapStore({ maxSnapshots: Math.max(options.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS, files.length) });
   try {
     for (const file of files) {
       const started = Date.now();

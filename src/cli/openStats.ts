@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { startServer } from '../server';
 import { ClassTracker, loadStats, StatsFileError } from '../tracker';
-import { OfflineTarget } from '../target';
+import { OfflineTarget } from '../targets';
 import type { ServeOptions } from './serve';
 import { untilInterrupted } from './serve';
 import { UserError } from './userError';

@@ -1,6 +1,6 @@
-import type { CdpConnection } from '../cdp';
+import type { CdpConnection } from '../targets/node';
 import { type RunningServer, startServer } from '../server';
-import { NodeTarget } from '../target';
+import { NodeTarget } from '../targets';
 import { UserError } from './userError';
 
 export interface ServeOptions {

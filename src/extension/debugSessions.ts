@@ -5,7 +5,7 @@
  * on the parent it never resolves, so every call has a timeout.
  */
 import * as vscode from 'vscode';
-import type { JsDebugProxyAddress } from '../cdp';
+import type { JsDebugProxyAddress } from '../targets/node';
 import { withTimeout } from './async';
 
 const NODE_SESSION_TYPES = new Set(['pwa-node', 'node', 'node-terminal', 'pwa-extensionHost']);

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { HeapWorkerClient } from '../heap/client';
 import { HeapStore } from '../server/heapStore';
 import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
-import { OfflineTarget } from '../target';
+import { OfflineTarget } from '../targets';
 import { ClassTracker, loadStats, looksLikeStats } from '../tracker';
 import type { ProfilerState } from './profilerService';
 import type { Services } from './services';
@@ -45,7 +45,7 @@ export async function openSavedFiles(services: Services, files: vscode.Uri[], op
   if (stats.length) {
     request = { ...base, label: basename(paths[0]), tracker: ClassTracker.fromStats(await loadStats(paths[0])) };
   } else {
-    heap = new HeapStore(() => new HeapWorkerClient(), { maxSnapshots: Math.max(DEFAULT_MAX_SNAPSHOTS, paths.length) });
+    heap = new HeapStore({ maxSnapshots: Math.max(DEFAULT_MAX_SNAPSHOTS, paths.length) });
     const store = heap;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Memory Profiler', cancellable: false }, async (progress) => {
       for (const [i, path] of paths.entries()) {

@@ -5,11 +5,11 @@
  * `onDidChange` (server started/stopped/gone) and `onDidChangeTracker` (snapshots, classes).
  */
 import * as vscode from 'vscode';
-import type { CdpConnection } from '../cdp';
+import type { CdpConnection } from '../targets/node';
 import type { HeapProgress } from '../model';
 import { startServer, type RunningServer } from '../server';
 import type { HeapStore } from '../server/heapStore';
-import type { NodeTarget, ProfiledTarget } from '../target';
+import type { NodeTarget, ProfiledTarget } from '../targets';
 import { ClassTracker } from '../tracker';
 import type { ProfilerSettings } from './settings';
 

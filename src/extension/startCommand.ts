@@ -5,8 +5,8 @@
  * configured port, tracks the configured classes and opens the configured panels.
  */
 import * as vscode from 'vscode';
-import { connectToInspector, connectToJsDebugProxy, type CdpConnection } from '../cdp';
-import { NodeTarget } from '../target';
+import { connectToInspector, connectToJsDebugProxy, type CdpConnection } from '../targets/node';
+import { NodeTarget } from '../targets';
 import { isNodeSession, requestCdpProxy } from './debugSessions';
 import { openSavedFiles, pickSavedFiles } from './openFileCommand';
 import type { Log } from './log';

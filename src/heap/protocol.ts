@@ -19,15 +19,12 @@ import type { TrackedInstancesOptions } from './instances';
 import type { SuspectOptions } from './suspects';
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { TrackedClassCensus } from '../model/tracker';
-import type { HeapGraphEdge } from '../model/heap';
+import type { HeapGraphEdge, HeapObjectDetails } from '../model/heap';
 
 /** Handle of a snapshot held by the worker. */
 export type SnapshotHandle = number;
 
-export interface HeapObjectDetails extends HeapObjectInfo {
-  allocationStack: HeapAllocationFrame[];
-  referentCount: number;
-}
+export type { HeapObjectDetails };
 
 /** Method name → [params, result]. */
 export interface HeapWorkerMethods {

@@ -136,3 +136,9 @@ export interface HeapProgress {
   done: number;
   total: number;
 }
+
+/** One object with where it was allocated (when traced) and how many references it has. */
+export interface HeapObjectDetails extends HeapObjectInfo {
+  allocationStack: HeapAllocationFrame[];
+  referentCount: number;
+}

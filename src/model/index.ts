@@ -5,3 +5,5 @@ export * from './snapshots';
 export * from './tracker';
 export * from './garbage';
 export * from './threads';
+export * from './events';
+export * from './api';

@@ -10,7 +10,12 @@ export interface TargetInfo {
   argv: string[];
   /** Whether the program can still be reached (false once it has exited). */
   connected: boolean;
+  /** What the target can do: the UI offers only these (e.g. no "Read threads" on saved files). */
+  capabilities: CapabilityName[];
 }
+
+/** A capability a target may have (see `src/targets/target.ts`). */
+export type CapabilityName = 'process' | 'threads' | 'heapSnapshots' | 'census' | 'allocationTracking' | 'objectIds' | 'suspension';
 
 /** One V8 heap space as `v8.getHeapSpaceStatistics()` reports it, camelCased. */
 export interface HeapSpace {

@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { distPath } from '../common/paths';
-import { NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
+import { need, NotAvailableError, type ProfiledTarget, TargetGoneError } from '../targets';
 import type { EventStream } from './events';
 import { heapRoutes } from './heapRoutes';
+import { route } from './route';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { contentSecurityPolicy, pageShell } from './pageShell';
@@ -10,7 +11,6 @@ import { hostAndOriginCheck } from './security';
 import { TOKEN_HEADER, tokenCheck } from './token';
 import { MAX_BODY } from './limits';
 import { threadRoutes } from './threadRoutes';
-import type { ThreadInspectorOptions } from '../target/threads';
 import type { ClassTracker } from '../tracker/classTracker';
 import { trackerRoutes } from './trackerRoutes';
 import { garbageRoutes } from './garbageRoutes';
@@ -23,8 +23,6 @@ export interface AppOptions {
   host: string;
   /** Verbose errors (stack traces in responses) and no caching of static files. */
   debug?: boolean;
-  /** How the main thread is held (set by `startProfiler`, which suspends it). */
-  threads?: ThreadInspectorOptions;
   /** Stops the server: enables `POST /api/stop`. */
   onStop?: () => void;
   /** The class tracker behind `/api/tracker`, `/api/stats` and `/api/garbage`. */
@@ -47,18 +45,18 @@ export function createApp(options: AppOptions): express.Express {
   if (options.token) app.use(tokenCheck(options.token));
   app.use(express.json({ limit: MAX_BODY }));
 
-  app.get('/api/target', async (_req, res) => {
+  route(app, '', 'GET /api/target', async (_req, res) => {
     res.json(await target.info());
   });
-  app.get('/api/process', async (_req, res) => {
-    res.json(await target.processInfo());
+  route(app, '', 'GET /api/process', async (_req, res) => {
+    res.json(await need(target, 'process').read());
   });
   app.get('/api/events', events.handler);
   app.use('/api/heap', heapRoutes(heap));
-  app.use('/api', threadRoutes({ target, heap, threads: options.threads, stop: options.onStop }));
+  app.use('/api', threadRoutes({ target, heap, stop: options.onStop }));
   if (options.tracker) app.use('/api', trackerRoutes(options.tracker));
   if (options.tracker) app.use('/api/garbage', garbageRoutes(options.tracker));
-  app.post('/api/refresh', (_req, res) => {
+  route(app, '', 'POST /api/refresh', (_req, res) => {
     heap.refresh();
     res.json({ refreshed: true });
   });
@@ -112,9 +110,9 @@ function errorHandler(debug: boolean) {
     if (e instanceof HttpError) {
       status = e.status;
       body = { error: e.message, detail: e.detail };
-    } else if (e instanceof NotAvailableOfflineError) {
+    } else if (e instanceof NotAvailableError) {
       status = 404;
-      body = { error: 'not available offline', detail: e.message };
+      body = { error: e.title, detail: e.message };
     } else if (e instanceof TargetGoneError) {
       status = 503;
       body = { error: 'the profiled program is gone', detail: e.message };

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
+import type { ServerEventMap, ServerEventName } from '../model';
 
-/** Server-sent events (`GET /api/events`): progress, snapshot added, target gone. */
+/** Server-sent events (`GET /api/events`): the events of `ServerEventMap`. */
 export class EventStream {
   private readonly clients = new Set<Response>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -19,7 +20,7 @@ export class EventStream {
     this.heartbeat ??= setInterval(() => this.comment('ping'), 15_000).unref();
   };
 
-  send(type: string, data: unknown): void {
+  send<K extends ServerEventName>(type: K, data: ServerEventMap[K]): void {
     const text = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const client of this.clients) client.write(text);
   }

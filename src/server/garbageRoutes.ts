@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { route } from './route';
 import { CollectedGarbage } from '../garbage/collected';
 import { LeakSuspectFinder } from '../garbage/suspects';
 import type { ClassTracker } from '../tracker/classTracker';
@@ -35,14 +36,14 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     return { from: to - 1, to, a, b };
   };
 
-  router.get('/', async (req, res) => {
+  route(router, '/api/garbage', 'GET /api/garbage', async (req, res) => {
     if (!tracker.live) return void res.json(saved(req).graphs);
     const { a, b } = pair(req);
     res.json(await garbage.summaries(a, b));
   });
   // memlab's method: allocated after the baseline (default: the third latest snapshot), still
   // alive in the two latest.
-  router.get('/suspects', async (req, res) => {
+  route(router, '/api/garbage', 'GET /api/garbage/suspects', async (req, res) => {
     if (!tracker.live) throw new HttpError(404, 'not available offline', 'leak suspects come from the heap snapshots of a running program');
     const count = tracker.snapshots.length;
     if (count < 3) throw new HttpError(404, 'not enough snapshots', 'leak suspects need three tracker snapshots: a baseline, then two after the suspected leak');
@@ -54,7 +55,7 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     const found = await suspects.find(handles[0]!, handles[1]!, handles[2]!);
     res.json({ baseline, target: count - 2, final: count - 1, heapIndex: tracker.snapshots[count - 1].heapIndex, ...found });
   });
-  router.get('/:index', async (req, res) => {
+  route(router, '/api/garbage', 'GET /api/garbage/:index', async (req, res) => {
     const text = String(req.params.index);
     if (!/^\d{1,9}$/.test(text)) throw new HttpError(404, 'no such garbage graph', `${text} is not a graph index`);
     if (!tracker.live) {

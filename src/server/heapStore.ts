@@ -1,59 +1,47 @@
-import type { HeapClassSummary, HeapDiff, HeapObjectInfo, HeapReference, HeapProgress, HeapRetainerGraph, HeapSnapshotEntry, HeapSnapshotInfo } from '../model';
+import type { HeapClassSummary, HeapDiff, HeapObjectInfo, HeapReference, HeapProgress, HeapRetainerGraph, HeapSnapshotEntry } from '../model';
 import type { HeapObjectDetails, HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import type { RetainerOptions } from '../heap/queries';
+import { type DroppedSnapshot, SnapshotRegistry, type SnapshotRegistryOptions } from '../heap/registry';
 import { HttpError } from './httpError';
-import { droppedNote, maxSnapshotsOf } from './limits';
 
-export interface HeapStoreOptions {
-  /** Most snapshots held at once (default 20): adding one more drops the oldest held. */
-  maxSnapshots?: number;
-}
-
-/** A snapshot the store let go of to stay within `maxSnapshots`. */
-export interface DroppedSnapshot {
-  index: number;
-  label: string;
-  note: string;
-  handle: SnapshotHandle;
-}
-
-interface StoredSnapshot {
-  entry: HeapSnapshotEntry;
-  handle: SnapshotHandle;
-}
+export type { DroppedSnapshot };
 
 /**
- * The heap snapshots the server holds (loaded files now, captures later), kept in the heap
- * worker. Everything derived from a snapshot is computed on first request and cached
- * (Pympler's lazy cache); `refresh()` clears the cache.
+ * Queries over the heap snapshots of a registry (loaded files, tracker snapshots), computed in
+ * the heap worker on first request and cached (Pympler's lazy cache); `refresh()` clears the
+ * cache. The registry decides what is held and frees what it drops; the store forgets what it
+ * derived from a dropped snapshot.
  */
 export class HeapStore {
-  private readonly snapshots: StoredSnapshot[] = [];
   private cache = new Map<string, Promise<unknown>>();
+  readonly registry: SnapshotRegistry;
+  private readonly ownsRegistry: boolean;
+  private readonly stopDropped: () => void;
 
-  private worker: HeapWorkerClient | undefined;
-  private readonly dropped = new Map<number, string>();
-  private readonly droppedListeners = new Set<(d: DroppedSnapshot) => void>();
-  /** Most snapshots held at once. */
-  readonly maxSnapshots: number;
+  /** Over a shared registry, or a registry of its own (a worker started on first use) with these options. */
+  constructor(registry?: SnapshotRegistry | SnapshotRegistryOptions) {
+    this.ownsRegistry = !(registry instanceof SnapshotRegistry);
+    this.registry = registry instanceof SnapshotRegistry ? registry : new SnapshotRegistry(undefined, registry);
+    this.stopDropped = this.registry.onDropped(({ index }) => {
+      // Keys are `kind:snapshot:…`, and a diff's are `diff:from:to`.
+      for (const key of [...this.cache.keys()]) {
+        const [kind, first, second] = key.split(':');
+        if (first === String(index) || (kind === 'diff' && second === String(index))) this.cache.delete(key);
+      }
+    });
+  }
 
-  /** The worker thread starts on first use: a server that never sees a snapshot never pays for it. */
-  constructor(
-    private readonly createClient: () => HeapWorkerClient,
-    options: HeapStoreOptions = {},
-  ) {
-    this.maxSnapshots = maxSnapshotsOf(options.maxSnapshots);
+  get maxSnapshots(): number {
+    return this.registry.maxSnapshots;
   }
 
   /** Called for each snapshot dropped to stay within `maxSnapshots`; returns the unsubscribe function. */
   onDropped(listener: (d: DroppedSnapshot) => void): () => void {
-    this.droppedListeners.add(listener);
-    return () => this.droppedListeners.delete(listener);
+    return this.registry.onDropped(listener);
   }
 
   private get client(): HeapWorkerClient {
-    this.worker ??= this.createClient();
-    return this.worker;
+    return this.registry.workerClient;
   }
 
   /** The heap worker holding these snapshots (started now if it was not yet). */
@@ -62,52 +50,16 @@ export class HeapStore {
   }
 
   /** Loads a `.heapsnapshot` file; rejects with `HeapSnapshotError` for a bad one. */
-  async addFile(path: string, label: string, onProgress?: (p: HeapProgress) => void): Promise<HeapSnapshotEntry> {
-    const { snapshot, info } = await this.client.open(path, onProgress);
-    return this.add(snapshot, info, label);
-  }
-
-  add(handle: SnapshotHandle, info: HeapSnapshotInfo, label: string): HeapSnapshotEntry {
-    const entry: HeapSnapshotEntry = {
-      index: this.snapshots.length,
-      label,
-      timestamp: Date.now(),
-      nodeCount: info.nodeCount,
-      edgeCount: info.edgeCount,
-      totalSize: info.totalSize,
-      hasAllocationTraces: info.hasAllocationTraces,
-    };
-    this.snapshots.push({ entry, handle });
-    this.dropOldest();
-    return entry;
-  }
-
-  /** Drops the oldest held snapshots beyond `maxSnapshots`: frees them in the worker, keeps their entry with a note. */
-  private dropOldest(): void {
-    let held = this.snapshots.length - this.dropped.size;
-    for (let i = 0; held > this.maxSnapshots && i < this.snapshots.length; i++) {
-      if (this.dropped.has(i)) continue;
-      const { entry, handle } = this.snapshots[i];
-      const note = droppedNote(i, this.maxSnapshots);
-      this.dropped.set(i, note);
-      entry.dropped = note;
-      held--;
-      // Keys are `kind:snapshot:…`, and a diff's are `diff:from:to`.
-      for (const key of [...this.cache.keys()]) {
-        const [kind, first, second] = key.split(':');
-        if (first === String(i) || (kind === 'diff' && second === String(i))) this.cache.delete(key);
-      }
-      void this.client.dispose(handle).catch(() => {});
-      for (const l of this.droppedListeners) l({ index: i, label: entry.label, note, handle });
-    }
+  addFile(path: string, label: string, onProgress?: (p: HeapProgress) => void): Promise<HeapSnapshotEntry> {
+    return this.registry.addFile(path, label, onProgress);
   }
 
   list(): HeapSnapshotEntry[] {
-    return this.snapshots.map((s) => s.entry);
+    return this.registry.list();
   }
 
   get size(): number {
-    return this.snapshots.length;
+    return this.registry.size;
   }
 
   classes(index: number): Promise<HeapClassSummary[]> {
@@ -152,18 +104,21 @@ export class HeapStore {
     this.cache = new Map();
   }
 
+  /** Stops listening to the registry, and disposes it (its worker) when it is the store's own. */
   async dispose(): Promise<void> {
-    await this.worker?.terminate();
+    this.stopDropped();
+    if (this.ownsRegistry) await this.registry.dispose();
   }
 
-  private get(index: number): StoredSnapshot {
-    const note = this.dropped.get(index);
+  private get(index: number): { handle: SnapshotHandle } {
+    const note = this.registry.droppedReason(index);
     if (note) throw new HttpError(410, 'snapshot dropped', note);
-    const s = this.snapshots[index];
-    if (!s) {
-      throw new HttpError(404, 'no such snapshot', this.snapshots.length ? `snapshots are numbered 0 to ${this.snapshots.length - 1}` : 'no heap snapshot has been loaded or taken yet');
+    const handle = this.registry.handle(index);
+    if (!handle) {
+      const size = this.registry.size;
+      throw new HttpError(404, 'no such snapshot', size ? `snapshots are numbered 0 to ${size - 1}` : 'no heap snapshot has been loaded or taken yet');
     }
-    return s;
+    return { handle };
   }
 
   private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {

@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProfiledTarget } from '../target';
+import type { ProfiledTarget } from '../targets';
 import { createApp } from './app';
-import type { ThreadInspectorOptions } from '../target/threads';
 import { EventStream } from './events';
 import { HeapStore } from './heapStore';
-import { HeapWorkerClient } from '../heap/client';
 import { ClassTracker } from '../tracker/classTracker';
-import { NodeTarget } from '../target/nodeTarget';
 import { connectTracker } from './trackerRoutes';
 import { resolveToken, urlWithToken } from './token';
 
@@ -18,16 +15,14 @@ export interface ServerOptions {
   /** Default 8090; 0 picks a free port. */
   port?: number;
   debug?: boolean;
-  /** How the main thread is held: `startProfiler` suspends it. */
-  threads?: ThreadInspectorOptions;
   /** Called on `POST /api/stop` (the UI's Stop); without it that request is refused. */
   onStop?: () => void;
   /** Heap snapshots to serve; a new empty store when absent. */
   heap?: HeapStore;
   /**
    * The class tracker to serve (a live one, or one made from a stats dump). Default: a new one
-   * for a live Node target, an empty read-only one otherwise. A new heap store shares its heap
-   * worker, so tracker snapshots appear under `/api/heap` too.
+   * for a live target, an empty read-only one otherwise. A new heap store shares its snapshot
+   * registry, so tracker snapshots appear under `/api/heap` too.
    */
   tracker?: ClassTracker;
   /**
@@ -35,7 +30,7 @@ export interface ServerOptions {
    * generated one on any other address (then in `url` and `token`).
    */
   token?: string;
-  /** Most heap snapshots a new heap store holds (default 20); the oldest are dropped with a note. */
+  /** Most heap snapshots a new registry holds (default 20); the oldest are dropped with a note. */
   maxSnapshots?: number;
 }
 
@@ -61,16 +56,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = resolveToken(host, options.token);
   const events = new EventStream();
   const ownTracker = !options.tracker;
-  const tracker = options.tracker ?? (options.target instanceof NodeTarget ? new ClassTracker(options.target) : new ClassTracker());
-  const heap = options.heap ?? new HeapStore(() => (tracker.live ? tracker.heapClient : new HeapWorkerClient()), { maxSnapshots: options.maxSnapshots });
-  const stopDropped = heap.onDropped(({ index, label, note, handle }) => {
-    if (tracker.live && heap.workerClient === tracker.heapClient) tracker.releaseHandle(handle);
-    // Garbage computed against the dropped snapshot would keep its id lists alive.
-    if (tracker.live) tracker.garbage.clear();
-    events.send('snapshot-dropped', { index, label, note });
-  });
-  const stopTracker = connectTracker(tracker, heap, events);
-  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token });
+  const tracker = options.tracker ?? (options.target.capabilities.heapSnapshots ? new ClassTracker(options.target, { maxSnapshots: options.maxSnapshots }) : new ClassTracker());
+  // One registry holds every snapshot: a live tracker's, which the heap store then shares.
+  const heap = options.heap ?? new HeapStore(tracker.live ? tracker.registry : { maxSnapshots: options.maxSnapshots });
+  const stopDropped = heap.onDropped(({ index, label, note }) => events.send('snapshot-dropped', { index, label, note }));
+  const stopTracker = connectTracker(tracker, events);
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, onStop: options.onStop, token });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
@@ -97,8 +88,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.close(() => resolve());
         server.closeAllConnections();
       })
-        // The store may share the tracker's heap worker: a tracker the caller owns keeps it.
-        .then(() => (!options.heap && !ownTracker && tracker.live ? undefined : heap.dispose()))
+        // A store over the tracker's registry leaves the registry (and its worker) to the tracker.
+        .then(() => heap.dispose())
         .then(() => (ownTracker ? tracker.dispose() : undefined));
       return stopping;
     },

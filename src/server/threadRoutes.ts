@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { NodeTarget, NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
-import { type RetainedSizes, ThreadInspector, type ThreadInspectorOptions, TooManyObjectsError, UnknownThreadError } from '../target/threads';
+import { route } from './route';
+import { need, type ProfiledTarget, type RetainedSizes, type ThreadReader, TooManyObjectsError, UnknownThreadError } from '../targets';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { integer } from './params';
@@ -9,8 +9,6 @@ export interface ThreadRouteOptions {
   target: ProfiledTarget;
   /** The program's heap snapshots: retained sizes of referents come from the latest one. */
   heap?: HeapStore;
-  /** How the main thread is held: set by `startProfiler`, which suspends it. */
-  threads?: ThreadInspectorOptions;
   /** Stops the server (`POST /api/stop`); absent when whoever started the server stops it. */
   stop?: () => void;
 }
@@ -22,37 +20,27 @@ export interface ThreadRouteOptions {
  */
 export function threadRoutes(options: ThreadRouteOptions): Router {
   const router = Router();
-  let inspector: ThreadInspector | undefined;
-  const threads = (): ThreadInspector => {
-    const { target } = options;
-    if (!(target instanceof NodeTarget)) throw new NotAvailableOfflineError('thread information');
-    if (!target.connected) throw new TargetGoneError('its connection is closed');
-    if (!inspector) {
-      const created = new ThreadInspector(target.connection, options.threads, options.heap && retainedSizes(options.heap));
-      inspector = created;
-      target.onGone(() => void created.dispose());
-    }
-    return inspector;
-  };
+  let reader: ThreadReader | undefined;
+  const threads = (): ThreadReader => (reader ??= need(options.target, 'threads').open(options.heap && retainedSizes(options.heap)));
   const translate = (e: unknown): never => {
     if (e instanceof UnknownThreadError) throw new HttpError(404, 'not found', e.message);
     if (e instanceof TooManyObjectsError) throw new HttpError(409, 'too many objects', e.message);
     throw e;
   };
 
-  router.get('/threads', async (_req, res) => {
+  route(router, '/api', 'GET /api/threads', async (_req, res) => {
     res.json(await threads().threads().catch(translate));
   });
-  router.get('/threads/:id/stack', async (req, res) => {
+  route(router, '/api', 'GET /api/threads/:id/stack', async (req, res) => {
     res.json(await threads().stack(String(req.params.id)).catch(translate));
   });
-  router.get('/objects/:ref', async (req, res) => {
+  route(router, '/api', 'GET /api/objects/:ref', async (req, res) => {
     const offset = integer(req, req.query.offset, 'offset', 0);
     const limit = integer(req, req.query.limit, 'limit', 100);
     res.json(await threads().referents(String(req.params.ref), offset, limit).catch(translate));
   });
-  router.post('/stop', (_req, res) => {
-    const stop = options.stop;
+  route(router, '/api', 'POST /api/stop', (_req, res) => {
+    const stop = options.stop ?? options.target.capabilities.suspension?.resume;
     if (!stop) throw new HttpError(404, 'cannot stop from here', 'this server is stopped by whoever started it (Ctrl+C in its terminal)');
     // Answer first: stopping closes every connection, this one included.
     res.on('finish', () => setImmediate(stop));

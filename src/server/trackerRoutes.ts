@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
+import { route } from './route';
 import type { ClassTracker } from '../tracker/classTracker';
 import { MemoryGuardError, OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from '../tracker/errors';
 import type { EventStream } from './events';
-import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 
 /** The tracker's refusals and failures as API errors. */
@@ -35,15 +35,11 @@ function optionalNumber(value: unknown, name: string): number | undefined {
 }
 
 /**
- * Forwards the tracker's snapshots to the heap store (so `/api/heap/*` works on them, when the
- * store shares the tracker's heap worker) and its progress and new snapshots to the event
- * stream (`snapshot-progress`, `snapshot-added`, `census-added`). Returns the unsubscribe function.
+ * Forwards the tracker's progress, new snapshots and censuses to the event stream
+ * (`snapshot-progress`, `snapshot-added`, `census-added`). Returns the unsubscribe function.
  */
-export function connectTracker(tracker: ClassTracker, heap: HeapStore, events: EventStream): () => void {
-  const offAdded = tracker.onSnapshotAdded(({ snapshot, handle, info }) => {
-    if (heap.workerClient === tracker.heapClient) snapshot.heapIndex = heap.add(handle, info, snapshot.description).index;
-    events.send('snapshot-added', snapshot);
-  });
+export function connectTracker(tracker: ClassTracker, events: EventStream): () => void {
+  const offAdded = tracker.onSnapshotAdded(({ snapshot }) => events.send('snapshot-added', snapshot));
   const offProgress = tracker.onProgress((p) => events.send('snapshot-progress', p));
   const offCensus = tracker.onCensus((c) => events.send('census-added', c));
   return () => {
@@ -56,35 +52,35 @@ export function connectTracker(tracker: ClassTracker, heap: HeapStore, events: E
 /** `/api/tracker…` and `/api/stats` (mounted at `/api`). */
 export function trackerRoutes(tracker: ClassTracker): Router {
   const router = Router();
-  router.get('/tracker', (_req, res) => {
+  route(router, '/api', 'GET /api/tracker', (_req, res) => {
     res.json(tracker.state());
   });
   // A census now: exact counts of the tracked classes, sizes estimated from the latest full snapshot.
-  router.post('/tracker/census', async (_req, res) => {
+  route(router, '/api', 'POST /api/tracker/census', async (_req, res) => {
     res.json(await mapped(() => tracker.census()));
   });
-  router.post('/tracker/snapshots', async (req, res) => {
+  route(router, '/api', 'POST /api/tracker/snapshots', async (req, res) => {
     const { description, force } = body(req);
     if (description !== undefined && typeof description !== 'string') throw new HttpError(400, 'bad description', 'description must be text');
     res.json(await mapped(() => tracker.createSnapshot(((description as string | undefined) ?? '').slice(0, 500), { force: force === true })));
   });
-  router.post('/tracker/classes', async (req, res) => {
+  route(router, '/api', 'POST /api/tracker/classes', async (req, res) => {
     const { name, trace, resolutionLevel } = body(req);
     if (typeof name !== 'string' || !name.trim() || name.length > 500) throw new HttpError(400, 'bad class name', 'name must be a constructor name, e.g. {"name": "Widget"}');
     const level = optionalNumber(resolutionLevel, 'resolutionLevel');
     res.status(201).json(await mapped(() => tracker.trackClass(name.trim(), { trace: trace === true, resolutionLevel: level })));
   });
-  router.delete('/tracker/classes/:name', async (req, res) => {
+  route(router, '/api', 'DELETE /api/tracker/classes/:name', async (req, res) => {
     const name = String(req.params.name);
     if (!(await mapped(() => tracker.untrackClass(name)))) throw new HttpError(404, 'not tracked', `${name} is not a tracked class`);
     res.json({ untracked: name });
   });
-  router.get('/tracker/classes/:name', (req, res) => {
+  route(router, '/api', 'GET /api/tracker/classes/:name', (req, res) => {
     const detail = tracker.classDetail(String(req.params.name));
     if (!detail) throw new HttpError(404, 'unknown class', `${req.params.name} has never been tracked`);
     res.json(detail);
   });
-  router.post('/tracker/periodic', async (req, res) => {
+  route(router, '/api', 'POST /api/tracker/periodic', async (req, res) => {
     const intervalMs = optionalNumber(body(req).intervalMs, 'intervalMs');
     const budget = optionalNumber(body(req).budget, 'budget');
     if (!intervalMs || intervalMs < 100) throw new HttpError(400, 'bad intervalMs', 'intervalMs must be at least 100 (milliseconds)');
@@ -94,11 +90,11 @@ export function trackerRoutes(tracker: ClassTracker): Router {
     await mapped(() => tracker.startPeriodicSnapshots(intervalMs, { budget, mode }));
     res.json(tracker.state().periodic);
   });
-  router.delete('/tracker/periodic', (_req, res) => {
+  route(router, '/api', 'DELETE /api/tracker/periodic', (_req, res) => {
     tracker.stopPeriodicSnapshots();
     res.json({ stopped: true });
   });
-  router.get('/stats', async (_req, res) => {
+  route(router, '/api', 'GET /api/stats', async (_req, res) => {
     res.setHeader('Content-Disposition', 'attachment; filename="memory-profiler-stats.json"');
     res.json(await tracker.stats());
   });

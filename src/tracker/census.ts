@@ -1,92 +1,23 @@
-import type { CdpConnection } from '../cdp';
 import type { CensusEntry, StatsDump } from '../model';
-
-const GROUP = 'memory-profiler-census';
-
-/**
- * Runs in the program: counts the objects in `this` (every object whose prototype chain reaches
- * `Object.prototype`, as `Runtime.queryObjects` found them) by their constructor's name, for the
- * names asked for. The constructor is found through the prototype chain's own data properties
- * (no getter, no proxy trap runs), and objects that own `constructor` (prototypes) are skipped,
- * so a class's prototype object is not counted as one of its instances.
- */
-const COUNT = `function (names) {
-  const wanted = new Set(names);
-  const counts = Object.create(null);
-  for (const n of names) counts[n] = 0;
-  const own = Object.prototype.hasOwnProperty;
-  const getProto = Object.getPrototypeOf;
-  const describe = Object.getOwnPropertyDescriptor;
-  const cache = new Map();
-  const nameOf = (proto) => {
-    let name = cache.get(proto);
-    if (name !== undefined) return name;
-    name = null;
-    for (let p = proto; p !== null; p = getProto(p)) {
-      const d = describe(p, 'constructor');
-      if (!d) continue;
-      if ('value' in d && typeof d.value === 'function') {
-        const n = describe(d.value, 'name');
-        if (n && typeof n.value === 'string') name = n.value;
-      }
-      break;
-    }
-    cache.set(proto, name);
-    return name;
-  };
-  const all = this;
-  for (let i = 0; i < all.length; i++) {
-    const o = all[i];
-    try {
-      if (own.call(o, 'constructor')) continue;
-      const name = nameOf(getProto(o));
-      if (name !== null && wanted.has(name)) counts[name]++;
-    } catch {}
-  }
-  return { counts, scanned: all.length };
-}`;
+import type { Census } from '../targets';
 
 export interface CensusResult {
-  /** Instances per name asked for (exact: V8 collects garbage before it lists the objects). */
+  /** Instances per name asked for (exact: the runtime collects garbage before it counts). */
   counts: Record<string, number>;
   /** Objects looked at. */
   scanned: number;
-  /** Milliseconds from the first request to the answer: about how long the program was paused. */
+  /** Milliseconds from the request to the answer: about how long the program was paused. */
   pauseMs: number;
 }
 
-/**
- * A census without a heap snapshot (see docs/V8-NOTES.md, ~140× cheaper on a real heap):
- * `Runtime.evaluate('Object.prototype')` → `Runtime.queryObjects` (a full GC, then every object
- * that inherits from it) → count by constructor name in the program → release the objects. It
- * gives counts, not sizes.
- */
-let censusSeq = 0;
-
-export async function takeCensus(connection: CdpConnection, names: readonly string[]): Promise<CensusResult> {
+/** Counts through the target's census and times it. */
+export async function takeCensus(census: Census, names: readonly string[]): Promise<CensusResult> {
   const started = performance.now();
-  // Each census has its own object group: releasing one must not free another's objects.
-  const group = `${GROUP}-${++censusSeq}`;
-  try {
-    const proto = await connection.send('Runtime.evaluate', { expression: 'Object.prototype', objectGroup: group, silent: true });
-    const protoId = (proto as { result: { objectId?: string } }).result.objectId;
-    if (!protoId) throw new Error('the census could not reach Object.prototype');
-    const found = await connection.send('Runtime.queryObjects', { prototypeObjectId: protoId, objectGroup: group });
-    const arrayId = (found as { objects: { objectId?: string } }).objects.objectId;
-    if (!arrayId) throw new Error('Runtime.queryObjects returned no objects');
-    const counted = await connection.send('Runtime.callFunctionOn', {
-      functionDeclaration: COUNT,
-      objectId: arrayId,
-      arguments: [{ value: [...names] }],
-      returnByValue: true,
-      silent: true,
-    });
-    const { result, exceptionDetails } = counted as { result: { value?: { counts: Record<string, number>; scanned: number } }; exceptionDetails?: { text: string } };
-    if (exceptionDetails || !result.value) throw new Error(`the census failed in the program: ${exceptionDetails?.text ?? 'no result'}`);
-    return { counts: { ...result.value.counts }, scanned: result.value.scanned, pauseMs: Math.round(performance.now() - started) };
-  } finally {
-    if (!connection.isClosed) await connection.send('Runtime.releaseObjectGroup', { objectGroup: group }).catch(() => {});
-  }
+  const { counts, scanned } = await census.count(names);
+  // Copied into a null-prototype record: the names are the program's, `__proto__` among them.
+  const own: Record<string, number> = Object.create(null);
+  for (const name of names) own[name] = counts[name] ?? 0;
+  return { counts: own, scanned, pauseMs: Math.round(performance.now() - started) };
 }
 
 /**

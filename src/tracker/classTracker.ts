@@ -1,19 +1,26 @@
 import { CollectedGarbage } from '../garbage/collected';
-import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
-import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
+import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
+import { SnapshotRegistry } from '../heap/registry';
+import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
 import { censusEntry, takeCensus } from './census';
 import { addCensus } from './lifetimes';
-import { type LiveSnapshotOptions, LiveSnapshotter, type LiveTarget } from './liveSnapshot';
+import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
+import { need, type ObjectIds, type ProfiledTarget } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
-import { IdResetDetector } from './idReset';
 import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
 import { Timeline } from './timeline';
 
 export interface ClassTrackerOptions extends LiveSnapshotOptions {
-  /** The heap worker that parses and keeps the snapshots (default: a new one, started on first use). */
+  /**
+   * Where the snapshots are kept: a registry shared with a heap store (a server's), or the heap
+   * worker for a registry of the tracker's own (default: a new worker, started on first use).
+   */
+  registry?: SnapshotRegistry;
   client?: HeapWorkerClient | (() => HeapWorkerClient);
+  /** Most heap snapshots its own registry holds (default 20); the oldest are dropped, their summaries stay. */
+  maxSnapshots?: number;
   /** Most instances per class whose lifetimes are recorded (default 10 000). */
   maxInstances?: number;
   /** Most censuses kept; beyond it every other old one is dropped (default 20 000). */
@@ -52,29 +59,41 @@ export interface SnapshotAddedEvent {
  */
 export class ClassTracker {
   private readonly dump: StatsDump;
-  private readonly handles: Array<SnapshotHandle | undefined> = [];
+  /** Where this tracker's heap snapshots are held (see `SnapshotRegistry`). */
+  readonly registry: SnapshotRegistry;
+  private readonly ownsRegistry: boolean;
   private readonly snapshotter: LiveSnapshotter | undefined;
-  private readonly resets: IdResetDetector | undefined;
+  private readonly resets: ObjectIds | undefined;
   private readonly timelineSampler: Timeline | undefined;
   private readonly periodicRunner: PeriodicSnapshots | undefined;
-  private worker: HeapWorkerClient | undefined;
   private collectedGarbage: CollectedGarbage | undefined;
   private tracing = false;
+  private goneReason: string | undefined;
   private readonly addedListeners = new Set<(e: SnapshotAddedEvent) => void>();
   private readonly censusListeners = new Set<(e: CensusEntry) => void>();
   private readonly progressListeners = new Set<(p: HeapProgress & { description: string }) => void>();
   private readonly trackedListeners = new Set<(tracked: readonly TrackedClass[]) => void>();
 
   constructor(
-    readonly target?: LiveTarget & { info?(): Promise<TargetInfo> },
+    target?: ProfiledTarget,
     private readonly options: ClassTrackerOptions = {},
     dump?: StatsDump,
   ) {
     this.dump = dump ?? { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
-    if (target) {
-      this.snapshotter = new LiveSnapshotter(target, () => this.heapClient, options);
-      this.resets = new IdResetDetector(target.connection);
-      this.timelineSampler = new Timeline(target, this.dump.timeline, () => this.busy);
+    this.ownsRegistry = !options.registry;
+    this.registry = options.registry ?? new SnapshotRegistry(options.client, { maxSnapshots: options.maxSnapshots });
+    // Garbage computed against a dropped snapshot would keep its id lists alive.
+    this.registry.onDropped(() => this.collectedGarbage?.clear());
+    // A target without heap snapshots (saved files) makes a read-only tracker.
+    const heapSnapshots = target?.capabilities.heapSnapshots;
+    if (target && heapSnapshots) {
+      this.target = target;
+      target.onGone((reason) => (this.goneReason = reason));
+      const gone = () => this.goneReason !== undefined;
+      const process = target.capabilities.process;
+      this.snapshotter = new LiveSnapshotter({ heapSnapshots, process, gone }, () => this.heapClient, options);
+      this.resets = target.capabilities.objectIds;
+      this.timelineSampler = new Timeline(process, gone, this.dump.timeline, () => this.busy);
       this.dump.census ??= [];
       this.periodicRunner = new PeriodicSnapshots(
         {
@@ -88,6 +107,9 @@ export class ClassTracker {
       );
     }
   }
+
+  /** The live program followed; undefined for a read-only tracker. */
+  readonly target: ProfiledTarget | undefined;
 
   /** A read-only tracker showing a dump (see `loadStats`). */
   static fromStats(dump: StatsDump): ClassTracker {
@@ -109,11 +131,7 @@ export class ClassTracker {
 
   /** The heap worker holding this tracker's snapshots. */
   get heapClient(): HeapWorkerClient {
-    if (!this.worker) {
-      const c = this.options.client;
-      this.worker = c instanceof HeapWorkerClient ? c : c ? c() : new HeapWorkerClient();
-    }
-    return this.worker;
+    return this.registry.workerClient;
   }
 
   /** What was collected between held snapshots (live trackers), computed on first request and cached. */
@@ -126,15 +144,10 @@ export class ClassTracker {
     return this.dump.garbage?.find((g) => g.to === to);
   }
 
-  /** The worker handle of tracker snapshot `index` (live trackers only). */
+  /** The worker handle of tracker snapshot `index` (live trackers only); undefined once the registry dropped it. */
   handleOf(index: number): SnapshotHandle | undefined {
-    return this.handles[index];
-  }
-
-  /** Forgets a worker handle freed elsewhere (the heap store dropped it): its snapshot's summary stays. */
-  releaseHandle(handle: SnapshotHandle): void {
-    const at = this.handles.indexOf(handle);
-    if (at >= 0) this.handles[at] = undefined;
+    const heapIndex = this.dump.snapshots[index]?.heapIndex;
+    return heapIndex === undefined || !this.live ? undefined : this.registry.handle(heapIndex);
   }
 
   get snapshots(): readonly TrackerSnapshot[] {
@@ -172,9 +185,9 @@ export class ClassTracker {
     const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
     const trace = !!options.trace;
     if (trace && !this.tracing) {
+      const tracking = need(this.target!, 'allocationTracking');
       await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
-        await this.snapshotter!.enable();
-        await this.target!.connection.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+        await tracking.start();
         this.tracing = true;
       });
     }
@@ -223,8 +236,8 @@ export class ClassTracker {
     });
     const timestamp = Date.now();
     try {
-      const reset = await this.resets!.check(index);
-      const proc = await this.target!.processInfo().catch(() => undefined);
+      const reset = await this.resets?.checkReset(index);
+      const proc = await this.target!.capabilities.process?.read().catch(() => undefined);
       const tracked = this.dump.tracked.slice();
       const depth = Math.max(0, ...tracked.map((t) => t.resolutionLevel));
       const census = tracked.length
@@ -249,13 +262,13 @@ export class ClassTracker {
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
       });
+      snapshot.heapIndex = this.registry.add(taken.snapshot, taken.info, desc).index;
       this.dump.snapshots.push(snapshot);
-      this.handles[index] = taken.snapshot;
       for (const l of this.addedListeners) l({ snapshot, handle: taken.snapshot, info: taken.info });
       return snapshot;
     } catch (e) {
       await this.heapClient.dispose(taken.snapshot).catch(() => {});
-      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
+      if (this.goneReason !== undefined) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
       throw e;
     }
   }
@@ -268,11 +281,12 @@ export class ClassTracker {
   async census(): Promise<CensusEntry> {
     this.needLive('a census');
     const names = this.dump.tracked.map((t) => t.name);
+    const census = need(this.target!, 'census');
     let result;
     try {
-      result = await takeCensus(this.target!.connection, names);
+      result = await takeCensus(census, names);
     } catch (e) {
-      if (this.target!.connection.isClosed) throw new SnapshotFailedError(`the program went away during a census (${(e as Error).message})`, true);
+      if (this.goneReason !== undefined) throw new SnapshotFailedError(`the program went away during a census (${(e as Error).message})`, true);
       throw e;
     }
     const entry = censusEntry(this.dump, result, Date.now());
@@ -337,7 +351,7 @@ export class ClassTracker {
 
   /** The dump: what `dumpStats` writes (with the garbage of the latest held snapshot pairs). */
   async stats(): Promise<StatsDump> {
-    if (this.target?.info && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
+    if (this.target && !this.dump.target) this.dump.target = await this.target.info().catch(() => null);
     const dump: StatsDump = { ...this.dump, createdAt: Date.now() };
     if (this.live) {
       const garbage = await this.garbageToSave();
@@ -351,8 +365,8 @@ export class ClassTracker {
     const pairs = this.options.dumpGarbagePairs ?? 3;
     const graphs = this.options.dumpGarbageGraphs ?? 20;
     for (let to = this.dump.snapshots.length - 1; to >= 1 && saved.length < pairs; to--) {
-      const a = this.handles[to - 1];
-      const b = this.handles[to];
+      const a = this.handleOf(to - 1);
+      const b = this.handleOf(to);
       if (a === undefined || b === undefined) continue;
       try {
         const summaries = await this.garbage.summaries(a, b);
@@ -377,8 +391,7 @@ export class ClassTracker {
   /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
   async dispose(): Promise<void> {
     this.stopPeriodicSnapshots();
-    this.resets?.dispose();
-    if (this.worker && !this.options.client) await this.worker.terminate();
+    if (this.ownsRegistry) await this.registry.dispose();
   }
 
   private needLive(what: string): void {

@@ -1,13 +1,14 @@
-import type { CdpConnection } from '../cdp';
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
-import type { HeapProgress, HeapSnapshotInfo, ProcessInfo } from '../model';
+import type { HeapProgress, HeapSnapshotInfo } from '../model';
+import type { HeapSnapshots, ProcessFigures } from '../targets';
 import { SnapshotBusyError, SnapshotFailedError } from './errors';
 import { checkSnapshotMemory, type MemoryEstimate, type MemoryGuardOptions } from './memoryGuard';
 
-/** What the tracker needs of a live program. */
-export interface LiveTarget {
-  readonly connection: CdpConnection;
-  processInfo(): Promise<ProcessInfo>;
+/** What the snapshotter needs of a live program: its snapshots, its figures (for the memory guard) and whether it is gone. */
+export interface SnapshotSource {
+  heapSnapshots: HeapSnapshots;
+  process?: ProcessFigures;
+  gone(): boolean;
 }
 
 export interface LiveSnapshotOptions {
@@ -36,32 +37,21 @@ export interface LiveSnapshot {
 export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 
 /**
- * Takes V8 heap snapshots of a live program over CDP and streams the
- * `HeapProfiler.addHeapSnapshotChunk` chunks straight into the heap worker's parser: the JSON
- * is never collected here. One at a time (`SnapshotBusyError`), after the memory guard; a
+ * Takes heap snapshots of a live program through its target and streams the chunks straight
+ * into the heap worker's parser: the JSON is never collected here. One at a time (`SnapshotBusyError`), after the memory guard; a
  * program that dies mid-snapshot gives `SnapshotFailedError` and nothing else is lost.
  */
 export class LiveSnapshotter {
-  private enabled: Promise<unknown> | undefined;
   private running: string | undefined;
 
   constructor(
-    private readonly target: LiveTarget,
+    private readonly source: SnapshotSource,
     private readonly client: () => HeapWorkerClient,
     private readonly options: LiveSnapshotOptions = {},
   ) {}
 
   get busy(): boolean {
     return this.running !== undefined;
-  }
-
-  /** `HeapProfiler.enable`, once per connection. */
-  enable(): Promise<unknown> {
-    this.enabled ??= this.target.connection.send('HeapProfiler.enable').catch((e) => {
-      this.enabled = undefined;
-      throw e;
-    });
-    return this.enabled;
   }
 
   /** Runs `fn` while holding the snapshot lock (other work that streams a snapshot, e.g. `stopTrackingHeapObjects`). */
@@ -77,38 +67,36 @@ export class LiveSnapshotter {
 
   /** Captures without taking the lock: for callers that hold it already (see `exclusive`). */
   async capture(options: TakeOptions): Promise<LiveSnapshot> {
-    const connection = this.target.connection;
+    const { source } = this;
     let memory: MemoryEstimate | null = null;
     try {
-      const heap = (await this.target.processInfo()).heap;
-      if (!options.force) memory = checkSnapshotMemory(heap, this.options.guard);
-      await this.enable();
+      const heap = source.process && (await source.process.read()).heap;
+      if (heap && !options.force) memory = checkSnapshotMemory(heap, this.options.guard);
     } catch (e) {
-      if (connection.isClosed) throw new SnapshotFailedError(`cannot take a heap snapshot: ${(e as Error).message}`, true);
+      if (source.gone()) throw new SnapshotFailedError(`cannot take a heap snapshot: ${(e as Error).message}`, true);
       throw e;
     }
     const stream = await this.client().beginStream();
     let bytes = 0;
-    const offChunk = connection.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
-      bytes += chunk.length;
-      stream.write(chunk);
-    });
-    const offProgress = connection.on('HeapProfiler.reportHeapSnapshotProgress', ({ done, total }) => {
-      options.onProgress?.({ phase: 'capture', done, total });
-    });
+    const sink = {
+      write(chunk: string) {
+        bytes += chunk.length;
+        stream.write(chunk);
+      },
+    };
     const started = performance.now();
     let captureMs: number;
     try {
-      await connection.send('HeapProfiler.takeHeapSnapshot', { reportProgress: true }, { timeoutMs: this.options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS });
+      await source.heapSnapshots.capture(sink, {
+        timeoutMs: this.options.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS,
+        onProgress: (done, total) => options.onProgress?.({ phase: 'capture', done, total }),
+      });
       captureMs = performance.now() - started;
     } catch (e) {
       await stream.abort().catch(() => {});
-      const gone = connection.isClosed;
+      const gone = source.gone();
       const why = gone ? `the program went away during the heap snapshot (${(e as Error).message})` : `the heap snapshot failed: ${(e as Error).message}`;
       throw new SnapshotFailedError(`${why}; earlier snapshots are kept`, gone);
-    } finally {
-      offChunk();
-      offProgress();
     }
     const { snapshot, info } = await stream.end(options.onProgress);
     return { snapshot, info, captureMs: Math.round(captureMs), bytes, memory };

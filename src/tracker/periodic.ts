@@ -22,7 +22,7 @@ export interface PeriodicWork {
  * Periodic mode under a pause budget: the program is paused at most `budget` of the wall time.
  *
  * - `census` (default): every interval a census (exact counts, estimated sizes; stretched to
- *   `census pause / budget` if it is slow), and a full snapshot whenever the pause credit allows:
+ *   `census pause / (budget / 2)` if it is slow, so that censuses never take all the credit), and a full snapshot whenever the pause credit allows:
  *   credit accrues at `budget` ms per ms of unpaused wall time, every pause spends it, and a full
  *   snapshot waits until the credit covers the previous full snapshot's pause (the first one is
  *   taken at once, so there are sizes to carry over). Consecutive full snapshots are therefore at
@@ -91,10 +91,14 @@ export class PeriodicSnapshots {
     };
   }
 
-  /** The delay before the next turn: the interval, stretched to keep within the pause budget. */
+  /**
+   * The delay before the next turn: the interval, stretched to keep within the pause budget.
+   * Censuses are stretched to half the budget: censuses that took all of it would leave no
+   * credit for a full snapshot ever again (on a busy machine they did).
+   */
   delay(): number {
-    const last = this.mode === 'full' ? this.work.lastFullMs() : this.lastCensusMs;
-    return Math.max(this.intervalMs, Math.ceil(last / this.budget));
+    if (this.mode === 'full') return Math.max(this.intervalMs, Math.ceil(this.work.lastFullMs() / this.budget));
+    return Math.max(this.intervalMs, Math.ceil(this.lastCensusMs / (this.budget / 2)));
   }
 
   private schedule(): void {

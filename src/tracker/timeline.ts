@@ -1,5 +1,5 @@
 import type { ProcessInfo, TimelineSample } from '../model';
-import type { LiveTarget } from './liveSnapshot';
+import type { ProcessFigures } from '../targets';
 
 /** Most samples kept; beyond it every other old sample is dropped (the timeline thins out, never ends). */
 const MAX_SAMPLES = 20_000;
@@ -10,7 +10,8 @@ export class Timeline {
   private sampling = false;
 
   constructor(
-    private readonly target: LiveTarget,
+    private readonly process: ProcessFigures | undefined,
+    private readonly gone: () => boolean,
     private readonly samples: TimelineSample[],
     private readonly paused: () => boolean,
   ) {}
@@ -44,12 +45,12 @@ export class Timeline {
 
   private async sample(): Promise<void> {
     // A snapshot pauses the program: a sample would only queue behind it.
-    if (this.sampling || this.paused()) return;
+    if (this.sampling || this.paused() || !this.process) return;
     this.sampling = true;
     try {
-      this.add(await this.target.processInfo());
+      this.add(await this.process.read());
     } catch {
-      if (this.target.connection.isClosed) this.stop();
+      if (this.gone()) this.stop();
     } finally {
       this.sampling = false;
     }

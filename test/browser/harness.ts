@@ -4,13 +4,14 @@
  * what a page must never do: throw, violate its CSP, log errors, or talk to another origin.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
+import { startInspected } from '../helpers/programs';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'browser');
 export const SCREENSHOTS = join(process.env.TEST_OUTPUT_DIR || 'test-results', 'screenshots');
@@ -24,62 +25,10 @@ export interface Fixture {
   stop(graceMs?: number): Promise<void>;
 }
 
-/**
- * Starts `node --inspect=127.0.0.1:0 <script> ...args` and waits for its inspector URL and for the
- * line `ready` on its stdout: the inspector listens before the script has run, and a profiler
- * attaching that early would read the program before it set itself up (its title, say).
- */
-export function startFixture(script: string, args: string[] = []): Promise<Fixture> {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', join(FIXTURES, script), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => fail(new Error(`the fixture did not print its inspector URL and "ready" within 10 s:\n${stderr}`)), 10_000);
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(e);
-    };
-    const onEarlyExit = (code: number | null) => fail(new Error(`the fixture exited (code ${code}) before its inspector listened:\n${stderr}`));
-    child.once('exit', onEarlyExit);
-    let stdout = '';
-    const check = () => {
-      const match = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
-      if (!match || !/^ready$/m.test(stdout)) return;
-      child.stdout!.off('data', onStdout);
-      child.stderr!.off('data', onStderr);
-      child.stdout!.resume();
-      child.stderr!.resume();
-      clearTimeout(timer);
-      child.off('exit', onEarlyExit);
-      resolve({
-        child,
-        pid: child.pid!,
-        inspectorUrl: match[1],
-        exited,
-        /** SIGTERM, then SIGKILL if the program has not ended within `graceMs`; resolves once it has. */
-        async stop(graceMs = 5_000) {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          await exited;
-          clearTimeout(timer);
-        },
-      });
-    };
-    const onStdout = (chunk: string) => {
-      stdout += chunk;
-      check();
-    };
-    const onStderr = (chunk: string) => {
-      stderr += chunk;
-      check();
-    };
-    child.stdout!.setEncoding('utf8').on('data', onStdout);
-    child.stderr!.setEncoding('utf8').on('data', onStderr);
-  });
+/** A browser fixture (test/fixtures/browser) started under the inspector (see `startInspected`). */
+export async function startFixture(script: string, args: string[] = []): Promise<Fixture> {
+  const { program, wsUrl } = await startInspected(join(FIXTURES, script), {}, args);
+  return { child: program.child, pid: program.child.pid!, inspectorUrl: wsUrl, exited: program.exited.then(() => {}), stop: (graceMs) => program.stop(graceMs) };
 }
 
 /** The real server, attached to the fixture over its inspector. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TrackerState } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
-import { OfflineTarget } from '../../src/target';
+import { OfflineTarget } from '../../src/targets';
 import { ClassTracker, loadStats } from '../../src/tracker';
 import { assertWellBehaved, BrowserSession, screenshot, startFixture, startProfiledServer, type PageWatch } from './harness';
 import { tempDir } from './servers';
@@ -74,6 +74,14 @@ describe('pages from an offline stats dump', () => {
     await page.getByTestId('tracker-classes-TrackedWidget-name').waitFor();
     assert.match((await page.textContent('#status')) ?? '', /Saved data/);
     await screenshot(page, 'tracker-offline');
+  });
+
+  test('the process page offers no threads for saved data: the target has no such capability', async () => {
+    const { page } = await open('/process', 'page-process');
+    assert.deepEqual((await call<{ capabilities: string[] }>(`${server.url}api/target`)).capabilities, []);
+    // Shown until the page knows the target, then hidden for good.
+    await page.waitForSelector('#section-threads', { state: 'hidden' });
+    assert.equal(await page.isVisible('[data-testid="threads-read"]'), false, 'no Read threads button offline');
   });
 
   test('the class page from the dump: 50 instances', async () => {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { HeapWorkerClient } from '../../src/heap/client';
 import { type RunningServer, startServer } from '../../src/server';
 import { HeapStore } from '../../src/server/heapStore';
-import { OfflineTarget } from '../../src/target';
+import { OfflineTarget } from '../../src/targets';
 import { FIXTURES } from './harness';
 
 const run = promisify(execFile);
@@ -28,7 +28,7 @@ export async function runFixture(script: string, args: string[], timeoutMs = 300
 
 /** The real server serving saved `.heapsnapshot` files (offline), like `memory-profiler open`. */
 export async function startOfflineServer(files: string[]): Promise<RunningServer> {
-  const heap = new HeapStore(() => new HeapWorkerClient());
+  const heap = new HeapStore();
   for (const file of files) await heap.addFile(file, basename(file));
   return startServer({ target: new OfflineTarget(files), heap, host: '127.0.0.1', port: 0 });
 }

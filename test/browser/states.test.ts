@@ -5,17 +5,16 @@
  * (meta page, nonce CSP, in-document navigation, saved state).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
 import { pageShell } from '../../src/server/pageShell';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
 import { formatBytes } from '../../webview/format';
+import { startInspected } from '../helpers/programs';
 import { FIXTURES, type Fixture, launchChromium, screenshot, watchedPage, type PageWatch } from './harness';
 
 const LONG_ARG = "it's a long name with spaces";
@@ -26,69 +25,22 @@ interface Program extends Fixture {
   send(command: 'grow' | 'shrink' | 'break' | 'mend'): Promise<void>;
 }
 
-/**
- * Starts `node --inspect=127.0.0.1:0 commanded.js ...args` with a stdin to command it through,
- * and waits for its inspector URL and its `ready` line (harness.startFixture, with stdin open).
- */
-function startProgram(args: string[] = []): Promise<Program> {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', join(FIXTURES, 'commanded.js'), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines: string[] = [];
-  let onLine: (() => void) | undefined;
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    onLine?.();
-  });
-  const nextLine = (what: string, timeoutMs = 10_000) =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the program did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
-      const take = () => {
-        if (!lines.length) return;
-        clearTimeout(timer);
-        onLine = undefined;
-        resolve(lines.shift()!);
-      };
-      onLine = take;
-      take();
-    });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const inspectorUrl = new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const match = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]);
-    };
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`the program exited (code ${code}) before it was ready:\n${stderr}`)));
-  });
-  const program: Omit<Program, 'inspectorUrl'> = {
-    child,
-    pid: child.pid!,
-    exited,
-    async stop(graceMs = 5_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+/** `commanded.js` under the inspector (see `startInspected`), with a stdin to command it through. */
+async function startProgram(args: string[] = []): Promise<Program> {
+  const { program, wsUrl } = await startInspected(join(FIXTURES, 'commanded.js'), {}, args);
+  return {
+    child: program.child,
+    pid: program.child.pid!,
+    inspectorUrl: wsUrl,
+    exited: program.exited.then(() => {}),
+    stop: (graceMs) => program.stop(graceMs),
     async send(command) {
-      child.stdin!.write(`${command}\n`);
-      const answer = await nextLine(`"${command}"`);
-      assert.equal(answer, `${command} done`);
+      program.send(command);
+      // The program's next line is its answer.
+      await program.waitFor(/^/, 10_000);
+      assert.equal(program.lines.shift(), `${command} done`);
     },
   };
-  return Promise.all([inspectorUrl, nextLine('"ready"')])
-    .then(([url, ready]) => {
-      assert.equal(ready, 'ready');
-      return { ...program, inspectorUrl: url };
-    })
-    .catch(async (e: Error) => {
-      child.kill('SIGKILL');
-      throw new Error(`${e.message}\n${stderr}`);
-    });
 }
 
 /** The real server on `port` (0: a free one), attached to `target`. */

@@ -96,6 +96,8 @@ describe('tracker, class, garbage and process pages', () => {
     const { page } = await open('/tracker', 'page-tracker');
     await page.getByTestId('tracker-snapshots-0-index').waitFor();
     assert.equal(await page.isVisible('#section-tracker-census'), false, 'no census yet: no table');
+    // No periodic mode: the page does not poll, only the census-added event can show the census.
+    assert.equal((await (await fetch(`${server.url}api/tracker`)).json()).periodic, null);
     const status = await page.evaluate(async () => (await fetch('api/tracker/census', { method: 'POST' })).status);
     assert.equal(status, 200);
     // the census-added event reloads the page's state

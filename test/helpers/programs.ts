@@ -61,18 +61,54 @@ export class Program {
   kill(signal: NodeJS.Signals = 'SIGKILL') {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
+
+  /** SIGTERM, then SIGKILL if the program has not ended within `graceMs`; resolves once it has. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
 }
 
 export function startNode(args: string[], env: Record<string, string> = {}): Program {
   return new Program(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
 }
 
-/** A fixture started with its inspector on a free port; resolves once the inspector listens. */
-export async function startInspected(name: string, env: Record<string, string> = {}): Promise<{ program: Program; wsUrl: string; port: number; pid: number }> {
-  const program = startNode(['--inspect=127.0.0.1:0', fixture(name)], env);
-  const m = await program.waitFor(/Debugger listening on (ws:\/\/127\.0\.0\.1:(\d+)\/\S+)/, 15_000, 'stderr');
-  const { pid } = await program.json<{ pid: number }>('ready');
-  return { program, wsUrl: m[1], port: Number(m[2]), pid };
+export interface InspectedProgram {
+  program: Program;
+  wsUrl: string;
+  port: number;
+  pid: number;
+}
+
+/**
+ * The one way the tests start a program to profile: `node --inspect=127.0.0.1:0 <script> …args`
+ * (a fixture name under test/fixtures/programs, or a path), resolved once its inspector listens
+ * and it has said it is ready (a `ready` line, or a JSON line with `"ready"`): the inspector
+ * listens before the script runs, and a profiler attaching that early would read the program
+ * before it set itself up. A program that exits first rejects with its stderr.
+ */
+export async function startInspected(script: string, env: Record<string, string> = {}, args: string[] = []): Promise<InspectedProgram> {
+  const program = startNode(['--inspect=127.0.0.1:0', script.includes('/') ? script : fixture(script), ...args], env);
+  const exitedEarly = program.exited.then(({ code, signal }) => {
+    throw new Error(`${script} exited (${signal ?? `code ${code}`}) before it was ready:\n${program.stderrLines.join('\n')}`);
+  });
+  try {
+    const [m, ready] = await Promise.race([
+      Promise.all([program.waitFor(/Debugger listening on (ws:\/\/127\.0\.0\.1:(\d+)\/\S+)/, 15_000, 'stderr'), program.waitFor(/^ready$|^\{.*"ready"/, 15_000)]),
+      exitedEarly,
+    ]);
+    // Consumed, so that the next wait for a line starts after it.
+    program.lines.splice(program.lines.indexOf(ready.input), 1);
+    return { program, wsUrl: m[1], port: Number(m[2]), pid: program.child.pid! };
+  } catch (e) {
+    program.kill();
+    throw e;
+  } finally {
+    exitedEarly.catch(() => {});
+  }
 }
 
 export async function getJson<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {

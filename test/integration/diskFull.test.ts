@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { connectToInspector } from '../../src/cdp';
-import { NodeTarget } from '../../src/target';
+import { connectToInspector } from '../../src/targets/node';
+import { NodeTarget } from '../../src/targets';
 import { ClassTracker, loadStats } from '../../src/tracker';
 import { type Program, startInspected } from '../helpers/programs';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { HeapWorkerClient } from '../../src/heap/client';
 import { isHeapSnapshotError } from '../../src/heap/errors';
 import type { HeapClassSummary, HeapRetainerGraph, HeapSnapshotEntry } from '../../src/model';
@@ -23,7 +23,7 @@ import { EventStream } from '../../src/server/events';
 import { HeapStore } from '../../src/server/heapStore';
 import { MAX_OBJECTS_PAGE, MAX_RETAINER_NODES, MAX_RETAINER_PATHS } from '../../src/server/limits';
 import { tokensEqual } from '../../src/server/token';
-import { NodeTarget, OfflineTarget } from '../../src/target';
+import { NodeTarget, OfflineTarget } from '../../src/targets';
 import { ClassTracker } from '../../src/tracker/classTracker';
 import { CLI, LIB, type Program, fixture, getJson, startInspected, startNode } from '../helpers/programs';
 import { cutDown } from '../helpers/snapshots';
@@ -123,7 +123,7 @@ describe('Host and Origin', () => {
 });
 
 describe('state changes are never GET', () => {
-  const app = createApp({ target: new OfflineTarget([]), events: new EventStream(), heap: new HeapStore(() => new HeapWorkerClient()), host: 'localhost', tracker: new ClassTracker(), onStop: () => {} });
+  const app = createApp({ target: new OfflineTarget([]), events: new EventStream(), heap: new HeapStore(), host: 'localhost', tracker: new ClassTracker(), onStop: () => {} });
   const routes = routesOf(app);
 
   test('every GET route is a read; every change is POST or DELETE', () => {

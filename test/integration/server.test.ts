@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { connectToInspector } from '../../src/cdp';
+import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/target';
+import { NodeTarget } from '../../src/targets';
 import { type Program, getJson, startInspected } from '../helpers/programs';
 
 let program: Program;

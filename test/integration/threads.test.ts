@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type CdpConnection, connectToInspector } from '../../src/cdp';
+import { type CdpConnection, connectToInspector } from '../../src/targets/node';
 import type { ObjectReferents, ThreadInfo, ThreadStack } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget, OfflineTarget } from '../../src/target';
+import { NodeTarget, OfflineTarget } from '../../src/targets';
 import { type Program, fixture, getJson, startInspected } from '../helpers/programs';
 
 let program: Program;

@@ -4,6 +4,7 @@
  * set with `textContent` only. Cells get `data-testid="<grid>-<row key>-<column id>"`.
  */
 import { h, setText } from '../dom';
+import { gridParts } from './controls';
 
 export interface Column<R> {
   id: string;
@@ -35,15 +36,15 @@ export class KeyedGrid<R> {
     private readonly key: (row: R) => string,
     emptyText: string,
   ) {
-    this.grid = h('vscode-data-grid', {
+    this.grid = gridParts.grid({
       testid,
       class: 'grid',
       attrs: { 'generate-header': 'none', 'grid-template-columns': columns.map((c) => c.width).join(' '), 'aria-label': testid },
     });
-    const header = h('vscode-data-grid-row', { attrs: { 'row-type': 'sticky-header' } });
+    const header = gridParts.row({ attrs: { 'row-type': 'sticky-header' } });
     columns.forEach((column, i) => {
       header.append(
-        h('vscode-data-grid-cell', { class: column.numeric ? 'numeric' : undefined, attrs: { 'cell-type': 'columnheader', 'grid-column': i + 1 } }, column.header),
+        gridParts.cell({ class: column.numeric ? 'numeric' : undefined, attrs: { 'cell-type': 'columnheader', 'grid-column': i + 1 } }, column.header),
       );
     });
     this.grid.append(header);
@@ -80,11 +81,11 @@ export class KeyedGrid<R> {
   }
 
   private createRow(key: string): RowView {
-    const element = h('vscode-data-grid-row', { attrs: { 'data-key': key } });
+    const element = gridParts.row({ attrs: { 'data-key': key } });
     const cells = this.columns.map((column, i) => {
       const text = h('span', { class: 'cell-text' });
       let fill: HTMLElement | undefined;
-      const cell = h('vscode-data-grid-cell', {
+      const cell = gridParts.cell({
         class: [column.numeric ? 'numeric' : '', column.fraction ? 'has-bar' : ''].join(' ').trim() || undefined,
         testid: `${this.testid}-${key}-${column.id}`,
         attrs: { 'grid-column': i + 1 },

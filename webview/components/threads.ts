@@ -10,6 +10,7 @@ import { type Api, errorText } from '../api';
 import { h, setText } from '../dom';
 import { formatBytes, formatClock } from '../format';
 import { KeyedGrid } from './grid';
+import { button, setAppearance } from './controls';
 
 const STATES: Record<ThreadStack['state'], string> = {
   paused: 'paused by a debugger',
@@ -36,7 +37,7 @@ export class ThreadsView {
     ], (t) => t.id, 'No thread information.');
     // On demand: reading threads enables the debugger in the program, and a stack pauses it
     // for a moment; a page view alone should not do that.
-    const read = h('vscode-button', { testid: 'threads-read', attrs: { appearance: 'secondary', title: 'Lists the threads; reading a stack pauses that thread for a moment' } }, 'Read threads');
+    const read = button({ testid: 'threads-read', appearance: 'secondary', attrs: { title: 'Lists the threads; reading a stack pauses that thread for a moment' } }, 'Read threads');
     read.addEventListener('click', () => void this.load());
     setText(this.status, 'The program\u2019s main thread and worker threads, each with its stack, source and local variables.');
     this.grid.element.hidden = true;
@@ -62,7 +63,7 @@ export class ThreadsView {
     this.grid.element.hidden = false;
     this.grid.update(threads);
     this.buttons.replaceChildren(...threads.map((t) => {
-      const b = h('vscode-button', { testid: `thread-stack-${t.id}`, attrs: { appearance: t.id === this.current ? 'primary' : 'secondary' } }, `Stack of ${t.name}`);
+      const b = button({ testid: `thread-stack-${t.id}`, appearance: t.id === this.current ? 'primary' : 'secondary' }, `Stack of ${t.name}`);
       b.addEventListener('click', () => void this.showStack(t.id));
       return b;
     }));
@@ -70,7 +71,7 @@ export class ThreadsView {
 
   async showStack(id: string): Promise<void> {
     this.current = id;
-    for (const b of this.buttons.children) b.setAttribute('appearance', (b as HTMLElement).dataset.testid === `thread-stack-${id}` ? 'primary' : 'secondary');
+    for (const b of this.buttons.children) setAppearance(b, (b as HTMLElement).dataset.testid === `thread-stack-${id}` ? 'primary' : 'secondary');
     const request = ++this.request;
     this.stackBox.replaceChildren(h('p', { class: 'muted' }, 'Reading the stack…'));
     try {

@@ -14,6 +14,7 @@ import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
+import { button, setAppearance } from '../components/controls';
 
 export const garbagePage: PageModule = {
   id: 'garbage',
@@ -135,8 +136,8 @@ class GarbageGraphPage implements PageView {
   private readonly empty = h('div', { class: 'empty-state', testid: 'garbage-empty', attrs: { hidden: true } });
   private readonly content = h('div', { attrs: { hidden: true } });
   private readonly graph: GraphView;
-  private readonly fullButton = h('vscode-button', { testid: 'garbage-full', attrs: { appearance: 'primary' } }, 'Full graph');
-  private readonly cyclesButton = h('vscode-button', { testid: 'garbage-cycles', attrs: { appearance: 'secondary' } }, 'Only cycles');
+  private readonly fullButton = button({ testid: 'garbage-full', appearance: 'primary' }, 'Full graph');
+  private readonly cyclesButton = button({ testid: 'garbage-cycles', appearance: 'secondary' }, 'Only cycles');
   private readonly graphNote = h('p', { class: 'muted', testid: 'garbage-graph-note' });
   private readonly objectBox = h('div', { testid: 'garbage-object' }, h('p', { class: 'muted' }, 'Click a node (or a row below) to see the object.'));
   private readonly table: VirtualTable<GarbageObject>;
@@ -210,8 +211,8 @@ class GarbageGraphPage implements PageView {
 
   private setReduced(reduced: boolean): void {
     this.reduced = reduced;
-    this.fullButton.setAttribute('appearance', reduced ? 'secondary' : 'primary');
-    this.cyclesButton.setAttribute('appearance', reduced ? 'primary' : 'secondary');
+    setAppearance(this.fullButton, reduced ? 'secondary' : 'primary');
+    setAppearance(this.cyclesButton, reduced ? 'primary' : 'secondary');
     this.drawGraph();
   }
 

@@ -37,6 +37,7 @@ interface Expansion {
 
 /** Text for a snapshot in a picker. */
 function snapshotLabel(s: HeapSnapshotEntry): string {
+  if (s.dropped) return `#${s.index} ${s.label} · dropped`;
   return `#${s.index} ${s.label} · ${formatCount(s.nodeCount)} objects · ${formatBytes(s.totalSize)}`;
 }
 
@@ -45,7 +46,7 @@ function select(testid: string, label: string): HTMLSelectElement {
 }
 
 function fillSelect(el: HTMLSelectElement, snapshots: readonly HeapSnapshotEntry[], value: number): void {
-  el.replaceChildren(...snapshots.map((s) => h('option', { attrs: { value: s.index } }, snapshotLabel(s))));
+  el.replaceChildren(...snapshots.map((s) => h('option', { attrs: { value: s.index, disabled: s.dropped !== undefined } }, snapshotLabel(s))));
   el.value = String(value);
 }
 
@@ -205,7 +206,12 @@ class HeapPage implements PageView {
         h('div', { class: 'toolbar' }, h('label', {}, 'Snapshot ', this.picker), this.summary)),
       this.empty,
       this.content);
-    this.unsubscribe = context.events.on('snapshot-added', () => void this.loadSnapshots(true));
+    const offAdded = context.events.on('snapshot-added', () => void this.loadSnapshots(true));
+    const offDropped = context.events.on('snapshot-dropped', () => void this.loadSnapshots(false));
+    this.unsubscribe = () => {
+      offAdded();
+      offDropped();
+    };
     void this.loadSnapshots(false);
   }
 

@@ -43,6 +43,7 @@ class ProcessPage implements PageView {
   private readonly unsubscribe: () => void;
   private readonly abort = new AbortController();
   private readonly threads: ThreadsView;
+  private readonly threadsSection: HTMLElement;
 
   constructor(context: PageContext) {
     this.threads = new ThreadsView(context.api, this.abort.signal, context.openSource);
@@ -53,7 +54,7 @@ class ProcessPage implements PageView {
       { class: 'page', testid: 'page-process' },
       this.program.element,
       section('argv', 'Command line', this.argv.element),
-      section('threads', 'Threads', this.threads.element),
+      (this.threadsSection = section('threads', 'Threads', this.threads.element)),
       statusSection,
     );
     this.unsubscribe = context.live.subscribe((state) => {
@@ -66,6 +67,8 @@ class ProcessPage implements PageView {
   private updateTarget(target: TargetInfo | undefined): void {
     if (!target) return;
     this.argv.update(target.argv.map((value, index) => ({ index, value })));
+    // Saved files (and runtimes without it) have no threads to read: no button that can only fail.
+    this.threadsSection.hidden = !target.capabilities.includes('threads');
   }
 
   private updateProcess(p: ProcessInfo | undefined): void {

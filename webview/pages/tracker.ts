@@ -13,6 +13,7 @@ import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
+import { button } from '../components/controls';
 
 export const trackerPage: PageModule = {
   id: 'tracker',
@@ -32,6 +33,8 @@ export class TrackerPage implements PageView {
   private selected = -1;
   private readonly empty = h('div', { class: 'empty-state', testid: 'tracker-empty', attrs: { hidden: true } });
   private readonly message = h('p', { class: 'error', testid: 'tracker-message', attrs: { role: 'alert', hidden: true } });
+  /** Why a snapshot's heap is no longer held (the store keeps only so many); its summary here stays. */
+  private readonly droppedNote = h('p', { class: 'muted', testid: 'tracker-dropped', attrs: { role: 'status', hidden: true } });
   private readonly chart = new TimeChart({ testid: 'tracker-chart', label: 'Memory per snapshot, stacked', stacked: true });
   private readonly timeline = new TimeChart({ testid: 'tracker-timeline', label: 'Memory sampled between snapshots', height: 180 });
   private readonly snapshotsTable: VirtualTable<TrackerSnapshot>;
@@ -41,7 +44,7 @@ export class TrackerPage implements PageView {
   private readonly snapshotTitle = h('span', { testid: 'tracker-snapshot-title' }, 'Snapshot');
   private readonly snapshotFacts = h('dl', { class: 'facts', testid: 'tracker-snapshot-facts' });
   private readonly actions: HTMLElement;
-  private readonly snapshotButton = h('vscode-button', { testid: 'take-snapshot', attrs: { title: 'Take a heap snapshot now (pauses the program briefly)' } }, 'Take snapshot');
+  private readonly snapshotButton = button({ testid: 'take-snapshot', attrs: { title: 'Take a heap snapshot now (pauses the program briefly)' } }, 'Take snapshot');
   private readonly progress = h('div', { class: 'progress', testid: 'snapshot-progress', attrs: { role: 'progressbar', 'aria-label': 'Snapshot progress', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true } });
   private readonly progressFill = h('span', { class: 'progress-fill' });
   private readonly progressText = h('span', { class: 'muted', testid: 'snapshot-progress-text' });
@@ -51,9 +54,10 @@ export class TrackerPage implements PageView {
   });
   private readonly trackOptions = h('datalist', { id: 'track-options', testid: 'track-options' });
   private readonly traceBox = h('input', { testid: 'track-trace', attrs: { type: 'checkbox' } });
+  private readonly traceLabel = h('label', { title: 'Record where instances are allocated (slows allocation down)' }, this.traceBox, 'with creation stacks');
   private readonly levelSelect = h('select', { class: 'select', testid: 'track-level', attrs: { 'aria-label': 'Referents recorded to this depth' } },
     ...[0, 1, 2, 3].map((n) => h('option', { attrs: { value: n } }, n === 0 ? 'no referents' : `referents ${n} level${n > 1 ? 's' : ''} deep`)));
-  private readonly trackButton = h('vscode-button', { testid: 'track-button', attrs: { appearance: 'secondary' } }, 'Track');
+  private readonly trackButton = button({ testid: 'track-button', appearance: 'secondary' }, 'Track');
   private readonly trackedList = h('ul', { class: 'tracked-list', testid: 'tracked-list' });
   private readonly periodicBox = h('input', { testid: 'periodic-toggle', attrs: { type: 'checkbox' } });
   private readonly periodicInterval = h('input', { class: 'input input-short', testid: 'periodic-interval', attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' } });
@@ -141,7 +145,7 @@ export class TrackerPage implements PageView {
       h('div', { class: 'toolbar' }, this.snapshotButton, this.progress, this.progressText),
       h('div', { class: 'toolbar' },
         h('label', {}, 'Track a class ', this.trackInput), this.trackOptions,
-        h('label', { title: 'Record where instances are allocated (slows allocation down)' }, this.traceBox, 'with creation stacks'),
+        this.traceLabel,
         h('label', { title: 'What the instances refer to, merged by name and class, per snapshot (the class page shows it)' }, this.levelSelect),
         this.trackButton),
       h('div', { class: 'toolbar' },
@@ -151,6 +155,7 @@ export class TrackerPage implements PageView {
     this.element = h('div', { class: 'page page-wide', testid: 'page-tracker' },
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Class tracker')),
       this.message,
+      this.droppedNote,
       this.actions,
       this.empty,
       section('tracker-chart', 'Memory per snapshot',
@@ -165,16 +170,25 @@ export class TrackerPage implements PageView {
         this.classTable.element),
     );
     this.unsubscribe.push(
+      // A runtime without allocation tracking offers no creation stacks.
+      context.live.subscribe((live) => {
+        if (live.target) this.traceLabel.hidden = !live.target.capabilities.includes('allocationTracking');
+      }),
       context.events.on('snapshot-added', () => {
         this.heapClassNames = undefined;
         void this.load();
       }),
       context.events.on('census-added', () => void this.load()),
-      context.events.on('snapshot-progress', (p) => this.showProgress(p as HeapProgress & { description?: string })),
+      context.events.on('snapshot-progress', (p) => this.showProgress(p)),
+      context.events.on('snapshot-dropped', (d) => {
+        setText(this.droppedNote, `${d.note}; its figures here stay, its heap can no longer be opened.`);
+        this.droppedNote.hidden = false;
+      }),
     );
-    // Periodic snapshots and samples arrive without a click: read the state again now and then.
+    // Snapshots and censuses are pushed as events; the timeline's samples are not (one a second
+    // in periodic mode): only then is the state read again now and then.
     this.poll = setInterval(() => {
-      if (!document.hidden && this.state?.live) void this.load();
+      if (!document.hidden && this.state?.live && this.state.periodic) void this.load();
     }, 5_000);
     void this.load();
   }

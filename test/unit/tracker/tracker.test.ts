@@ -101,13 +101,31 @@ describe('periodic snapshots', () => {
     }
   });
 
-  test('census mode: a slow census stretches the interval', () => {
+  test('census mode: a slow census stretches the interval to half the budget', () => {
     const periodic = new PeriodicSnapshots({ full: async () => 0, census: async () => 0, lastFullMs: () => 0, hasFull: () => true, busy: () => false }, timeline);
     periodic.start(100, 0.05);
     assert.equal(periodic.delay(), 100);
     (periodic as unknown as { lastCensusMs: number }).lastCensusMs = 20;
-    assert.equal(periodic.delay(), 400);
+    assert.equal(periodic.delay(), 800);
     periodic.stop();
+  });
+
+  test('census mode: censuses slower than the interval still leave credit for full snapshots', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      // A loaded machine: 800 ms censuses would take all of a 50 % budget if stretched to it alone.
+      const { clock, log, work } = fake(2_000, 800);
+      const periodic = new PeriodicSnapshots(work, timeline, () => clock.now);
+      periodic.start(1_000, 0.5);
+      await run(periodic, clock, 120);
+      const status = periodic.status()!;
+      periodic.stop();
+      const fulls = log.filter(([kind]) => kind === 'full').length;
+      assert.ok(fulls >= 3, `full snapshots keep coming (${log.map(([k]) => k[0]).join('')})`);
+      assert.ok(status.pausedMs <= 0.5 * status.elapsedMs + 2_000, `paused ${status.pausedMs} ms of ${status.elapsedMs}`);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
 

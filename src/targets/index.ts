@@ -1,4 +1,4 @@
 /** Profiled programs: a live Node program over the DevTools protocol, saved files offline. */
 export * from './target';
-export { NodeTarget } from './nodeTarget';
-export { OfflineTarget, NotAvailableOfflineError } from './offlineTarget';
+export { NodeTarget, type NodeTargetOptions } from './node';
+export { OfflineTarget } from './offline/offlineTarget';

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
 import { distPath } from '../common/paths';
-import { PROFILER_THREAD_NAME } from '../target/threads';
+import { PROFILER_THREAD_NAME } from '../targets/node';
 import type { WorkerOptions } from './backgroundWorker';
-import { DEFAULT_PORT } from './server';
+import { DEFAULT_PORT } from '../server/server';
 import { SuspendState } from './suspension';
 
 export interface ProfilerOptions {

@@ -1,8 +1,8 @@
 import type { Protocol } from 'devtools-protocol';
-import { CdpConnection, ConnectionClosedError, WorkerSessionTransport } from '../cdp';
-import type { ObjectReferent, ObjectReferents, StackFrame, StackState, ThreadInfo, ThreadStack } from '../model';
+import { CdpConnection, ConnectionClosedError, WorkerSessionTransport } from '../../cdp';
+import type { ObjectReferent, ObjectReferents, StackFrame, StackState, ThreadInfo, ThreadStack } from '../../model';
 import { LIST_REFERENTS, type ListedReferents } from './referents';
-import { TargetGoneError } from './target';
+import { type RetainedSizes, TargetGoneError, type ThreadReader, TooManyObjectsError, UnknownThreadError } from '../target';
 
 export interface ThreadInspectorOptions {
   /** The main thread is suspended by `startProfiler` (blocked until the server stops). */
@@ -11,29 +11,6 @@ export interface ThreadInspectorOptions {
   profilerUrls?: string[];
   /** How long a brief pause may take to happen before the thread counts as idle. Default 500 ms. */
   pauseTimeoutMs?: number;
-}
-
-/** Where retained sizes come from: the program's latest heap snapshot, looked up by V8 object id. */
-export interface RetainedSizes {
-  latest(): { snapshot: number; label: string; timestamp: number } | undefined;
-  /** The object with this id in that snapshot, or undefined. */
-  lookup(snapshot: number, id: number): Promise<{ type: string; className: string; retainedSize?: number } | undefined>;
-}
-
-/** A thread, a stack or a reference the caller named does not exist (any more): HTTP 404. */
-export class UnknownThreadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownThreadError';
-  }
-}
-
-/** Too many references handed out for one stack: HTTP 409. */
-export class TooManyObjectsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TooManyObjectsError';
-  }
 }
 
 /** Name of the profiler's own worker thread (see `startInBackground`); never listed, never paused. */
@@ -66,7 +43,7 @@ type RefEntry =
  * are moved into an object group of ours so that they can be expanded after the resume, until
  * a few newer stacks of the same thread replace it.
  */
-export class ThreadInspector {
+export class ThreadInspector implements ThreadReader {
   private readonly main: ThreadSession;
   private readonly workers = new Map<string, { info: ThreadInfo; sessionId: string; session?: ThreadSession }>();
   private workersEnabled: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseProcStatus, statusBytes } from '../../../src/target/processProbe';
+import { parseProcStatus, statusBytes } from '../../../src/targets/node/processProbe';
 
 test('parseProcStatus keeps every row in order; statusBytes reads kB rows', () => {
   const text = 'Name:\tnode\nUmask:\t0022\nVmPeak:\t  1234 kB\nVmSize:\t  1000 kB\nThreads:\t7\n';

@@ -4,13 +4,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { basename } from 'node:path';
-import { type CdpConnection, connectInProcess, connectToInspector } from '../cdp';
+import { type CdpConnection, connectInProcess, connectToInspector } from '../targets/node';
 import { HeapWorkerClient } from '../heap/client';
-import { NodeTarget, OfflineTarget, type ProfiledTarget } from '../target';
+import { NodeTarget, OfflineTarget, type ProfiledTarget } from '../targets';
 import type { BackgroundOptions } from './background';
 import { ClassTracker } from '../tracker/classTracker';
-import { HeapStore } from './heapStore';
-import { type RunningServer, startServer } from './server';
+import { HeapStore } from '../server/heapStore';
+import { type RunningServer, startServer } from '../server/server';
 import { type SuspendControl, SuspendState, watchSignals } from './suspension';
 
 export interface WorkerOptions extends BackgroundOptions {
@@ -52,7 +52,7 @@ async function run(options: WorkerOptions): Promise<void> {
   };
   try {
     if (options.stats?.length) {
-      const heap = new HeapStore(() => new HeapWorkerClient());
+      const heap = new HeapStore();
       for (const file of options.stats) {
         if (!/\.heapsnapshot$/i.test(file)) throw new Error(`${file}: startProfiler({stats}) serves .heapsnapshot files; stats dumps are loaded with loadStats()`);
         await heap.addFile(file, basename(file));
@@ -61,7 +61,11 @@ async function run(options: WorkerOptions): Promise<void> {
       server = await startServer({ target, heap, host: options.host, port: options.port, debug: options.debug, token: options.token, onStop: () => void stop('stopped from the UI') });
     } else {
       connection = options.target === undefined ? connectInProcess(true) : await connectToInspector(options.target);
-      const node = await NodeTarget.attach(connection);
+      const suspended = Boolean(control) && options.target === undefined;
+      const node = await NodeTarget.attach(connection, {
+        threads: { suspended, profilerUrls: options.profilerUrls },
+        resume: suspended ? () => void stop('stopped from the UI') : undefined,
+      });
       target = node;
       // Profiling this process: the profiler is this thread, a separate isolate, so it adds next
       // to nothing to the program's JS heap; its own heap (inside the process's resident memory)
@@ -75,7 +79,6 @@ async function run(options: WorkerOptions): Promise<void> {
         port: options.port,
         debug: options.debug,
         token: options.token,
-        threads: { suspended: Boolean(control) && options.target === undefined, profilerUrls: options.profilerUrls },
         onStop: () => void stop('stopped from the UI'),
       });
     }

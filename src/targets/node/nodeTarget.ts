@@ -1,7 +1,18 @@
-import type { CdpConnection } from '../cdp';
-import type { ProcessInfo, TargetInfo } from '../model';
+import type { CdpConnection } from '../../cdp';
+import type { ProcessInfo, TargetInfo } from '../../model';
+import { countInstances } from './census';
+import { NodeHeapProfiler } from './heapProfiler';
+import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
-import { type ProfiledTarget, TargetGoneError } from './target';
+import { ThreadInspector, type ThreadInspectorOptions } from './threads';
+import { capabilityNames, type ProfiledTarget, type TargetCapabilities, TargetGoneError } from '../target';
+
+export interface NodeTargetOptions {
+  /** How the main thread is held (set by `startProfiler`, which suspends it). */
+  threads?: ThreadInspectorOptions;
+  /** Lets a program suspended by `startProfiler` carry on (`POST /api/stop`). */
+  resume?: () => void;
+}
 
 interface Identity {
   pid: number;
@@ -15,10 +26,30 @@ export class NodeTarget implements ProfiledTarget {
   private goneReason: string | undefined;
   private readonly goneListeners = new Set<(reason: string) => void>();
 
+  readonly capabilities: TargetCapabilities;
+
   private constructor(
     readonly connection: CdpConnection,
     private readonly identity: Identity,
+    options: NodeTargetOptions,
   ) {
+    const profiler = new NodeHeapProfiler(connection);
+    this.capabilities = {
+      process: { read: () => this.processInfo() },
+      threads: {
+        open: (sizes) => {
+          if (!this.connected) throw new TargetGoneError(this.goneReason ?? 'its connection is closed');
+          const inspector = new ThreadInspector(connection, options.threads, sizes);
+          this.onGone(() => void inspector.dispose());
+          return inspector;
+        },
+      },
+      heapSnapshots: profiler,
+      allocationTracking: profiler,
+      census: { count: (names) => countInstances(connection, names) },
+      objectIds: new IdResetDetector(connection),
+      suspension: options.resume && { resume: options.resume },
+    };
     connection.onClose((reason) => this.gone(reason));
     // A program that ends while a client is attached waits for it to disconnect ("Waiting for
     // the debugger to disconnect..."): its context going away is the sign to let go.
@@ -41,13 +72,13 @@ export class NodeTarget implements ProfiledTarget {
   }
 
   /** Reads who the program is; fails with a clear message when it is not a Node program. */
-  static async attach(connection: CdpConnection): Promise<NodeTarget> {
+  static async attach(connection: CdpConnection, options: NodeTargetOptions = {}): Promise<NodeTarget> {
     const identity = await evaluate<Identity>(
       connection,
       `({ pid: process.pid, title: process.title, version: process.version, argv: process.argv.slice() })`,
     );
     if (typeof identity?.pid !== 'number') throw new Error('the attached program does not look like a Node.js process');
-    const target = new NodeTarget(connection, identity);
+    const target = new NodeTarget(connection, identity, options);
     await connection.send('Runtime.enable');
     return target;
   }
@@ -68,6 +99,7 @@ export class NodeTarget implements ProfiledTarget {
       runtime: `node ${this.identity.version}`,
       argv: this.identity.argv,
       connected: this.connected,
+      capabilities: capabilityNames(this.capabilities),
     };
   }
 
@@ -105,6 +137,7 @@ export class NodeTarget implements ProfiledTarget {
   }
 
   async dispose(): Promise<void> {
+    this.capabilities.objectIds?.dispose();
     this.connection.close();
   }
 }

@@ -1,17 +1,12 @@
 import { basename } from 'node:path';
-import type { ProcessInfo, TargetInfo } from '../model';
-import type { ProfiledTarget } from './target';
-
-/** Process figures do not exist for saved files: HTTP 404 with this message. */
-export class NotAvailableOfflineError extends Error {
-  constructor(what: string) {
-    super(`${what} is not available offline: these figures come from a running program`);
-    this.name = 'NotAvailableOfflineError';
-  }
-}
+import type { TargetInfo } from '../../model';
+import { NotAvailableError, type ProfiledTarget, type TargetCapabilities } from '../target';
 
 /** Saved files (heap snapshots) viewed without a running program. */
 export class OfflineTarget implements ProfiledTarget {
+  /** Saved files can do nothing a running program does. */
+  readonly capabilities: TargetCapabilities = {};
+
   constructor(private readonly files: string[]) {}
 
   async info(): Promise<TargetInfo> {
@@ -21,11 +16,12 @@ export class OfflineTarget implements ProfiledTarget {
       runtime: 'V8 heap snapshot',
       argv: this.files,
       connected: false,
+      capabilities: [],
     };
   }
 
-  async processInfo(): Promise<ProcessInfo> {
-    throw new NotAvailableOfflineError('process information');
+  describeMissing(what: string): NotAvailableError {
+    return new NotAvailableError('not available offline', `${what} is not available offline: it comes from a running program`);
   }
 
   onGone(): () => void {

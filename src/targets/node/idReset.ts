@@ -1,5 +1,6 @@
-import type { CdpConnection } from '../cdp';
-import type { IdReset } from '../model';
+import type { CdpConnection } from '../../cdp';
+import type { IdReset } from '../../model';
+import type { ObjectIds } from '../target';
 
 const GROUP = 'memory-profiler-sentinel';
 
@@ -10,7 +11,7 @@ const GROUP = 'memory-profiler-sentinel';
  * different id means the map was cleared in between. While allocation tracking runs, a
  * `lastSeenObjectId` that goes down says the same.
  */
-export class IdResetDetector {
+export class IdResetDetector implements ObjectIds {
   private sentinel: string | undefined;
   private lastId: string | undefined;
   private lastSeen = 0;
@@ -25,7 +26,7 @@ export class IdResetDetector {
   }
 
   /** Call right after snapshot `index` was taken: the reset seen since the previous one, if any. */
-  async check(index: number): Promise<IdReset | undefined> {
+  async checkReset(index: number): Promise<IdReset | undefined> {
     let id: string | undefined;
     try {
       if (!this.sentinel) {

@@ -1,0 +1,154 @@
+import type { CapabilityName, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
+
+/**
+ * A profiled program, whatever reaches it: a live Node program over the DevTools protocol, a
+ * Python program through its agent, saved files. The tracker, the heap store and the routes
+ * use only this interface: what a target can do is the set of its capabilities, and a missing
+ * one is a clear "not available" rather than a branch on the target's class.
+ */
+export interface ProfiledTarget {
+  info(): Promise<TargetInfo>;
+  readonly capabilities: TargetCapabilities;
+  /** Called once when the program can no longer be reached. */
+  onGone(listener: (reason: string) => void): () => void;
+  /** The error for a capability this target lacks (default: a generic "not available"). */
+  describeMissing?(what: string): NotAvailableError;
+  dispose(): Promise<void>;
+}
+
+/** What a target can do; each is optional (saved files have none). */
+export interface TargetCapabilities {
+  process?: ProcessFigures;
+  threads?: Threads;
+  heapSnapshots?: HeapSnapshots;
+  census?: Census;
+  allocationTracking?: AllocationTracking;
+  objectIds?: ObjectIds;
+  suspension?: Suspension;
+}
+
+/** Memory figures of the process (resident size, heap, spaces). */
+export interface ProcessFigures {
+  read(): Promise<ProcessInfo>;
+}
+
+/** Where retained sizes come from: the program's latest heap snapshot, looked up by object id. */
+export interface RetainedSizes {
+  latest(): { snapshot: number; label: string; timestamp: number } | undefined;
+  /** The object with this id in that snapshot, or undefined. */
+  lookup(snapshot: number, id: number): Promise<{ type: string; className: string; retainedSize?: number } | undefined>;
+}
+
+/** Threads, their stacks and the objects their frames see. */
+export interface Threads {
+  /** A reader that hands out references to the objects of the stacks it read (one per server). */
+  open(sizes?: RetainedSizes): ThreadReader;
+}
+
+export interface ThreadReader {
+  threads(): Promise<ThreadInfo[]>;
+  stack(threadId: string): Promise<ThreadStack>;
+  referents(ref: string, offset: number, limit: number): Promise<ObjectReferents>;
+  dispose(): Promise<void>;
+}
+
+/** Receives a heap snapshot's `.heapsnapshot` text in order, as it is produced. */
+export interface HeapSnapshotSink {
+  write(chunk: string): void;
+}
+
+export interface CaptureOptions {
+  /** The runtime's own progress (objects done of total) while it builds the snapshot. */
+  onProgress?: (done: number, total: number) => void;
+  /** Longest wait for the whole snapshot. */
+  timeoutMs?: number;
+}
+
+/** Full heap snapshots in DevTools' `.heapsnapshot` format. */
+export interface HeapSnapshots {
+  /** Streams one snapshot into `sink`; resolves once the last chunk was written. */
+  capture(sink: HeapSnapshotSink, options?: CaptureOptions): Promise<void>;
+}
+
+/** Instances per class without a full snapshot: exact counts, no sizes. */
+export interface Census {
+  count(names: readonly string[]): Promise<{ counts: Record<string, number>; scanned: number }>;
+}
+
+/** Allocation stacks recorded from now on and carried by later heap snapshots. */
+export interface AllocationTracking {
+  start(): Promise<void>;
+}
+
+/** The runtime's object ids are stable across snapshots; this notices when they were reset. */
+export interface ObjectIds {
+  /** Call right after snapshot `index` was taken: the reset seen since the previous one, if any. */
+  checkReset(index: number): Promise<IdReset | undefined>;
+  dispose(): void;
+}
+
+/** The program is held (suspended by `startProfiler`) and carries on when told. */
+export interface Suspension {
+  resume(): void;
+}
+
+/** Every capability a target may have, in the order the UI lists them. */
+export const CAPABILITY_NAMES: readonly CapabilityName[] = ['process', 'threads', 'heapSnapshots', 'census', 'allocationTracking', 'objectIds', 'suspension'];
+
+/** The names of the capabilities a target has: what `/api/target` reports for the UI. */
+export function capabilityNames(capabilities: TargetCapabilities): CapabilityName[] {
+  return CAPABILITY_NAMES.filter((name) => capabilities[name] !== undefined);
+}
+
+/** What a capability gives, in words for "not available" answers. */
+const WHAT: Record<CapabilityName, string> = {
+  process: 'process information',
+  threads: 'thread information',
+  heapSnapshots: 'heap snapshots',
+  census: 'a census',
+  allocationTracking: 'allocation tracking',
+  objectIds: 'object id checks',
+  suspension: 'resuming the program',
+};
+
+/** The target cannot do this: HTTP 404 `{error, detail}`. */
+export class NotAvailableError extends Error {
+  constructor(
+    readonly title: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'NotAvailableError';
+  }
+}
+
+/** The capability, or a `NotAvailableError` naming what this target cannot do. */
+export function need<K extends CapabilityName>(target: ProfiledTarget, name: K): NonNullable<TargetCapabilities[K]> {
+  const capability = target.capabilities[name];
+  if (capability !== undefined) return capability as NonNullable<TargetCapabilities[K]>;
+  throw target.describeMissing?.(WHAT[name]) ?? new NotAvailableError('not available', `${WHAT[name]} is not available for this program`);
+}
+
+/** A thread, a stack or a reference the caller named does not exist (any more): HTTP 404. */
+export class UnknownThreadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownThreadError';
+  }
+}
+
+/** Too many references handed out for one stack: HTTP 409. */
+export class TooManyObjectsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TooManyObjectsError';
+  }
+}
+
+/** The program is gone (exited, killed, connection lost): HTTP 503. */
+export class TargetGoneError extends Error {
+  constructor(reason: string) {
+    super(`the profiled program is gone: ${reason}`);
+    this.name = 'TargetGoneError';
+  }
+}
