@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { connectToInspector, resolveInspectorUrl } from '../targets/node';
 import { distPath } from '../common/paths';
 import { launchWithInspector } from './launch';
+import { attachPython, isPython, pythonAgentAddress, runPython } from './python';
 import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -10,6 +11,7 @@ const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`)
 /** `run -- command args…`: launch with the inspector, profile, stop with the program. Returns the exit code. */
 export async function runProgram(command: string[], options: ServeOptions): Promise<number> {
   if (!command.length) throw new UserError('nothing to run: give the program after --, e.g. memory-profiler run -- node app.js', 2);
+  if (isPython(command[0])) return runPython(command, options);
   // Listening for Ctrl+C from the start: a signal that arrived between the "profiling" line
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();
@@ -46,6 +48,8 @@ export function runDemo(options: ServeOptions): Promise<number> {
 
 /** `attach <ws-url|port|host:port|pid>`: profile a running program until Ctrl+C or until it exits. */
 export async function attachProgram(endpoint: string, options: ServeOptions): Promise<number> {
+  const python = pythonAgentAddress(endpoint);
+  if (python) return attachPython(python, options);
   const url = await findInspector(endpoint);
   const { server, target } = await serveConnection(await connectToInspector(url), options);
   log(`profiling pid ${target.pid} at ${server.url}`);

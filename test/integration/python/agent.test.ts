@@ -158,7 +158,7 @@ describe('the Python agent', () => {
     const list = byName.get('local_orders')!;
     assert.equal(list.type, 'list');
     assert.equal(list.preview, '[<Order>, <Order>, <Order>]');
-    assert.ok(list.deepSize > list.size, 'the deep size counts the orders');
+    assert.ok(list.deepSize! > list.size, 'the deep size counts the orders');
     assert.equal(byName.get('local_text')!.preview, "'hello'");
     const items = await py.client.request<ObjectReferents>('objects', { ref: list.ref });
     assert.deepEqual(items.referents.map((r) => [r.name, r.type]), [['[0]', 'Order'], ['[1]', 'Order'], ['[2]', 'Order']]);
