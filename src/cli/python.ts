@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
 import { type AgentAddress, launchWithAgent, PythonTarget } from '../targets/python';
 import { type ServeOptions, untilInterrupted } from './serve';
@@ -10,7 +10,7 @@ const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`)
 
 /** `python`, `python3`, `python3.11`, `pypy3`, a venv's `bin/python`… (a path or a name on PATH). */
 export function isPython(command: string): boolean {
-  return /^(python|pypy)(\d+(\.\d+)?)?[dmw]?(\.exe)?$/i.test(basename(command));
+  return /^(python|pypy)(\d+(\.\d+)?)?[dmw]?(\.exe)?$/i.test(command.split(/[\\/]/).pop() ?? '');
 }
 
 /** Serves a Python program; the program's own `track_class` / `create_snapshot` calls reach the tracker. */
