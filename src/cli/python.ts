@@ -14,10 +14,10 @@ export function isPython(command: string): boolean {
 }
 
 /** Serves a Python program; the program's own `track_class` / `create_snapshot` calls reach the tracker. */
-async function servePython(target: PythonTarget, options: ServeOptions): Promise<RunningServer> {
+async function servePython(target: PythonTarget, options: ServeOptions, onStop?: () => void): Promise<RunningServer> {
   let server: RunningServer;
   try {
-    server = await startServer({ target, host: options.host, port: options.port, debug: options.debug, token: options.token, maxSnapshots: options.maxSnapshots });
+    server = await startServer({ target, host: options.host, port: options.port, debug: options.debug, token: options.token, maxSnapshots: options.maxSnapshots, onStop });
   } catch (e) {
     await target.dispose();
     throw new UserError((e as Error).message);
@@ -95,7 +95,11 @@ export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
   }
 }
 
-/** `attach` to a Python program whose agent listens; profiled until Ctrl+C or until it exits. */
+/**
+ * `attach` to a Python program whose agent listens; profiled until Ctrl+C, Stop on the page
+ * (`POST /api/stop`), or until it exits. `start_profiler` in the program runs this and waits
+ * for it to end: Stop resumes the program.
+ */
 export async function attachPython(address: AgentAddress, options: ServeOptions): Promise<number> {
   let target: PythonTarget;
   try {
@@ -103,10 +107,16 @@ export async function attachPython(address: AgentAddress, options: ServeOptions)
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  const server = await servePython(target, options);
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const server = await servePython(target, options, () => stop());
   log(`profiling pid ${target.pid} at ${server.url}`);
   const gone = new Promise<string>((resolve) => target.onGone(resolve));
-  const outcome = await Promise.race([gone.then((reason) => ({ reason })), untilInterrupted().then((signal) => ({ signal }))]);
+  const outcome = await Promise.race([
+    gone.then((reason) => ({ reason })),
+    untilInterrupted().then((signal) => ({ signal })),
+    stopped.then(() => ({ stopped: true })),
+  ]);
   await server.stop();
   await target.dispose();
   if ('reason' in outcome) log(`the program is gone (${outcome.reason}); profiler stopped`);
