@@ -151,12 +151,19 @@ class Agent:
             return {}
         if method == "threads":
             return self.inspector.threads()
+        # No closures here: their cells would be objects of the agent's in every snapshot.
         if method == "stack":
             with self.work:
-                return self._wrap(lambda: self.inspector.stack(_str(params, "thread")))
+                try:
+                    return self.inspector.stack(_str(params, "thread"))
+                except _threads.UnknownObjectError as e:
+                    raise RequestError(str(e), "unknown")
         if method == "objects":
             with self.work:
-                return self._wrap(lambda: self.inspector.referents(_str(params, "ref"), params.get("offset", 0), params.get("limit", 100)))
+                try:
+                    return self.inspector.referents(_str(params, "ref"), params.get("offset", 0), params.get("limit", 100))
+                except _threads.UnknownObjectError as e:
+                    raise RequestError(str(e), "unknown")
         if method == "census":
             names = params.get("names")
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -175,12 +182,6 @@ class Agent:
             with self.work:
                 return self.snapshot(connection, params)
         raise RequestError("unknown method %r" % (method,), "unknown-method")
-
-    def _wrap(self, fn):
-        try:
-            return fn()
-        except _threads.UnknownObjectError as e:
-            raise RequestError(str(e), "unknown")
 
     def info(self):
         return {

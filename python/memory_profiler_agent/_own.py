@@ -153,6 +153,8 @@ class OwnObjects:
 def collect(agent_objects, agent_thread_idents):
     """The ids of every container of the agent (see the module comment)."""
     own = OwnObjects()
+    for part in (own, own.__dict__, own.ids, own._add):
+        own._add(id(part))
     for name, module in list(dict.items(sys.modules)):
         if type(name) is str and _ours(name):
             own._add(id(module))

@@ -370,6 +370,11 @@ def _class_edges(w, o, t, edges, ordinal, string):
     named = set()
     referents = gc.get_referents(o)
     labels = {}
+    if not referents:
+        # A static (C) type is not gc-tracked and lists no referents: its dict, by its proxy.
+        d = _safe.type_dict(o)
+        if d:
+            referents = [d]
     if referents and type(referents[0]) is dict:
         labels[id(referents[0])] = "__dict__"
     for label, value in (("__mro__", _safe.mro(o)), ("__bases__", _safe.bases(o)), ("__base__", _safe.base(o))):
@@ -456,8 +461,8 @@ def take(ids, own_ids, agent_thread_ids, collect=True):
             gc.collect()
         gc_objects = gc.get_objects()
         walker = Walker(ids, own_ids, agent_thread_ids)
-        own_ids.add(id(walker))
-        own_ids.add(id(walker.__dict__))
+        for part in (walker, walker.__dict__, agent_thread_ids):
+            own_ids.add(id(part))
         try:
             snap = walker.build(gc_objects)
         except BaseException:

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ClassDetail, HeapClassSummary, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack, TrackerState } from '../../../src/model';
+import type { ClassDetail, GarbageGraphSummary, HeapClassSummary, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack, TrackerState } from '../../../src/model';
 import { type RunningServer, startServer } from '../../../src/server';
 import { PythonTarget } from '../../../src/targets/python';
 import { getJson } from '../../helpers/programs';
@@ -72,6 +72,20 @@ describe('a Python program behind the HTTP API', () => {
     const census = await post('/api/tracker/census', {});
     assert.equal(census.status, 200, JSON.stringify(census.body));
     assert.equal((census.body as { classes: Record<string, { active: number }> }).classes.Order.active, 133);
+  });
+
+  test('/api/garbage: a dropped cycle, collected between two snapshots, with its class', async () => {
+    assert.deepEqual(await py.ask('keepcycle', 'kept'), { kept: true });
+    assert.ok((await post('/api/tracker/snapshots', { description: 'with the cycle' })).status < 300);
+    assert.deepEqual(await py.ask('dropcycle', 'dropped'), { dropped: true });
+    assert.ok((await post('/api/tracker/snapshots', { description: 'cycle dropped' })).status < 300);
+    const report = await getJson<GarbageGraphSummary[]>(`${base}/api/garbage`);
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    const cyclic = report.body.filter((g) => g.classes.includes('Cyclic'));
+    assert.equal(cyclic.length, 1, JSON.stringify(report.body));
+    assert.ok(cyclic[0].cycleObjects >= 3, JSON.stringify(cyclic[0]));
+    const detail = await getJson<{ objects: Array<{ className: string }> }>(`${base}/api/garbage/${cyclic[0].index}`);
+    assert.equal(detail.body.objects.filter((o) => o.className === 'Cyclic').length, 3);
   });
 
   test('threads and the main stack', async () => {
