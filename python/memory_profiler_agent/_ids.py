@@ -26,6 +26,7 @@ from . import _safe
 FIRST_ID = 100_001
 
 _VALUE_TYPES = {str, bytes, int, float, complex, bool, type(None)}
+_MISSING = object()
 
 
 class AgentRef(weakref.ref):
@@ -74,6 +75,20 @@ class StableIds:
         t = type(o)
         old = self._old
         stable = old.ids.get(addr)
+        if t in _VALUE_TYPES:
+            # Fast path for atoms, most of a heap: the same value at the same address is the same.
+            value = str.__hash__(o) if t is str and len(o) > 64 else o
+            if stable is not None:
+                before = old.values.get(addr, _MISSING)
+                if before is _MISSING or type(before) is not type(value) or not (before is value or before == value) or old.types.get(addr) != id(t):
+                    stable = None
+            if stable is None:
+                stable = self._next
+                self._next += 2
+            new.ids[addr] = stable
+            new.types[addr] = id(t)
+            new.values[addr] = value
+            return stable
         if stable is None or old.types.get(addr) != id(t) or not self._same(o, t, addr, old):
             stable = self._next
             self._next += 2

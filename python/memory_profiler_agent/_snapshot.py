@@ -195,28 +195,81 @@ class Walker:
         return snap
 
     def _drain(self, start):
-        """Writes the records of objects[start:], discovering more as it goes; returns the new end."""
+        """Writes the records of objects[start:], discovering more as it goes; returns the new end.
+
+        dict, list, tuple and str, most of any heap, are handled inline (no call per edge).
+        """
         objects = self.objects
         snap = self.snap
         nodes = snap.nodes
         edges = snap.edges
         string = snap.string
+        string_index = snap.string_index
         ordinal = self._ordinal
+        index_get = self.index.get
         id_of = self.ids.id_of
         size_of = _safe.self_size
+        getsizeof = sys.getsizeof
         kinds = self._kinds
+        append = edges.append
+        clip = _safe.clip
         i = start
         while i < len(objects):
             o = objects[i]
             i += 1
             t = type(o)
+            before = len(edges)
+            if t is str:
+                name = string(o if len(o) <= MAX_STRING_NAME else clip(o, MAX_STRING_NAME))
+                nodes.extend((N_STRING, name, id_of(o), getsizeof(o), 0, 0, 0))
+                continue
+            if t is dict:
+                for k, v in o.items():
+                    if type(k) is str:
+                        if len(k) > MAX_KEY_NAME:
+                            k = clip(k, MAX_KEY_NAME)
+                        n = string_index.get(k)
+                        if n is None:
+                            n = string(k)
+                        target = index_get(id(v))
+                        if target is None:
+                            target = ordinal(v)
+                            if target is None:
+                                continue
+                        append(E_PROPERTY)
+                        append(n)
+                        append(target)
+                    else:
+                        name = _safe.key_text(k, MAX_KEY_NAME)
+                        _link(edges, ordinal, E_INTERNAL, string("key " + name), k)
+                        _link(edges, ordinal, E_PROPERTY, string(name), v)
+                kind = kinds.get(t)
+                if kind is None:
+                    kind = kinds[t] = self._kind(t)
+                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o), (len(edges) - before) // 3, 0, 0))
+                continue
+            if t is list or t is tuple:
+                n = 0
+                for v in o:
+                    target = index_get(id(v))
+                    if target is None:
+                        target = ordinal(v)
+                    if target is not None:
+                        append(E_ELEMENT)
+                        append(n)
+                        append(target)
+                    n += 1
+                kind = kinds.get(t)
+                if kind is None:
+                    kind = kinds[t] = self._kind(t)
+                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o), (len(edges) - before) // 3, 0, 0))
+                continue
             kind = kinds.get(t)
             if kind is None:
                 kind = kinds[t] = self._kind(t)
             node_type, name, handler = kind
             if name is None:
                 name = string(_value_name(o, t))
-            before = len(edges)
             handler(self, o, t, edges, ordinal, string)
             nodes.extend((node_type, name, id_of(o), size_of(o), (len(edges) - before) // 3, 0, 0))
         return i
