@@ -1,5 +1,5 @@
-// Installs what the browser and VS Code tests need when it is missing: Debian's chromium (apt, as
-// root) and code-server from npm into .e2e/ (a cache outside node_modules, never bundled).
+// Installs what the browser and VS Code tests need when it is missing: Debian's chromium and
+// python3 with python3-debugpy (apt, as root) and code-server from npm into .e2e/ (a cache outside node_modules, never bundled).
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,19 @@ function aptInstall(packages) {
 export function ensureChromium() {
   if (existsSync(CHROMIUM)) return;
   aptInstall(['chromium']);
+}
+
+export const PYTHON = process.env.MEMORY_PROFILER_PYTHON || '/usr/bin/python3';
+
+/** Debian's python3 with debugpy, for the Python agent's tests and the VS Code debugpy test. */
+export function ensurePython() {
+  const hasDebugpy = () => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import debugpy'], { stdio: 'ignore' }).status === 0;
+  if (hasDebugpy()) return;
+  if (process.env.MEMORY_PROFILER_PYTHON) {
+    console.log(`${PYTHON} has no debugpy: the VS Code Python test will fail`);
+    return;
+  }
+  aptInstall(['python3', 'python3-debugpy']);
 }
 
 export function ensureCodeServer() {

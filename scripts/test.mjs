@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChromium, ensureCodeServer } from './setup.mjs';
+import { ensureChromium, ensureCodeServer, ensurePython } from './setup.mjs';
 import { lint } from './lint.mjs';
 
 const ALL = ['unit', 'integration', 'browser', 'vscode'];
@@ -70,6 +70,7 @@ if (!kinds.length || process.argv.includes('lint')) {
     process.exit(status);
   }
 }
+if (selected.includes('integration') || selected.includes('vscode')) ensurePython();
 if (selected.includes('browser') || selected.includes('vscode')) ensureChromium();
 if (selected.includes('vscode')) ensureCodeServer();
 const setupSeconds = (Date.now() - t0) / 1000;

@@ -46,11 +46,11 @@ export async function inspectorOfPid(pid: number): Promise<PidInspector> {
 }
 
 /**
- * A Python pid: attaching belongs to the Python target (its agent, over a loopback socket), which
- * is routed here once it exists.
+ * A Python pid without a listening agent (one that listens was found by its address file before
+ * this, see python.ts): nothing to attach to, and nothing is sent to it.
  */
 export function attachPythonProcess(p: ProcessFacts): never {
-  throw new UserError(`pid ${p.pid} is a Python program (${describe(p)}); attaching to Python programs comes with the Python target, not in this version. It was left alone`);
+  throw new UserError(`pid ${p.pid} is a Python program (${describe(p)}) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent.listen()\` in it. It was left alone`);
 }
 
 function describe(p: ProcessFacts): string {

@@ -6,6 +6,7 @@ import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
 import { type ProgramExit, checkCommand, describeExit, exitCodeOf, launchWithInspector } from './launch';
 import { readProcess } from './procfs';
+import { attachPython, isPython, pythonAgentAddress, runPython } from './python';
 import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -18,6 +19,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   // output of a program that was killed at once.
   checkCommand(command[0]);
   await checkPortFree(options.host, options.port);
+  if (isPython(command[0])) return runPython(command, options);
   // Listening for Ctrl+C from the start: a signal that arrived between the "profiling" line
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();
@@ -109,6 +111,8 @@ export function runDemo(options: ServeOptions): Promise<number> {
 
 /** `attach <ws-url|port|host:port|pid>`: profile a running program until Ctrl+C or until it exits. */
 export async function attachProgram(endpoint: string, options: ServeOptions): Promise<number> {
+  const python = pythonAgentAddress(endpoint);
+  if (python) return attachPython(python, options);
   const { url, openedByUs } = await findInspector(endpoint);
   const { server, target } = await serveConnection(await connectToInspector(url), options);
   log(`profiling pid ${target.pid} at ${server.url}`);

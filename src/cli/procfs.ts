@@ -62,10 +62,7 @@ export function isNodeProcess(p: ProcessFacts): boolean {
   return NODE_NAME.test(basename(p.argv[0] ?? ''));
 }
 
-/**
- * A CPython (or PyPy) process. Attaching to one belongs to the Python target; the CLI routes a
- * Python pid here so that `attach` can hand it over once that target exists.
- */
+/** A CPython (or PyPy) process: `attach` never signals one (its agent is reached by its address file). */
 export function isPythonProcess(p: ProcessFacts): boolean {
   const name = basename(p.exe ?? p.argv[0] ?? '');
   return /^(python|pypy)(\d+(\.\d+)*)?[a-z]?(\.exe)?$/.test(name);

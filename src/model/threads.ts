@@ -56,7 +56,9 @@ export interface StackFrame {
 /** How `ObjectReferent.size` was obtained. */
 export type SizeKind =
   /** An estimate of the object's own (shallow) size from its type and length; not measured. */
-  'shallow-estimate';
+  | 'shallow-estimate'
+  /** Measured by the runtime (Python's `sys.getsizeof`); `deepSize` adds what the object reaches. */
+  | 'measured';
 
 /** `GET /api/objects/:ref`: what one object (or a frame's locals) refers to. */
 export interface ObjectReferents {
@@ -84,6 +86,8 @@ export interface ObjectReferent {
   type: string;
   /** Bytes, see `ObjectReferents.sizeKind`. */
   size: number;
+  /** Bytes of the object and of everything it reaches that no class, module or function owns (Python: like Pympler's `asizeof`). */
+  deepSize?: number;
   /** Bytes the object keeps alive, from the snapshot named in `ObjectReferents.retainedFrom`. */
   retainedSize?: number;
   /** A short, untrusted text: render it as text. */

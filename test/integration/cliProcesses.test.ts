@@ -82,13 +82,13 @@ describe('attach <pid>', () => {
     assert.equal(sleeper.exitCode, null);
   });
 
-  test('a Python program is left alone, with a word on where Python attach comes', async () => {
+  test('a Python program without the agent is left alone, with a word on how to profile it', async () => {
     const python = started(PYTHON, ['-c', 'import time; print("{\\"ready\\": 1}", flush=True); time.sleep(60)']);
     await jsonLine(python, 'ready');
     const p = cli(['attach', String(python.pid), '--port', '0']);
     assert.equal((await p.exited).code, 1);
     assert.equal(p.stderrLines.length, 1, p.stderrLines.join('\n'));
-    assert.match(p.stderrLines[0], new RegExp(`^memory-profiler: error: pid ${python.pid} is a Python program \\(.*python3.* -c import time.*\\); attaching to Python programs comes with the Python target, not in this version\\. It was left alone$`));
+    assert.match(p.stderrLines[0], new RegExp(`^memory-profiler: error: pid ${python.pid} is a Python program \\(.*python3.* -c import time.*\\) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent\\.listen\\(\\)\` in it\\. It was left alone$`));
     assert.ok(alive(python.pid!));
   });
 

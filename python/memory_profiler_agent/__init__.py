@@ -1,0 +1,171 @@
+"""The memory profiler's agent for Python programs (standard library only, Python 3.8+).
+
+It runs inside the program, in daemon threads of its own, and serves the profiler over a
+loopback socket guarded by a per-session secret (see _agent for the protocol). It never calls
+the program's code: objects are read through their type, ``id``, ``gc.get_referents`` and the
+C-level descriptors of ``type`` and ``object`` (see _safe).
+
+Pympler's names work as in Pympler::
+
+    import memory_profiler_agent as mp
+    mp.track_class(Order)
+    mp.create_snapshot("after load")
+    mp.start_profiler(port=8090)      # the pages at http://localhost:8090, until stopped
+
+``listen()`` only starts the agent, for ``memory-profiler attach <pid>``.
+"""
+
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+from . import _agent
+
+__all__ = [
+    "listen",
+    "start_profiler",
+    "start_in_background",
+    "track_class",
+    "create_snapshot",
+    "ClassTracker",
+    "keep_collector_off",
+    "discovery_path",
+]
+
+_the_agent = _agent.Agent()
+
+
+def discovery_path(pid=None):
+    """Where a listening agent leaves its port and secret for ``memory-profiler attach <pid>`` (mode 0600)."""
+    return os.path.join(tempfile.gettempdir(), "memory-profiler-agent-%d.json" % (pid or os.getpid()))
+
+
+def _remove_discovery(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def listen(host="127.0.0.1", port=0, secret=None):
+    """Starts the agent (once; later calls return the same address): ``{host, port, secret, pid}``."""
+    first = _the_agent.listener is None
+    address = _the_agent.listen(host, port, secret)
+    if first:
+        path = discovery_path()
+        try:
+            fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, json.dumps({"port": address["port"], "secret": address["secret"], "pid": address["pid"]}).encode("utf-8"))
+            finally:
+                os.close(fd)
+            os.replace(path + ".tmp", path)
+            atexit.register(_remove_discovery, path)
+        except OSError:
+            pass
+    return dict(address)
+
+
+def keep_collector_off(off=True):
+    """Pympler's advice: the automatic garbage collector off, so that cycles wait to be seen."""
+    return _the_agent.set_gc_automatic(not off)
+
+
+class ClassTracker:
+    """Pympler's ``ClassTracker`` from the program's side: what it asks for, the profiler does."""
+
+    def track_class(self, cls, name=None, resolution_level=0, keep=False, trace=False):
+        from . import _safe
+
+        if not _safe.is_class(cls):
+            raise TypeError("track_class needs a class")
+        qual = name or _safe.qualname(cls)
+        _the_agent.emit("trackClass", {"name": qual, "module": _safe.module_of(cls), "resolutionLevel": int(resolution_level), "trace": bool(trace), "keep": bool(keep)})
+
+    def track_object(self, instance, name=None, resolution_level=0, keep=False, trace=False):
+        self.track_class(type(instance), name, resolution_level, keep, trace)
+
+    def create_snapshot(self, description="", compute_total=False):
+        """Asks the profiler for a snapshot and waits (at most a minute) until it is taken."""
+        _the_agent.emit("createSnapshot", {"description": str(description)}, wait_s=60)
+
+    def start_periodic_snapshots(self, interval=1.0):
+        _the_agent.emit("startPeriodicSnapshots", {"intervalMs": int(float(interval) * 1000)})
+
+    def stop_periodic_snapshots(self):
+        _the_agent.emit("stopPeriodicSnapshots", {})
+
+
+_default_tracker = ClassTracker()
+
+
+def track_class(cls, name=None, resolution_level=0, keep=False, trace=False):
+    _default_tracker.track_class(cls, name, resolution_level, keep, trace)
+
+
+def create_snapshot(description=""):
+    _default_tracker.create_snapshot(description)
+
+
+def _cli():
+    """The package's Node CLI, next to this agent (``<package>/python/memory_profiler_agent``)."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cli = os.path.join(package, "dist", "cli.js")
+    node = os.environ.get("MEMORY_PROFILER_NODE") or shutil.which("node")
+    if not os.path.exists(cli):
+        raise RuntimeError("the memory-profiler CLI is not at %s: build the package (npm run build)" % cli)
+    if not node:
+        raise RuntimeError("node is not on PATH (set MEMORY_PROFILER_NODE to its path)")
+    return node, cli
+
+
+def _server_command(host, port, stats, debug, kwargs):
+    address = listen()
+    node, cli = _cli()
+    args = [node, cli, "attach", "python://%s:%d" % (address["host"], address["port"]), "--host", str(host), "--port", str(port)]
+    track = kwargs.get("track")
+    if track:
+        args += ["--track", ",".join(track) if not isinstance(track, str) else track]
+    if debug:
+        args.append("--debug")
+    env = dict(os.environ)
+    env["MEMORY_PROFILER_AGENT_SECRET"] = address["secret"]
+    if stats:
+        args = [node, cli, "open", str(stats), "--host", str(host), "--port", str(port)]
+    return args, env
+
+
+def start_profiler(host="localhost", port=8090, tracker=None, stats=None, debug=False, **kwargs):
+    """Pympler's ``start_profiler``: serves the pages and suspends the calling thread until the
+    server is stopped (Stop on the page, Ctrl+C)."""
+    args, env = _server_command(host, port, stats, debug, kwargs)
+    me = threading.get_ident()
+    _the_agent.suspended.add(me)
+    child = subprocess.Popen(args, env=env)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        return child.wait()
+    finally:
+        _the_agent.suspended.discard(me)
+
+
+def start_in_background(host="localhost", port=8090, tracker=None, stats=None, debug=False, **kwargs):
+    """Pympler's ``start_in_background``: the server in a daemon thread, returned at once."""
+    args, env = _server_command(host, port, stats, debug, kwargs)
+    holder = {}
+
+    def serve():
+        child = subprocess.Popen(args, env=env)
+        holder["process"] = child
+        child.wait()
+
+    thread = threading.Thread(target=serve, name=_agent.THREAD_NAME + "-server", daemon=True)
+    thread.start()
+    return thread

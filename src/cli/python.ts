@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningServer, startServer } from '../server';
+import { type AgentAddress, launchWithAgent, PythonTarget } from '../targets/python';
+import { type ServeOptions, untilInterrupted } from './serve';
+import { UserError } from './userError';
+
+const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
+
+/** `python`, `python3`, `python3.11`, `pypy3`, a venv's `bin/python`… (a path or a name on PATH). */
+export function isPython(command: string): boolean {
+  return /^(python|pypy)(\d+(\.\d+)?)?[dmw]?(\.exe)?$/i.test(command.split(/[\\/]/).pop() ?? '');
+}
+
+/** Serves a Python program; the program's own `track_class` / `create_snapshot` calls reach the tracker. */
+async function servePython(target: PythonTarget, options: ServeOptions, onStop?: () => void): Promise<RunningServer> {
+  let server: RunningServer;
+  try {
+    server = await startServer({ target, host: options.host, port: options.port, debug: options.debug, token: options.token, maxSnapshots: options.maxSnapshots, onStop });
+  } catch (e) {
+    await target.dispose();
+    throw new UserError((e as Error).message);
+  }
+  try {
+    for (const name of options.track ?? []) await server.tracker.trackClass(name, { trace: false });
+    if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
+    await target.subscribe((e) => {
+      const params = e.params as { name?: string; description?: string; intervalMs?: number };
+      const done = () => target.ack(e.eventId);
+      if (e.event === 'trackClass' && typeof params.name === 'string') server.tracker.trackClass(params.name).then(done, done);
+      else if (e.event === 'createSnapshot') server.tracker.createSnapshot(String(params.description ?? '')).then(done, done);
+      else if (e.event === 'startPeriodicSnapshots' && typeof params.intervalMs === 'number') server.tracker.startPeriodicSnapshots(Math.max(100, params.intervalMs));
+      else if (e.event === 'stopPeriodicSnapshots') server.tracker.stopPeriodicSnapshots();
+    });
+  } catch (e) {
+    await server.stop();
+    throw new UserError((e as Error).message);
+  }
+  return server;
+}
+
+/** `run [options] -- python app.py …`: the agent loaded before the program, profiled until it exits. */
+export async function runPython(command: string[], options: ServeOptions): Promise<number> {
+  const interrupted = untilInterrupted();
+  let launched;
+  try {
+    launched = await launchWithAgent({ command: command[0], args: command.slice(1), stdio: 'inherit' });
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const { child } = launched;
+  const exited = new Promise<number>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1)));
+  });
+  let server: RunningServer;
+  try {
+    server = await servePython(await PythonTarget.connect(launched.address), options);
+  } catch (e) {
+    child.kill();
+    throw e instanceof UserError ? e : new UserError((e as Error).message);
+  }
+  log(`profiling ${command.join(' ')} (pid ${launched.pid}) at ${server.url}`);
+  const outcome = await Promise.race([exited.then((code) => ({ code })), interrupted.then((signal) => ({ signal }))]);
+  if ('signal' in outcome) {
+    child.kill(outcome.signal);
+    const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const code = await exited;
+    clearTimeout(forced);
+    await server.stop();
+    return code;
+  }
+  await server.stop();
+  log(`the program exited with code ${outcome.code}; profiler stopped`);
+  return outcome.code;
+}
+
+/** `python://host:port` (secret in MEMORY_PROFILER_AGENT_SECRET), or the agent a pid left in the temporary folder; undefined when neither. */
+export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
+  const url = /^python:\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(endpoint);
+  if (url) {
+    const secret = process.env.MEMORY_PROFILER_AGENT_SECRET;
+    if (!secret) throw new UserError('attach python://… needs the agent’s secret in MEMORY_PROFILER_AGENT_SECRET', 2);
+    return { host: url[1].replace(/^\[|\]$/g, ''), port: Number(url[2]), secret };
+  }
+  if (!/^\d+$/.test(endpoint)) return undefined;
+  const file = join(tmpdir(), `memory-profiler-agent-${endpoint}.json`);
+  if (!existsSync(file)) return undefined;
+  try {
+    const found = JSON.parse(readFileSync(file, 'utf8')) as { port: number; secret: string };
+    return { host: '127.0.0.1', port: found.port, secret: found.secret };
+  } catch {
+    throw new UserError(`${file} is not the agent's address file`);
+  }
+}
+
+/**
+ * `attach` to a Python program whose agent listens; profiled until Ctrl+C, Stop on the page
+ * (`POST /api/stop`), or until it exits. `start_profiler` in the program runs this and waits
+ * for it to end: Stop resumes the program.
+ */
+export async function attachPython(address: AgentAddress, options: ServeOptions): Promise<number> {
+  let target: PythonTarget;
+  try {
+    target = await PythonTarget.connect(address);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const server = await servePython(target, options, () => stop());
+  log(`profiling pid ${target.pid} at ${server.url}`);
+  const gone = new Promise<string>((resolve) => target.onGone(resolve));
+  const outcome = await Promise.race([
+    gone.then((reason) => ({ reason })),
+    untilInterrupted().then((signal) => ({ signal })),
+    stopped.then(() => ({ stopped: true })),
+  ]);
+  await server.stop();
+  await target.dispose();
+  if ('reason' in outcome) log(`the program is gone (${outcome.reason}); profiler stopped`);
+  return 0;
+}

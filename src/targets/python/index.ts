@@ -1,0 +1,3 @@
+export * from './agentClient';
+export * from './launch';
+export { PythonTarget, type PythonTargetOptions } from './pythonTarget';

@@ -1,0 +1,157 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../../model';
+import {
+  type CaptureOptions,
+  capabilityNames,
+  type HeapSnapshotSink,
+  type ProfiledTarget,
+  type TargetCapabilities,
+  TargetGoneError,
+  type ThreadReader,
+  UnknownThreadError,
+} from '../target';
+import { type AgentAddress, AgentConnectionError, type AgentEvent, AgentRequestError, type AgentHello, PythonAgentClient } from './agentClient';
+
+export interface PythonTargetOptions {
+  /** Lets a program suspended by `start_profiler` carry on (`POST /api/stop`). */
+  resume?: () => void;
+}
+
+/**
+ * A live Python program reached through its agent (python/memory_profiler_agent): every
+ * capability but allocation tracking. Heap snapshots arrive in DevTools' format, so the heap
+ * engine, tracker and pages need nothing else; the agent's object ids are never reset.
+ */
+export class PythonTarget implements ProfiledTarget {
+  private goneReason: string | undefined;
+  private readonly goneListeners = new Set<(reason: string) => void>();
+  readonly capabilities: TargetCapabilities;
+
+  private constructor(
+    readonly client: PythonAgentClient,
+    options: PythonTargetOptions,
+  ) {
+    this.capabilities = {
+      process: { read: () => this.call<ProcessInfo>('process') },
+      threads: {
+        open: () => {
+          if (this.goneReason !== undefined) throw new TargetGoneError(this.goneReason);
+          return new PythonThreadReader(this);
+        },
+      },
+      heapSnapshots: { capture: (sink, o) => this.capture(sink, o) },
+      census: { count: (names) => this.call<{ counts: Record<string, number>; scanned: number }>('census', { names: [...names] }) },
+      objectIds: { checkReset: async () => undefined, dispose: () => {} },
+      suspension: options.resume && { resume: options.resume },
+    };
+    client.onClose((reason) => this.gone(reason));
+  }
+
+  static async connect(address: AgentAddress, options: PythonTargetOptions = {}): Promise<PythonTarget> {
+    return new PythonTarget(await PythonAgentClient.connect(address), options);
+  }
+
+  get hello(): AgentHello {
+    return this.client.hello;
+  }
+
+  get pid(): number {
+    return this.client.hello.pid;
+  }
+
+  get connected(): boolean {
+    return this.goneReason === undefined;
+  }
+
+  /** The program's own calls (`track_class`, `create_snapshot`…), from now and those made before. */
+  async subscribe(listener: (e: AgentEvent) => void): Promise<void> {
+    this.client.onEvent(listener);
+    const { events } = await this.call<{ events: AgentEvent[] }>('subscribe');
+    for (const e of events) listener(e);
+  }
+
+  ack(eventId: number): void {
+    this.call('ack', { eventId }).catch(() => {});
+  }
+
+  /** Pympler's garbage graphs: the cycles `gc.collect()` found (cached in the agent until `refresh`). */
+  garbage<T = unknown>(refresh = false): Promise<T> {
+    return this.call<T>('garbage', { refresh });
+  }
+
+  /** A request to the agent; a lost connection is `TargetGoneError`, an unknown object `UnknownThreadError`. */
+  async call<T>(method: string, params: Record<string, unknown> = {}, onChunk?: (chunk: Buffer) => void): Promise<T> {
+    if (this.goneReason !== undefined) throw new TargetGoneError(this.goneReason);
+    try {
+      return await this.client.request<T>(method, params, onChunk);
+    } catch (e) {
+      if (e instanceof AgentConnectionError) throw new TargetGoneError(e.message);
+      if (e instanceof AgentRequestError && e.code === 'unknown') throw new UnknownThreadError(e.message);
+      throw e;
+    }
+  }
+
+  private async capture(sink: HeapSnapshotSink, _options: CaptureOptions = {}): Promise<void> {
+    // Chunks are bytes: a character may straddle two of them.
+    const decoder = new StringDecoder('utf8');
+    await this.call('snapshot', {}, (chunk) => {
+      const text = decoder.write(chunk);
+      if (text) sink.write(text);
+    });
+    const rest = decoder.end();
+    if (rest) sink.write(rest);
+  }
+
+  private gone(reason: string): void {
+    if (this.goneReason !== undefined) return;
+    this.goneReason = reason;
+    for (const listener of this.goneListeners) listener(reason);
+    this.goneListeners.clear();
+  }
+
+  async info(): Promise<TargetInfo> {
+    const hello = this.client.hello;
+    return {
+      kind: 'live',
+      pid: hello.pid,
+      title: hello.title,
+      runtime: hello.runtime,
+      argv: hello.argv,
+      connected: this.connected,
+      capabilities: capabilityNames(this.capabilities),
+    };
+  }
+
+  onGone(listener: (reason: string) => void): () => void {
+    if (this.goneReason !== undefined) {
+      const reason = this.goneReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    this.client.close();
+  }
+}
+
+/** Threads, stacks and locals: the agent keeps the objects of a thread's latest stacks. */
+class PythonThreadReader implements ThreadReader {
+  constructor(private readonly target: PythonTarget) {}
+
+  threads(): Promise<ThreadInfo[]> {
+    return this.target.call<ThreadInfo[]>('threads');
+  }
+
+  stack(threadId: string): Promise<ThreadStack> {
+    return this.target.call<ThreadStack>('stack', { thread: threadId });
+  }
+
+  referents(ref: string, offset: number, limit: number): Promise<ObjectReferents> {
+    return this.target.call<ObjectReferents>('objects', { ref, offset, limit });
+  }
+
+  async dispose(): Promise<void> {}
+}

@@ -1,0 +1,66 @@
+/** `memory-profiler run -- python …` with Debian's python3: the agent loaded before the program, exit codes passed on. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { TargetInfo, TrackerState } from '../../../src/model';
+import { CLI, Program, getJson } from '../../helpers/programs';
+import { PYTHON, pythonFixture } from '../../helpers/python';
+
+const running: Program[] = [];
+after(() => running.forEach((p) => p.kill()));
+
+function cli(args: string[], cwd?: string): Program {
+  const p = new Program(spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd }));
+  running.push(p);
+  return p;
+}
+
+async function servedUrl(p: Program): Promise<string> {
+  return (await p.waitFor(/ at (http:\/\/localhost:\d+\/)/, 30_000, 'stderr'))[1];
+}
+
+describe('memory-profiler run -- python', () => {
+  test('python app.py: served with its pid and runtime; its exit code is passed on', async () => {
+    const p = cli(['run', '--port', '0', '--', PYTHON, pythonFixture('holder.py')]);
+    const url = await servedUrl(p);
+    await p.json('ready');
+    const target = await getJson<TargetInfo>(url + 'api/target');
+    assert.equal(target.status, 200);
+    assert.match(target.body.runtime, /^python 3/);
+    assert.ok(target.body.argv[0].endsWith('holder.py'));
+    const process = await getJson<{ pid: number }>(url + 'api/process');
+    assert.equal(process.body.pid, target.body.pid);
+    p.send('fail');
+    assert.deepEqual(await p.exited, { code: 3, signal: null });
+  });
+
+  test('python -m module with --track: the class is tracked from the start', async () => {
+    const p = cli(['run', '--port', '0', '--track', 'Order', '--', PYTHON, '-m', 'holder'], dirname(pythonFixture('holder.py')));
+    const url = await servedUrl(p);
+    await p.json('ready');
+    const snapshot = await getJson(url + 'api/tracker/snapshots', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.ok(snapshot.status < 300, JSON.stringify(snapshot.body));
+    const state = (await getJson<TrackerState>(url + 'api/tracker')).body;
+    assert.equal(state.snapshots[0].classes.Order.active, 123);
+    p.send('exit');
+    assert.deepEqual(await p.exited, { code: 0, signal: null });
+    assert.ok(p.stderrLines.some((l) => /the program exited with code 0; profiler stopped/.test(l)));
+  });
+
+  test("the program's own track_class reaches the tracker", async () => {
+    const p = cli(['run', '--port', '0', '--', PYTHON, pythonFixture('holder.py')]);
+    const url = await servedUrl(p);
+    await p.json('ready');
+    p.send('track');
+    await p.json('tracked');
+    let names: string[] = [];
+    for (let i = 0; i < 50 && !names.includes('Order'); i++) {
+      names = (await getJson<TrackerState>(url + 'api/tracker')).body.tracked.map((t) => t.name);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(names, ['Order']);
+    p.send('exit');
+    await p.exited;
+  });
+});

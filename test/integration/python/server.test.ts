@@ -1,0 +1,105 @@
+/**
+ * A live Python program behind the same HTTP API as a Node one: the agent in Debian's python3,
+ * the real server, the tracker over snapshots, the heap by class, threads and stacks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ClassDetail, GarbageGraphSummary, HeapClassSummary, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack, TrackerState } from '../../../src/model';
+import { type RunningServer, startServer } from '../../../src/server';
+import { PythonTarget } from '../../../src/targets/python';
+import { getJson } from '../../helpers/programs';
+import { type PythonProgram, pythonFixture, startPython } from '../../helpers/python';
+
+let py: PythonProgram;
+let target: PythonTarget;
+let server: RunningServer;
+let base: string;
+
+const post = (path: string, body: unknown) => getJson(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+before(async () => {
+  py = await startPython([pythonFixture('holder.py')]);
+  await py.program.json('ready');
+  target = await PythonTarget.connect(py.address);
+  server = await startServer({ target, host: 'localhost', port: 0 });
+  base = `http://127.0.0.1:${server.port}`;
+});
+after(async () => {
+  await server?.stop();
+  await target?.dispose();
+  py?.stop();
+});
+
+describe('a Python program behind the HTTP API', () => {
+  test('/api/target and /api/process describe the Python program', async () => {
+    const info = await getJson<TargetInfo>(`${base}/api/target`);
+    assert.equal(info.status, 200);
+    assert.equal(info.body.pid, py.pid);
+    assert.match(info.body.runtime, /^python 3\.\d+\.\d+$/);
+    assert.deepEqual(info.body.capabilities, ['process', 'threads', 'heapSnapshots', 'census', 'objectIds']);
+    const process = await getJson<ProcessInfo>(`${base}/api/process`);
+    assert.equal(process.status, 200);
+    assert.equal(process.body.pid, py.pid);
+    assert.ok(process.body.rss > 0);
+  });
+
+  test('tracker snapshots count the instances exactly; births after the first snapshot; the heap by class agrees', async () => {
+    assert.equal((await post('/api/tracker/classes', { name: 'Order' })).status, 201);
+    assert.equal((await post('/api/tracker/classes', { name: 'Reused' })).status, 201);
+    const first = await post('/api/tracker/snapshots', { description: 'first' });
+    assert.ok(first.status === 200 || first.status === 201, JSON.stringify(first.body));
+    assert.deepEqual(await py.ask('more', 'orders'), { orders: 133 });
+    assert.equal((await py.ask<{ reused: boolean }>('reuse', 'reused')).reused, true);
+    assert.ok((await post('/api/tracker/snapshots', { description: 'second' })).status < 300);
+    const state = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
+    assert.deepEqual(state.snapshots.map((s) => s.classes.Order.active), [123, 133]);
+    assert.deepEqual(state.snapshots.map((s) => s.classes.Reused.active), [1, 1]);
+    const orders = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Order`)).body;
+    assert.equal(orders.instances.filter((i) => i.birth === 1).length, 10, 'ten Orders born after the first snapshot');
+    assert.equal(orders.instances.filter((i) => i.death !== null).length, 0);
+    // The new Reused sits at the old one's address: one death and one birth all the same.
+    const reused = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Reused`)).body;
+    assert.deepEqual(reused.instances.map((i) => [i.birth, i.death]).sort(), [[1, null], [null, 1]].sort());
+    const heapIndex = state.snapshots[1].heapIndex!;
+    const classes = await getJson<HeapClassSummary[]>(`${base}/api/heap/classes?snapshot=${heapIndex}`);
+    assert.equal(classes.status, 200);
+    const byName = new Map(classes.body.map((c) => [c.name, c]));
+    assert.equal(byName.get('Order')!.count, 133);
+    assert.equal(byName.get('Spy')!.count, 5);
+  });
+
+  test('a census counts the tracked classes without a snapshot', async () => {
+    const census = await post('/api/tracker/census', {});
+    assert.equal(census.status, 200, JSON.stringify(census.body));
+    assert.equal((census.body as { classes: Record<string, { active: number }> }).classes.Order.active, 133);
+  });
+
+  test('/api/garbage: a dropped cycle, collected between two snapshots, with its class', async () => {
+    assert.deepEqual(await py.ask('keepcycle', 'kept'), { kept: true });
+    assert.ok((await post('/api/tracker/snapshots', { description: 'with the cycle' })).status < 300);
+    assert.deepEqual(await py.ask('dropcycle', 'dropped'), { dropped: true });
+    assert.ok((await post('/api/tracker/snapshots', { description: 'cycle dropped' })).status < 300);
+    const report = await getJson<GarbageGraphSummary[]>(`${base}/api/garbage`);
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    const cyclic = report.body.filter((g) => g.classes.includes('Cyclic'));
+    assert.equal(cyclic.length, 1, JSON.stringify(report.body));
+    assert.ok(cyclic[0].cycleObjects >= 3, JSON.stringify(cyclic[0]));
+    const detail = await getJson<{ objects: Array<{ className: string }> }>(`${base}/api/garbage/${cyclic[0].index}`);
+    assert.equal(detail.body.objects.filter((o) => o.className === 'Cyclic').length, 3);
+  });
+
+  test('threads and the main stack', async () => {
+    const threads = await getJson<ThreadInfo[]>(`${base}/api/threads`);
+    assert.equal(threads.status, 200);
+    assert.deepEqual(threads.body.map((t) => t.name), ['MainThread', 'worker-thread']);
+    const stack = await getJson<ThreadStack>(`${base}/api/threads/main/stack`);
+    assert.equal(stack.status, 200);
+    assert.equal(stack.body.frames[0].function, 'main_loop');
+    const unknown = await getJson<{ error: string }>(`${base}/api/threads/12345/stack`);
+    assert.equal(unknown.status, 404);
+  });
+
+  test('no method of the program ran', async () => {
+    assert.deepEqual(await py.ask('calls', 'calls'), { calls: [] });
+  });
+});
