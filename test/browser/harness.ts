@@ -32,9 +32,9 @@ export async function startFixture(script: string, args: string[] = []): Promise
 }
 
 /** The real server, attached to the fixture over its inspector. */
-export async function startProfiledServer(fixture: Fixture): Promise<RunningServer & { target: NodeTarget }> {
+export async function startProfiledServer(fixture: Fixture, options: { maxSnapshots?: number } = {}): Promise<RunningServer & { target: NodeTarget }> {
   const target = await NodeTarget.attach(await connectToInspector(fixture.inspectorUrl));
-  const server = await startServer({ target, host: '127.0.0.1', port: 0 });
+  const server = await startServer({ target, host: '127.0.0.1', port: 0, maxSnapshots: options.maxSnapshots });
   return Object.assign(server, { target });
 }
 

@@ -244,24 +244,30 @@ class HeapPage implements PageView {
     this.empty.hidden = true;
     this.content.hidden = false;
     // A new snapshot moves the view to it only if the latest one was shown.
+    // Dropped snapshots stay listed (disabled) but are never shown or compared.
+    const held = list.filter((e) => !e.dropped).map((e) => e.index);
+    const isHeld = (i: number) => held.includes(i);
+    const latest = held.length ? held[held.length - 1] : list.length - 1;
     const follow = this.snapshot < 0 || (added && this.snapshot === list.length - 2);
-    const index = follow ? list.length - 1 : Math.min(this.snapshot, list.length - 1);
+    let index = follow ? list.length - 1 : Math.min(this.snapshot, list.length - 1);
+    if (!isHeld(index)) index = latest;
     fillSelect(this.picker, list, index);
-    this.diffSection.hidden = list.length < 2;
-    if (list.length >= 2) {
+    this.diffSection.hidden = held.length < 2;
+    if (held.length >= 2) {
+      const [defaultFrom, defaultTo] = held.slice(-2);
       // `?from=A&to=B` (Compare Snapshots… in VS Code) picks the pair on the first load.
       const asked = (name: string) => {
         const v = this.context.query.get(name);
-        return v !== null && /^\d+$/.test(v) && Number(v) < list.length ? Number(v) : undefined;
+        return v !== null && /^\d+$/.test(v) && isHeld(Number(v)) ? Number(v) : undefined;
       };
       const first = this.diffFrom.value === '';
       const askedFrom = first ? asked('from') : undefined;
       const askedTo = first ? asked('to') : undefined;
-      const to = askedTo ?? (Number(this.diffTo.value) || list.length - 1);
-      const from = askedFrom ?? (first ? list.length - 2 : Number(this.diffFrom.value));
-      const keep = askedFrom !== undefined || askedTo !== undefined || !follow;
-      fillSelect(this.diffFrom, list, keep ? from : list.length - 2);
-      fillSelect(this.diffTo, list, keep ? to : list.length - 1);
+      const to = askedTo ?? (Number(this.diffTo.value) || defaultTo);
+      const from = askedFrom ?? (first ? defaultFrom : Number(this.diffFrom.value));
+      const keep = (askedFrom !== undefined || askedTo !== undefined || !follow) && isHeld(from) && isHeld(to);
+      fillSelect(this.diffFrom, list, keep ? from : defaultFrom);
+      fillSelect(this.diffTo, list, keep ? to : defaultTo);
       if (first && keep) this.diffSection.scrollIntoView();
       void this.loadDiff();
     }

@@ -181,7 +181,7 @@ export class TrackerPage implements PageView {
       context.events.on('census-added', () => void this.load()),
       context.events.on('snapshot-progress', (p) => this.showProgress(p)),
       context.events.on('snapshot-dropped', (d) => {
-        setText(this.droppedNote, `${d.note}; its figures here stay, its heap can no longer be opened.`);
+        setText(this.droppedNote, `${d.note.charAt(0).toUpperCase()}${d.note.slice(1)}.`);
         this.droppedNote.hidden = false;
       }),
     );
