@@ -55,14 +55,26 @@ describe('a Python program behind the HTTP API', () => {
     assert.equal((await py.ask<{ reused: boolean }>('reuse', 'reused')).reused, true);
     assert.ok((await post('/api/tracker/snapshots', { description: 'second' })).status < 300);
     const state = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
-    assert.deepEqual(state.snapshots.map((s) => s.classes.Order.active), [123, 133]);
-    assert.deepEqual(state.snapshots.map((s) => s.classes.Reused.active), [1, 1]);
+    assert.deepEqual(
+      state.snapshots.map((s) => s.classes.Order.active),
+      [123, 133],
+    );
+    assert.deepEqual(
+      state.snapshots.map((s) => s.classes.Reused.active),
+      [1, 1],
+    );
     const orders = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Order`)).body;
     assert.equal(orders.instances.filter((i) => i.birth === 1).length, 10, 'ten Orders born after the first snapshot');
     assert.equal(orders.instances.filter((i) => i.death !== null).length, 0);
     // The new Reused sits at the old one's address: one death and one birth all the same.
     const reused = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Reused`)).body;
-    assert.deepEqual(reused.instances.map((i) => [i.birth, i.death]).sort(), [[1, null], [null, 1]].sort());
+    assert.deepEqual(
+      reused.instances.map((i) => [i.birth, i.death]).sort(),
+      [
+        [1, null],
+        [null, 1],
+      ].sort(),
+    );
     const heapIndex = state.snapshots[1].heapIndex!;
     const classes = await getJson<HeapClassSummary[]>(`${base}/api/heap/classes?snapshot=${heapIndex}`);
     assert.equal(classes.status, 200);
@@ -94,7 +106,10 @@ describe('a Python program behind the HTTP API', () => {
   test('threads and the main stack', async () => {
     const threads = await getJson<ThreadInfo[]>(`${base}/api/threads`);
     assert.equal(threads.status, 200);
-    assert.deepEqual(threads.body.map((t) => t.name), ['MainThread', 'worker-thread']);
+    assert.deepEqual(
+      threads.body.map((t) => t.name),
+      ['MainThread', 'worker-thread'],
+    );
     const stack = await getJson<ThreadStack>(`${base}/api/threads/main/stack`);
     assert.equal(stack.status, 200);
     assert.equal(stack.body.frames[0].function, 'main_loop');
@@ -114,7 +129,10 @@ describe('a Python program behind the HTTP API', () => {
         const offline = (await getJson<TrackerState>(url + 'api/tracker')).body;
         assert.equal(offline.live, false);
         assert.deepEqual(offline.snapshots, live.snapshots);
-        assert.deepEqual(offline.snapshots.slice(0, 2).map((s) => s.classes.Order.active), [123, 133]);
+        assert.deepEqual(
+          offline.snapshots.slice(0, 2).map((s) => s.classes.Order.active),
+          [123, 133],
+        );
         const target = (await getJson<TargetInfo>(url + 'api/target')).body;
         assert.equal(target.kind, 'offline');
       } finally {
