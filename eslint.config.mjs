@@ -23,8 +23,13 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': restrict(vscodeOnlyInExtension, cdpOnlyInNodeTarget),
+      'no-restricted-syntax': [
+        'error',
+        { selector: "BinaryExpression[operator='instanceof'][right.name=/^(Node|Offline|Python)Target$/]", message: 'ask the target for a capability (need(target, …)) instead of branching on its class' },
+      ],
     },
   },
+  { files: ['src/targets/**/*.ts', 'test/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
   { files: ['test/vscode/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': restrict(cdpOnlyInNodeTarget) } },
   { files: ['src/extension/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': restrict(cdpOnlyInNodeTarget) } },
   { files: ['src/cdp/**/*.ts', 'src/targets/node/**/*.ts', 'test/unit/cdp/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': restrict(vscodeOnlyInExtension) } },

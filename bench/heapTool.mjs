@@ -1,7 +1,8 @@
 // One heap-snapshot tool on one file, in its own process so that peak RSS is its own.
-// usage: node bench/heapTool.mjs <ours|ours-par|ours-seq|ours-stream|ours-worker[-N]|v8-heap-parser|memlab|json> <file> [engine.cjs]
+// usage: node bench/heapTool.mjs <ours|ours-par|ours-seq|ours-stream|ours-worker[-N]|open|v8-heap-parser|memlab|json> <file> [engine.cjs]
 // Prints one JSON line: {parseMs, analysisMs, totalMs, maxRssMB, ...}.
 import { readFileSync, createReadStream, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const [tool, file, engine] = process.argv.slice(2);
@@ -9,11 +10,16 @@ const require = createRequire(import.meta.url);
 const now = () => performance.now();
 const out = {};
 
-// The per-class results as one digest, to check that ours and v8-heap-parser agree on the same
-// file (count, self size, retained size per class). v8-heap-parser 0.1 calls the node types it
-// does not know "(unknown)"; ours names them as DevTools does, so they are merged for the check.
+// The per-class results as two digests, to check that ours and v8-heap-parser agree on the same
+// file: `digest` of count and self size per class, `retainedDigest` of the retained sizes (they
+// differ where v8-heap-parser's dominator iteration stops short of the true tree, see
+// test/unit/heap/oracle.test.ts). v8-heap-parser 0.1 calls the node types it does not know
+// "(unknown)"; ours names them as DevTools does, so they are merged for the check.
 const UNKNOWN = new Set(['(symbol)', '(object shape)', '(wasm object)']);
 async function classDigest(rows) {
+  return { digest: await digestOf(rows, (m) => `${m[0]}|${m[1]}`), retainedDigest: await digestOf(rows, (m) => String(m[2])) };
+}
+async function digestOf(rows, field) {
   const merged = new Map();
   for (const r of rows) {
     const name = UNKNOWN.has(r.name) ? '(unknown)' : r.name;
@@ -23,7 +29,7 @@ async function classDigest(rows) {
     m[2] += r.retained;
     merged.set(name, m);
   }
-  const text = [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, m]) => `${n}|${m.join('|')}`).join('\n');
+  const text = [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, m]) => `${n}|${field(m)}`).join('\n');
   const { createHash } = await import('node:crypto');
   return createHash('sha1').update(text).digest('hex').slice(0, 12);
 }
@@ -37,7 +43,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const t1 = now();
   const classes = heap.classSummary(g);
   const t2 = now();
-  Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount, digest: await ourDigest(classes) });
+  Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount, ...(await ourDigest(classes)) });
 } else if (tool.startsWith('ours-worker')) {
   // the product's way: the engine in a worker thread (src/heap/client.ts), here with
   // resourceLimits.maxYoungGenerationSizeMb = N for "ours-worker-N" (no limit for "ours-worker");
@@ -74,7 +80,45 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const g = p.end();
   const classes = heap.classSummary(g);
   const t2 = now();
-  Object.assign(out, { parseMs: tLast - t0, analysisMs: t2 - tLast, afterLastChunkMs: t2 - tLast, classes: classes.length, digest: await ourDigest(classes) });
+  Object.assign(out, { parseMs: tLast - t0, analysisMs: t2 - tLast, afterLastChunkMs: t2 - tLast, classes: classes.length, ...(await ourDigest(classes)) });
+} else if (tool === 'open') {
+  // the product: `memory-profiler open <file>` (dist/cli.js) started, until GET /api/heap/classes
+  // answers; "parse" is until it serves (loaded and analysed), "analysis" the class summary; the
+  // peak RSS is that process's VmHWM (all its threads) once the classes came
+  const t0 = now();
+  const cli = spawn(process.execPath, ['dist/cli.js', 'open', file, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    cli.stderr.setEncoding('utf8');
+    cli.stderr.on('data', (d) => {
+      log += d;
+      const m = /serving 1 snapshot at (\S+)/.exec(log);
+      if (m) resolve(m[1]);
+    });
+    cli.once('exit', (code) => reject(new Error(`memory-profiler open exited with ${code}: ${log.trim()}`)));
+  });
+  const t1 = now();
+  const res = await fetch(new URL('api/heap/classes', url));
+  if (!res.ok) throw new Error(`GET /api/heap/classes: ${res.status} ${await res.text()}`);
+  const classes = await res.json();
+  const t2 = now();
+  const hwmAtClassesKiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${cli.pid}/status`, 'utf8'))[1]);
+  // then what a user does next: the first page of the largest class's objects, and the retainers
+  // of its first object (the query indexes are built once the classes are out: included here)
+  const top = [...classes].sort((a, b) => b.count - a.count)[0];
+  const page = await (await fetch(new URL(`api/heap/classes/${encodeURIComponent(top.name)}/objects?start=0&end=20`, url))).json();
+  const t3 = now();
+  const retainers = await fetch(new URL(`api/heap/objects/${page.objects[0].id}/retainers`, url));
+  if (!retainers.ok) throw new Error(`GET /api/heap/objects/:id/retainers: ${retainers.status} ${await retainers.text()}`);
+  await retainers.json();
+  const t4 = now();
+  out.rssAtClassesMB = (hwmAtClassesKiB * 1024) / 1e6;
+  out.objectsPageMs = t3 - t2;
+  out.retainersMs = t4 - t3;
+  const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');
+  const hwmKiB = Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
+  cli.kill('SIGTERM');
+  Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, processRssMB: (hwmKiB * 1024) / 1e6, ...(await ourDigest(classes)) });
 } else if (tool === 'v8-heap-parser') {
   const v8p = require('@vscode/v8-heap-parser');
   const t0 = now();
@@ -83,7 +127,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   const groups = graph.get_class_groups(0, 1e9, false);
   const t2 = now();
   Object.assign(out, { parseMs: t1 - t0, analysisMs: t2 - t1, classes: groups.length });
-  out.digest = await classDigest(groups.map((c) => ({ name: c.name(), count: c.children_len, self: Number(c.self_size), retained: Number(c.retained_size) })));
+  Object.assign(out, await classDigest(groups.map((c) => ({ name: c.name(), count: c.children_len, self: Number(c.self_size), retained: Number(c.retained_size) }))));
 } else if (tool === 'memlab') {
   const core = require('@memlab/core');
   core.config.muteConsole = true;
@@ -103,6 +147,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
 }
 out.totalMs = out.parseMs + out.analysisMs;
 // MB = 10^6 bytes, as fileMB (maxRSS is in KiB)
-out.maxRssMB = (process.resourceUsage().maxRSS * 1024) / 1e6;
+out.maxRssMB = out.processRssMB ?? (process.resourceUsage().maxRSS * 1024) / 1e6;
+delete out.processRssMB;
 out.fileMB = statSync(file).size / 1e6;
 process.stdout.write(JSON.stringify(out) + '\n');

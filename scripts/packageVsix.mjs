@@ -14,6 +14,8 @@ export const VSIX_ALLOWED = [
   /^extension\/dist\/\w+Worker\.js$/,
   /^extension\/dist\/webview\/[^/]+\.(js|css)$/,
   /^extension\/media\/.+\.(svg|png|css)$/,
+  // The Python agent, loaded into debugpy sessions' programs.
+  /^extension\/python\/memory_profiler_agent\/\w+\.py$/,
 ];
 
 export async function packageVsix(root, work, log) {
@@ -34,6 +36,7 @@ export async function packageVsix(root, work, log) {
   for (const f of readdirSync(join(root, 'dist'))) if (/^\w+Worker\.js$/.test(f)) copy(`dist/${f}`); // worker threads the server may start
   copy('dist/webview');
   copy('media');
+  cpSync(join(root, 'python', 'memory_profiler_agent'), join(stage, 'python', 'memory_profiler_agent'), { recursive: true, filter: (src) => !src.includes('__pycache__') && !src.endsWith('.pyc') });
   for (const f of ['CHANGELOG.md', 'LICENSE', 'LICENSE.md']) copy(f);
   // The README's screenshots are files of the repository, not of the .vsix (vsce refuses
   // relative images without a repository URL): the extension's README goes without them.
@@ -54,7 +57,7 @@ export async function packageVsix(root, work, log) {
   const entries = listing.status === 0 ? listing.stdout.split('\n').filter(Boolean) : listVsixWithNode(vsix);
   const unexpected = entries.filter((e) => e.startsWith('extension/') && !VSIX_ALLOWED.some((re) => re.test(e)));
   if (unexpected.length) throw new Error(`the .vsix holds files that do not run in VS Code:\n  ${unexpected.join('\n  ')}`);
-  for (const needed of ['extension/dist/extension.js', 'extension/dist/webview/app.js', 'extension/package.json']) {
+  for (const needed of ['extension/dist/extension.js', 'extension/dist/webview/app.js', 'extension/package.json', 'extension/python/memory_profiler_agent/__init__.py']) {
     if (!entries.includes(needed)) throw new Error(`the .vsix lacks ${needed}`);
   }
   log?.(`packaged ${vsix.split('/').pop()}: ${entries.length} entries`);

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
-import { connectToInspector, resolveInspectorUrl } from '../targets/node';
+import { createServer } from 'node:net';
+import { type CdpConnection, connectToInspector, resolveInspectorUrl } from '../targets/node';
 import { distPath } from '../common/paths';
-import { launchWithInspector } from './launch';
+import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
+import { nodeInspectorAt } from './inspectorDiscovery';
+import { type ProgramExit, checkCommand, describeExit, exitCodeOf, launchWithInspector } from './launch';
+import { readProcess } from './procfs';
 import { attachPython, isPython, pythonAgentAddress, runPython } from './python';
 import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
@@ -11,32 +15,91 @@ const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`)
 /** `run -- command args…`: launch with the inspector, profile, stop with the program. Returns the exit code. */
 export async function runProgram(command: string[], options: ServeOptions): Promise<number> {
   if (!command.length) throw new UserError('nothing to run: give the program after --, e.g. memory-profiler run -- node app.js', 2);
+  // Everything that can fail early fails before the program starts: nothing to clean up, no
+  // output of a program that was killed at once.
+  checkCommand(command[0]);
+  await checkPortFree(options.host, options.port);
   if (isPython(command[0])) return runPython(command, options);
   // Listening for Ctrl+C from the start: a signal that arrived between the "profiling" line
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();
-  const program = await launchWithInspector(command[0], command.slice(1));
-  let server;
+  const program = launchWithInspector(command[0], command.slice(1));
+  const exitedEarly = (exit: ProgramExit) => {
+    const line = program.lastErrorLine();
+    return new UserError(`the program ${describeExit(exit)} before the profiler could attach${line ? `: ${line}` : ''}`, exit.code || 1);
+  };
+
+  const first = await Promise.race([
+    program.inspector.then((found) => ({ found }), (error: Error) => ({ error })),
+    program.exited.then((exit) => ({ exit })),
+    interrupted.then((signal) => ({ signal })),
+  ]);
+  if ('signal' in first) return exitCodeOf(await program.stop(first.signal));
+  if ('exit' in first) {
+    await program.endLeftovers();
+    throw exitedEarly(first.exit);
+  }
+  if ('error' in first) {
+    await program.stop('SIGTERM');
+    throw first.error;
+  }
+  const { found } = first;
+
+  let served: Awaited<ReturnType<typeof serveConnection>>;
+  let connection: CdpConnection | undefined;
   try {
-    ({ server } = await serveConnection(await connectToInspector(program.inspectorUrl), options));
+    connection = await connectToInspector(found.url);
+    served = await serveConnection(connection, options);
   } catch (e) {
-    program.child.kill();
+    connection?.close();
+    // A program that dies while we attach (a missing module, an early crash) is reported by its
+    // exit, whatever the connection said first (ECONNRESET, a lost context).
+    const exit = await Promise.race([program.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+    if (exit) {
+      await program.endLeftovers();
+      throw exitedEarly(exit);
+    }
+    await program.stop('SIGTERM');
     throw e;
   }
-  log(`profiling ${command.join(' ')} (pid ${program.child.pid}) at ${server.url}`);
-  const outcome = await Promise.race([program.exited.then((code) => ({ code })), interrupted.then((signal) => ({ signal }))]);
+  const { server } = served;
+  if (found.pid === program.child.pid) log(`profiling ${command.join(' ')} (pid ${found.pid}) at ${server.url}`);
+  else log(`profiling ${describeNode(readProcess(found.pid)?.argv)} (pid ${found.pid}), started by ${command.join(' ')} (pid ${program.child.pid}), at ${server.url}`);
+  for (const other of found.others) log(`also started, not profiled: pid ${other.pid}: ${describeNode(other.argv)}`);
+
+  const outcome = await Promise.race([program.exited.then((exit) => ({ exit })), interrupted.then((signal) => ({ signal }))]);
   if ('signal' in outcome) {
-    // Ctrl+C reaches the whole process group; a program started another way gets the signal from us.
-    program.child.kill(outcome.signal);
-    const forced = setTimeout(() => program.child.kill('SIGKILL'), 5_000);
-    const code = await program.exited;
-    clearTimeout(forced);
+    // A signal to us reaches the program's whole process group (it has its own).
+    const exit = await program.stop(outcome.signal);
     await server.stop();
-    return code;
+    return exitCodeOf(exit);
   }
   await server.stop();
-  log(`the program exited with code ${outcome.code}; profiler stopped`);
-  return outcome.code;
+  await program.endLeftovers();
+  log(`the program ${describeExit(outcome.exit)}; profiler stopped`);
+  return exitCodeOf(outcome.exit);
+}
+
+function describeNode(argv: string[] | undefined): string {
+  if (!argv) return 'gone';
+  const text = ['node', ...argv.slice(1)].join(' ');
+  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
+}
+
+/** Fails with the server's own message when host:port is taken. Port 0 always finds one. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const bindHost = host === 'localhost' ? '127.0.0.1' : host;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${bindHost} is already in use; choose another with --port`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such local address`));
+      else if (e.code === 'EACCES') reject(new UserError(`port ${port} on ${bindHost} needs privileges; choose another with --port`));
+      else reject(new UserError(`cannot listen on ${bindHost}:${port}: ${e.message}`));
+    });
+    probe.listen(port, bindHost, () => probe.close(() => resolve()));
+  });
 }
 
 /** `demo`: the bundled leaky program under `run`. */
@@ -50,45 +113,27 @@ export function runDemo(options: ServeOptions): Promise<number> {
 export async function attachProgram(endpoint: string, options: ServeOptions): Promise<number> {
   const python = pythonAgentAddress(endpoint);
   if (python) return attachPython(python, options);
-  const url = await findInspector(endpoint);
+  const { url, openedByUs } = await findInspector(endpoint);
   const { server, target } = await serveConnection(await connectToInspector(url), options);
   log(`profiling pid ${target.pid} at ${server.url}`);
   const gone = new Promise<string>((resolve) => target.onGone(resolve));
   const outcome = await Promise.race([gone.then((reason) => ({ reason })), untilInterrupted().then((signal) => ({ signal }))]);
   await server.stop();
+  // The program had no inspector open before: leave it as it was.
+  if (openedByUs && 'signal' in outcome) await closeInspector(target.connection);
   await target.dispose();
   if ('reason' in outcome) log(`the program is gone (${outcome.reason}); profiler stopped`);
+  else if (openedByUs) log(`detached; closed the inspector that attach opened in pid ${target.pid}`);
   return 0;
 }
 
-/** A number is first tried as an inspector port, then as a pid whose inspector SIGUSR1 opens. */
-async function findInspector(endpoint: string): Promise<string> {
-  if (!/^\d+$/.test(endpoint)) return resolveInspectorUrl(endpoint);
+/** A number is first tried as an inspector port, then as the pid of a Node program. */
+async function findInspector(endpoint: string): Promise<PidInspector> {
+  if (!/^\d+$/.test(endpoint)) return { url: await resolveInspectorUrl(endpoint), openedByUs: false };
   const n = Number(endpoint);
   if (n <= 65535) {
-    try {
-      return await resolveInspectorUrl(n, 1_000);
-    } catch {
-      // not an inspector port: maybe a pid
-    }
+    const url = await nodeInspectorAt('127.0.0.1', n);
+    if (url) return { url, openedByUs: false };
   }
-  try {
-    process.kill(n, 0);
-  } catch {
-    throw new UserError(`${endpoint} is neither an open inspector port nor a running process`);
-  }
-  try {
-    process.kill(n, 'SIGUSR1');
-  } catch (e) {
-    throw new UserError(`cannot signal pid ${n} to open its inspector: ${(e as Error).message}`);
-  }
-  // SIGUSR1 opens the inspector on the default port.
-  for (let i = 0; i < 50; i++) {
-    try {
-      return await resolveInspectorUrl(9229, 500);
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new UserError(`pid ${n} did not open its inspector on port 9229 after SIGUSR1`);
+  return inspectorOfPid(n);
 }

@@ -1,78 +1,231 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { accessSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
+import { openInspectorOf } from './inspectorDiscovery';
+import { type ProcessFacts, descendantsOf, hasProcfs, isNodeProcess, nodeScriptOf, processGroupMembers, readProcess } from './procfs';
 import { UserError } from './userError';
 
-/** A program started with its inspector open. */
+/** How a program ended: an exit code, or the signal that killed it. */
+export interface ProgramExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The Node process of a launched command that the profiler attaches to. */
+export interface ProgramInspector {
+  pid: number;
+  url: string;
+  /** Other Node processes the command started that run a script of their own (not profiled). */
+  others: ProcessFacts[];
+}
+
+/** A command started in its own process group with Node's inspector on for every Node process in it. */
 export interface LaunchedProgram {
   child: ChildProcess;
-  /** The inspector's WebSocket URL, from the program's "Debugger listening on" line. */
-  inspectorUrl: string;
-  /** Resolves with the exit code the profiler should pass on (128+n for signal n). */
-  exited: Promise<number>;
+  exited: Promise<ProgramExit>;
+  /** Resolves with the Node process that runs the user's script once its inspector listens. */
+  inspector: Promise<ProgramInspector>;
+  /** The last line of the program's stderr that says what went wrong (an `Error:` line if any). */
+  lastErrorLine(): string | undefined;
+  /** Sends `signal` to the whole process group, waits for the command, then ends whatever is left in the group. */
+  stop(signal: NodeJS.Signals): Promise<ProgramExit>;
+  /** Ends what the command left running in its process group (SIGTERM, then SIGKILL). */
+  endLeftovers(): Promise<void>;
 }
 
 // Node's inspector banners: useful to the profiler, noise to the user.
-const INSPECTOR_NOISE = /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Waiting for the debugger to disconnect\.\.\.)\s*$/;
+const INSPECTOR_NOISE = /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Debugger ending on ws:\/\/\S+|Waiting for the debugger to disconnect\.\.\.)\s*$/;
 
-function isNode(command: string): boolean {
+/** The exit code the profiler passes on: the program's own, or 128+n for signal n. */
+export function exitCodeOf(exit: ProgramExit): number {
+  if (exit.code !== null) return exit.code;
+  return 128 + ((exit.signal && osConstants.signals[exit.signal]) || 1);
+}
+
+/** "exited with code 3", "was killed by SIGKILL". */
+export function describeExit(exit: ProgramExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+function isNodeCommand(command: string): boolean {
   return command === process.execPath || /^node(js)?(\.exe)?$/.test(basename(command));
 }
 
 /**
- * Starts `command args…` with the inspector on a free loopback port. `node` gets `--inspect`
- * as its first option; other commands (npm, npx, a shell script) get it through NODE_OPTIONS,
- * and the first Node process to open an inspector is the one profiled.
+ * Finds the program before anything starts, so that a typo is one line and nothing runs:
+ * a path must be an executable file, a name must be on PATH.
  */
-export function launchWithInspector(command: string, args: string[], timeoutMs = 15_000): Promise<LaunchedProgram> {
-  const inspect = '--inspect=127.0.0.1:0';
+export function checkCommand(command: string): void {
+  const check = (file: string): string | null => {
+    try {
+      if (!statSync(file).isFile()) return 'not a file';
+      accessSync(file, fsConstants.X_OK);
+      return null;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EACCES' ? 'not executable' : 'no such file';
+    }
+  };
+  if (command.includes('/')) {
+    const problem = check(command);
+    if (problem === 'not executable') throw new UserError(`cannot start ${command}: not executable (chmod +x ${command}, or run it through its interpreter, e.g. sh ${command})`);
+    if (problem) throw new UserError(`cannot start ${command}: ${problem}`);
+    return;
+  }
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  if (!dirs.some((dir) => check(join(dir, command)) === null)) throw new UserError(`cannot start ${command}: no such program on PATH`);
+}
+
+/** The command-line tools whose own Node process is not the user's program. */
+const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
+const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack)\/(bin|dist|lib)\//;
+
+/** A Node process that runs npm, npx, yarn, pnpm, nodemon or corepack itself: their argv[1] is the tool's own script. */
+export function isToolProcess(p: ProcessFacts): boolean {
+  // npm and yarn set process.title ("npm start"), which rewrites their /proc/<pid>/cmdline.
+  if (TOOL_SCRIPT.test(basename((p.argv[0] ?? '').split(' ')[0]))) return true;
+  const script = nodeScriptOf(p);
+  if (script === undefined) return false;
+  let real = script;
+  try {
+    real = realpathSync(script);
+  } catch {
+    // a script that is gone: judge by its name
+  }
+  return [script, real].some((s) => TOOL_SCRIPT.test(s) || TOOL_PACKAGE.test(s));
+}
+
+/**
+ * Starts `command args…` in a process group of its own with the inspector on a free loopback
+ * port. `node` gets `--inspect` as its first option; other commands (npm, npx, yarn, nodemon, a
+ * shell script) get it through NODE_OPTIONS, so every Node process they start opens one; the
+ * profiled one is the first that runs a script of its own rather than the tool's.
+ */
+export function launchWithInspector(command: string, args: string[], timeoutMs = 30_000): LaunchedProgram {
+  const procfs = hasProcfs();
+  // Where /proc tells which process listens where, the inspectors stay silent; elsewhere the
+  // "Debugger listening" banner on stderr is how we learn the address.
+  const inspect = ['--inspect=127.0.0.1:0', ...(procfs ? ['--inspect-publish-uid=http'] : [])];
   const env = { ...process.env };
   let argv = args;
-  if (isNode(command)) argv = [inspect, ...args];
-  else env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${inspect}`.trim();
+  if (isNodeCommand(command)) argv = [...inspect, ...args];
+  else env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${inspect.join(' ')}`.trim();
 
-  const child = spawn(command, argv, { stdio: ['inherit', 'inherit', 'pipe'], env });
-  const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => {
-      const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-      resolve(code ?? 128 + (signal ? (signals[signal] ?? 1) : 1));
-    });
+  // detached: a process group of its own (setsid), so that a signal reaches the whole tree.
+  const child = spawn(command, argv, { stdio: ['inherit', 'inherit', 'pipe'], env, detached: true });
+  const pgid = child.pid;
+  let exit: ProgramExit | undefined;
+  const exited = new Promise<ProgramExit>((resolve) => {
+    child.on('exit', (code, signal) => resolve((exit = { code, signal })));
+    child.on('error', () => resolve((exit = { code: 127, signal: null })));
   });
 
-  return new Promise((resolve, reject) => {
-    let found: string | undefined;
-    let pending = '';
-    const timer = setTimeout(() => {
-      if (!found) {
-        child.kill();
-        reject(new UserError(`${command} did not open the Node inspector within ${timeoutMs / 1000} s`));
-      }
-    }, timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new UserError(`cannot start ${command}: ${e.message}`));
-    });
-    child.stderr!.on('data', (data: Buffer) => {
-      pending += data.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
-        if (match && !found) {
-          found = match[1];
-          clearTimeout(timer);
-          resolve({ child, inspectorUrl: found, exited });
+  let lastLine: string | undefined;
+  let lastErrorLine: string | undefined;
+  let banner: ((url: string) => void) | undefined;
+  let pending = '';
+  const take = (line: string) => {
+    const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
+    if (match) banner?.(match[1]);
+    if (INSPECTOR_NOISE.test(line)) return;
+    process.stderr.write(line + '\n');
+    if (!line.trim() || /^Node\.js v\d/.test(line)) return;
+    lastLine = line.trim();
+    if (/^(\w*Error|\w+Exception)\b|^Error\b/.test(lastLine)) lastErrorLine = lastLine;
+  };
+  child.stderr!.on('data', (data: Buffer) => {
+    pending += data.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    lines.forEach(take);
+  });
+  child.stderr!.on('end', () => {
+    if (pending) take(pending);
+    pending = '';
+  });
+
+  const inspector = new Promise<ProgramInspector>((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const give = (found: ProgramInspector) => resolve(found);
+    if (!procfs) {
+      banner = (url) => give({ pid: child.pid ?? 0, url, others: [] });
+    } else {
+      const poll = async (): Promise<void> => {
+        if (exit || child.pid === undefined) return;
+        const found = await findProgramInspector(child.pid);
+        if (found) return give(found);
+        if (Date.now() > deadline) {
+          reject(new UserError(`no Node.js program started by ${command} opened its inspector within ${timeoutMs / 1000} s`));
+          return;
         }
-        if (!INSPECTOR_NOISE.test(line)) process.stderr.write(line + '\n');
-      }
-    });
-    child.stderr!.on('end', () => {
-      if (pending && !INSPECTOR_NOISE.test(pending)) process.stderr.write(pending);
-    });
-    exited.then((code) => {
-      if (!found) {
-        clearTimeout(timer);
-        reject(new UserError(`${command} exited with code ${code} before opening the Node inspector`));
-      }
-    });
+        setTimeout(() => void poll(), 100);
+      };
+      void poll();
+    }
+    child.once('error', (e) => reject(new UserError(`cannot start ${command}: ${e.message}`)));
   });
+  inspector.catch(() => {});
+
+  const groupMembers = (): number[] => {
+    if (pgid === undefined) return [];
+    if (procfs) return processGroupMembers(pgid);
+    try {
+      process.kill(-pgid, 0);
+      return [pgid];
+    } catch {
+      return [];
+    }
+  };
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (pgid === undefined) return;
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // the group is empty
+    }
+  };
+  const untilGroupEmpty = async (ms: number): Promise<boolean> => {
+    const until = Date.now() + ms;
+    while (groupMembers().length) {
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  };
+  const endLeftovers = async () => {
+    if (!groupMembers().length) return;
+    signalGroup('SIGTERM');
+    if (!(await untilGroupEmpty(3_000))) {
+      signalGroup('SIGKILL');
+      await untilGroupEmpty(2_000);
+    }
+  };
+
+  return {
+    child,
+    exited,
+    inspector,
+    lastErrorLine: () => lastErrorLine ?? lastLine,
+    async stop(signal) {
+      signalGroup(signal);
+      const forced = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+      const ended = await exited;
+      clearTimeout(forced);
+      await endLeftovers();
+      return ended;
+    },
+    endLeftovers,
+  };
+}
+
+/** The first Node process in the tree under `root` (itself included) that runs a script of its own and has its inspector open. */
+async function findProgramInspector(root: number): Promise<ProgramInspector | null> {
+  const programs = [root, ...descendantsOf(root)]
+    .map(readProcess)
+    .filter((p): p is ProcessFacts => p !== null && isNodeProcess(p) && !isToolProcess(p));
+  for (const [i, p] of programs.entries()) {
+    const url = await openInspectorOf(p);
+    if (url) return { pid: p.pid, url, others: programs.filter((_, j) => j !== i) };
+  }
+  return null;
 }

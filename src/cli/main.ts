@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../server';
 import { attachProgram, runDemo, runProgram } from './commands';
 import { openFiles } from './openCommand';
+import { parseCommandLine } from './options';
 import type { ServeOptions } from './serve';
 import { COMMAND_HELP, MAIN_HELP } from './usage';
 import { UserError } from './userError';
@@ -9,31 +9,7 @@ import { UserError } from './userError';
 declare const PACKAGE_VERSION: string | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  const dashDash = argv.indexOf('--');
-  const own = dashDash >= 0 ? argv.slice(0, dashDash) : argv;
-  const rest = dashDash >= 0 ? argv.slice(dashDash + 1) : [];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own,
-      allowPositionals: true,
-      options: {
-        host: { type: 'string', default: 'localhost' },
-        token: { type: 'string' },
-        'max-snapshots': { type: 'string' },
-        port: { type: 'string', default: String(DEFAULT_PORT) },
-        debug: { type: 'boolean', default: false },
-        track: { type: 'string' },
-        trace: { type: 'boolean', default: false },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UserError(`${(e as Error).message.split('\n')[0]} (see memory-profiler --help)`, 2);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals, program } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   if (values.version) {
     process.stdout.write(`${typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'dev'}\n`);
@@ -43,23 +19,31 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(command && COMMAND_HELP[command] ? COMMAND_HELP[command] : MAIN_HELP);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a number from 0 to 65535, not "${values.port}"`, 2);
-  const options: ServeOptions = { host: values.host!, port, debug: values.debug!, token: values.token, maxSnapshots: maxSnapshotsOption(values['max-snapshots']), ...trackerOptions(values) };
+  const portText = values.port ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UserError(`--port must be a number from 0 to 65535, not "${portText}"`, 2);
+  if (values.host !== undefined && !values.host.trim()) throw new UserError('--host needs an address, e.g. --host localhost', 2);
+  const options: ServeOptions = { host: values.host ?? 'localhost', port, debug: values.debug ?? false, token: values.token, maxSnapshots: maxSnapshotsOption(values['max-snapshots']), ...trackerOptions(values) };
 
   switch (command) {
     case 'run':
-      return runProgram([...args, ...rest], options);
+      return runProgram(program, options);
     case 'demo':
+      noOperands(command, [...args, ...program]);
       return runDemo(options);
     case 'attach':
       if (args.length !== 1) throw new UserError('attach needs one inspector address or pid (see memory-profiler attach --help)', 2);
+      noOperands(command, program);
       return attachProgram(args[0], options);
     case 'open':
-      return openFiles(args, options);
+      return openFiles([...args, ...program], options);
     default:
       throw new UserError(`unknown command "${command}" (see memory-profiler --help)`, 2);
   }
+}
+
+function noOperands(command: string, extra: string[]): void {
+  if (extra.length) throw new UserError(`${command} takes no program or file: "${extra[0]}" (see memory-profiler ${command} --help)`, 2);
 }
 
 /** `--max-snapshots <n>`: heap snapshots kept (default 20). */
@@ -69,13 +53,19 @@ function maxSnapshotsOption(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** What a JavaScript class or constructor can be called (letters, digits, _ and $, not starting with a digit). */
+const CLASS_NAME = /^[\p{L}\p{Nl}_$][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}_$\u200c\u200d]*$/u;
+
 /** `--track A,B`, `--trace`, `--interval <ms>`: what the tracker does from the start. */
 function trackerOptions(values: { track?: string; trace?: boolean; interval?: string }): Pick<ServeOptions, 'track' | 'trace' | 'intervalMs'> {
   const track = (values.track ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.track !== undefined && !track.length) throw new UserError('--track needs class names, e.g. --track Order,Session', 2);
+  const notAName = track.find((name) => !CLASS_NAME.test(name));
+  if (notAName !== undefined) throw new UserError(`--track takes constructor names separated by commas; "${notAName}" is not one`, 2);
   let intervalMs: number | undefined;
   if (values.interval !== undefined) {
     intervalMs = Number(values.interval);
-    if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new UserError(`--interval must be a number of milliseconds, at least 100, not "${values.interval}"`, 2);
+    if (!/^\d+(\.\d+)?$/.test(values.interval) || intervalMs < 100) throw new UserError(`--interval must be a number of milliseconds, at least 100, not "${values.interval}"`, 2);
   }
   if (values.trace && !track.length) throw new UserError('--trace needs classes to track (--track A,B)', 2);
   return { track, trace: values.trace, intervalMs };
@@ -85,7 +75,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
     const debug = process.argv.includes('--debug');
-    if (error instanceof UserError && !debug) {
+    // A usage error is ours to explain, never a stack trace, --debug or not.
+    if (error instanceof UserError && (!debug || error.exitCode === 2)) {
       process.stderr.write(`memory-profiler: error: ${error.message}\n`);
       process.exit(error.exitCode);
     }

@@ -10,7 +10,7 @@ import { progressLine } from './progress';
 import type { ServeOptions } from './serve';
 import { untilInterrupted } from './serve';
 import { UserError } from './userError';
-import { looksLikeStats } from '../tracker/statsFile';
+import { addGzippedSnapshot, savedFileKind } from './savedFiles';
 import { openStats } from './openStats';
 
 const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
@@ -22,7 +22,8 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
     if (!existsSync(file)) throw new UserError(`${file}: no such file`);
     if (!statSync(file).isFile()) throw new UserError(`${file}: not a file`);
   }
-  if (files.some(looksLikeStats)) {
+  const kinds = files.map(savedFileKind);
+  if (kinds.some((k) => k.kind === 'stats')) {
     if (files.length > 1) throw new UserError('open takes one stats dump, or heap snapshots: not both, nor two dumps', 2);
     return openStats(files[0], options);
   }
@@ -32,11 +33,11 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
       const started = Date.now();
       const progress = progressLine(`loading ${basename(file)}`);
       try {
-        const entry = await heap.addFile(file, basename(file), progress.update);
+        const entry = kinds[files.indexOf(file)].gzipped ? await addGzippedSnapshot(heap, file, basename(file), progress.update) : await heap.addFile(file, basename(file), progress.update);
         progress.done(`${basename(file)}: ${entry.nodeCount.toLocaleString('en')} objects, ${entry.edgeCount.toLocaleString('en')} references, loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } catch (e) {
         progress.done();
-        if (isHeapSnapshotError(e)) throw new UserError(`${file}: ${(e as Error).message}`);
+        if (isHeapSnapshotError(e) || /^a broken gzip file/.test((e as Error).message)) throw new UserError(`${file}: ${(e as Error).message}`);
         throw e;
       }
     }

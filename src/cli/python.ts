@@ -13,7 +13,7 @@ export function isPython(command: string): boolean {
   return /^(python|pypy)(\d+(\.\d+)?)?[dmw]?(\.exe)?$/i.test(command.split(/[\\/]/).pop() ?? '');
 }
 
-/** Serves a Python program; the program's own `track_class` / `create_snapshot` calls reach the tracker. */
+/** Serves a Python program (its own `track_class` / `create_snapshot` calls reach the tracker: see `ProgramRequests`). */
 async function servePython(target: PythonTarget, options: ServeOptions, onStop?: () => void): Promise<RunningServer> {
   let server: RunningServer;
   try {
@@ -25,14 +25,6 @@ async function servePython(target: PythonTarget, options: ServeOptions, onStop?:
   try {
     for (const name of options.track ?? []) await server.tracker.trackClass(name, { trace: false });
     if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
-    await target.subscribe((e) => {
-      const params = e.params as { name?: string; description?: string; intervalMs?: number };
-      const done = () => target.ack(e.eventId);
-      if (e.event === 'trackClass' && typeof params.name === 'string') server.tracker.trackClass(params.name).then(done, done);
-      else if (e.event === 'createSnapshot') server.tracker.createSnapshot(String(params.description ?? '')).then(done, done);
-      else if (e.event === 'startPeriodicSnapshots' && typeof params.intervalMs === 'number') server.tracker.startPeriodicSnapshots(Math.max(100, params.intervalMs));
-      else if (e.event === 'stopPeriodicSnapshots') server.tracker.stopPeriodicSnapshots();
-    });
   } catch (e) {
     await server.stop();
     throw new UserError((e as Error).message);

@@ -5,7 +5,7 @@ Usage:
   memory-profiler demo [options]                  profile a bundled demo program that leaks slowly
   memory-profiler run [options] -- node app.js    start a program with the inspector on and profile it
   memory-profiler attach <ws-url|port|host:port|pid> [options]
-                                                  profile a running program (a pid gets SIGUSR1 to open its inspector)
+                                                  profile a running program (a Node pid without an inspector gets SIGUSR1)
   memory-profiler open <file.heapsnapshot>…       serve saved heap snapshots: classes, diff, retainers
   memory-profiler open <stats.json[.gz]>          serve a saved tracker dump (from GET /api/stats or dumpStats)
   memory-profiler <command> --help                help for one command
@@ -33,10 +33,14 @@ serves its memory figures at http://localhost:8090/. Ctrl+C stops both.
 `,
   run: `Usage: memory-profiler run [--host localhost] [--port 8090] [--debug] -- <command> [args…]
 
-Starts <command> with the Node inspector on a free loopback port, attaches to it and serves
-the profiler. \`node\` commands get --inspect; any other command gets it through NODE_OPTIONS.
-Ctrl+C stops both; when the program exits the profiler stops too and passes on its exit code.
+Starts <command> in a process group of its own with the Node inspector on a free loopback
+port, attaches to it and serves the profiler. \`node\` commands get --inspect; any other command
+(npm start, npx, yarn, pnpm, nodemon, a shell script) gets it through NODE_OPTIONS, and the
+first Node process that runs a script of its own (not npm's or yarn's own) is profiled.
+Ctrl+C and SIGTERM end the whole process group; when the program exits the profiler stops too
+and passes on its exit code. Words after the program's name are the program's own.
 Example: memory-profiler run -- node server.js --verbose
+         memory-profiler run -- npm start
 Tracking: --track A,B follows those classes, --trace adds creation stacks, --interval <ms>
 counts them periodically, with full snapshots within a 5 % pause budget (e.g. memory-profiler run --track Order --interval 10000 -- node app.js).
 `,
@@ -45,14 +49,16 @@ counts them periodically, with full snapshots within a 5 % pause budget (e.g. me
 A stats dump (written by ClassTracker#dumpStats or downloaded from /api/stats) is served
 offline: the tracker's snapshots, tables, class pages and timeline, as they were.
 
-Loads saved V8 heap snapshots (from DevTools, VS Code, v8.writeHeapSnapshot or
+Loads saved V8 heap snapshots, gzipped or not (from DevTools, VS Code, v8.writeHeapSnapshot or
 --heapsnapshot-signal) and serves them: /api/heap/classes?snapshot=N, and with two or more
 files /api/heap/diff?from=A&to=B. A broken file is reported in one line with the byte offset.
 `,
   attach: `Usage: memory-profiler attach <ws-url | port | host:port | pid> [--host localhost] [--port 8090]
 
-Attaches to a running Node program whose inspector is open (node --inspect), by its
-WebSocket URL, its inspector port, or its pid (the program gets SIGUSR1, which opens its
-inspector on port 9229). Ctrl+C detaches and stops the server; the program runs on.
+Attaches to a running Node program by its inspector's WebSocket URL, its inspector port, or
+its pid. A pid must be a Node process (anything else is left alone); an inspector it has open
+(--inspect flags, NODE_OPTIONS, its listening ports) is used, else it gets SIGUSR1, which opens
+one on --inspect-port (default 9229), and that one is closed again when attach detaches.
+Ctrl+C detaches and stops the server; the program runs on.
 `,
 };

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { JsDebugProxyAddress } from '../targets/node';
 import { withTimeout } from './async';
+import { isPythonSession } from './pythonSessions';
 
 const NODE_SESSION_TYPES = new Set(['pwa-node', 'node', 'node-terminal', 'pwa-extensionHost']);
 const PROXY_TIMEOUT_MS = 10_000;
@@ -38,12 +39,14 @@ export class DebugSessionTracker implements vscode.Disposable {
   }
 
   /**
-   * The Node sessions that own a program: children of another session with no children of
-   * their own, the active one's family first, most recent first otherwise.
+   * The sessions that own a program: Node sessions that are children of another session with
+   * no children of their own, and Python (debugpy) sessions without children; the active one's
+   * family first, most recent first otherwise.
    */
   programSessions(): vscode.DebugSession[] {
     const parents = new Set(this.sessions.map((s) => s.parentSession?.id).filter((id): id is string => !!id));
-    const leaves = this.sessions.filter((s) => isNodeSession(s) && s.parentSession && !parents.has(s.id)).reverse();
+    const owns = (s: vscode.DebugSession) => !parents.has(s.id) && ((isNodeSession(s) && !!s.parentSession) || isPythonSession(s));
+    const leaves = this.sessions.filter(owns).reverse();
     const active = vscode.debug.activeDebugSession;
     if (!active) return leaves;
     const inActiveFamily = (s: vscode.DebugSession) => {

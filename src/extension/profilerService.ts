@@ -5,11 +5,10 @@
  * `onDidChange` (server started/stopped/gone) and `onDidChangeTracker` (snapshots, classes).
  */
 import * as vscode from 'vscode';
-import type { CdpConnection } from '../targets/node';
 import type { HeapProgress } from '../model';
 import { startServer, type RunningServer } from '../server';
 import type { HeapStore } from '../server/heapStore';
-import type { NodeTarget, ProfiledTarget } from '../targets';
+import type { ProfiledTarget } from '../targets';
 import { ClassTracker } from '../tracker';
 import type { ProfilerSettings } from './settings';
 
@@ -17,7 +16,7 @@ export interface ProfilerState {
   readonly server: RunningServer;
   readonly target: ProfiledTarget;
   /** The live program, when there is one (not for saved files). */
-  readonly live?: NodeTarget;
+  readonly live?: ProfiledTarget;
   /** The profiled program's pid (undefined for saved files). */
   readonly pid?: number;
   readonly tracker: ClassTracker;
@@ -30,10 +29,11 @@ export interface ProfilerState {
 }
 
 export interface StartRequest {
-  connection?: CdpConnection;
-  /** A live Node program (`live`) or saved files (`target` alone, with `tracker` and/or `heap`). */
+  /** A live program (`live`, the same target) or saved files (`target` alone, with `tracker` and/or `heap`). */
   target: ProfiledTarget;
-  live?: NodeTarget;
+  live?: ProfiledTarget;
+  /** The live program's pid. */
+  pid?: number;
   label: string;
   debugSessionIds?: readonly string[];
   host: string;
@@ -88,7 +88,7 @@ export class ProfilerService implements vscode.Disposable {
       server,
       target: request.target,
       live: request.live,
-      pid: request.live?.pid,
+      pid: request.live ? request.pid : undefined,
       tracker: server.tracker,
       label: request.label,
       debugSessionIds: request.debugSessionIds,
@@ -112,8 +112,8 @@ export class ProfilerService implements vscode.Disposable {
     if (state.goneReason !== undefined || state !== this.current) return;
     state.goneReason = reason;
     state.tracker.stopPeriodicSnapshots();
-    // Closing the connection makes the target report `connected: false` to the pages.
-    state.live?.connection.close(reason);
+    // Letting go of the program makes the target report `connected: false` to the pages.
+    void state.live?.dispose().catch(() => {});
     this.gone.fire(state);
     this.changed.fire(state);
   }

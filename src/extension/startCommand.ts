@@ -6,8 +6,9 @@
  */
 import * as vscode from 'vscode';
 import { connectToInspector, connectToJsDebugProxy, type CdpConnection } from '../targets/node';
-import { NodeTarget } from '../targets';
+import { NodeTarget, type ProfiledTarget } from '../targets';
 import { isNodeSession, requestCdpProxy } from './debugSessions';
+import { attachPythonSession, isPythonSession } from './pythonSessions';
 import { openSavedFiles, pickSavedFiles } from './openFileCommand';
 import type { Log } from './log';
 import type { ProfilerState } from './profilerService';
@@ -213,7 +214,12 @@ async function chooseSource(services: Services, options: StartOptions): Promise<
   return endpoint ? { kind: 'inspector', endpoint: endpoint.trim() } : undefined;
 }
 
-async function attach(source: Source, log: Log): Promise<{ connection: CdpConnection; target: NodeTarget; label: string; debugSessionIds?: string[] }> {
+async function attach(source: Source, log: Log): Promise<{ target: ProfiledTarget; pid: number; label: string; debugSessionIds?: string[] }> {
+  if (source.kind === 'debug' && isPythonSession(source.session)) {
+    const target = await attachPythonSession(source.session);
+    log.info(`the agent runs in pid ${target.pid} of "${source.session.name}"`);
+    return { target, pid: target.pid, label: source.session.name, debugSessionIds: family(source.session) };
+  }
   let connection: CdpConnection;
   if (source.kind === 'debug') {
     const address = await requestCdpProxy(source.session);
@@ -226,7 +232,7 @@ async function attach(source: Source, log: Log): Promise<{ connection: CdpConnec
     const target = await NodeTarget.attach(connection);
     log.info(`attached to pid ${target.pid}`);
     const label = source.kind === 'debug' ? source.session.name : `${(await target.info()).title} [${target.pid}]`;
-    return { connection, target, label, debugSessionIds: source.kind === 'debug' ? family(source.session) : undefined };
+    return { target, pid: target.pid, label, debugSessionIds: source.kind === 'debug' ? family(source.session) : undefined };
   } catch (e) {
     connection.close();
     throw e;

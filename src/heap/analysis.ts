@@ -31,11 +31,17 @@ export function analyse(g: HeapGraph, onProgress?: ProgressFn): void {
   if (!g.classOf) assignClasses(g, onProgress);
 }
 
-/** The indexes queries about one object need (retainers, distances): built on first use. */
+/**
+ * The indexes queries about one object need (retainers, distances, objects by id): built on first
+ * use, or ahead of it (the heap worker builds them once it has answered the class list).
+ */
 export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
   analyse(g, onProgress);
   if (!g.retainerNode) buildRetainers(g, onProgress);
-  if (!g.distance) computeDistances(g, onProgress);
+  // one node-sized scratch array for the BFS queue and the id sort
+  const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
+  if (!g.distance) computeDistances(g, onProgress, spare!);
+  g.sortedById(spare ?? undefined);
 }
 
 function report(onProgress: ProgressFn | undefined, phase: string, done: number, total: number): void {
@@ -67,25 +73,24 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
   report(onProgress, 'retainers', 1, 3);
   const first = new Uint32Array(n + 1);
   for (let e = 0; e < m; e++) first[edgeTo[e]]++;
+  // first[o] = end of row o; filling each row backwards leaves it at the start of row o, and
+  // (sources from the last down) the rows in ascending source order
   let sum = 0;
   for (let o = 0; o < n; o++) {
-    const c = first[o];
+    sum += first[o];
     first[o] = sum;
-    sum += c;
   }
   first[n] = sum;
   report(onProgress, 'retainers', 2, 3);
   const ret = new Uint32Array(m);
-  // fill from the end of each row backwards so rows end up in ascending source order
-  const fill = g.scratchPool ? scratch(g, 3) : new Uint32Array(n);
-  fill.set(first.subarray(1, n + 1));
+  const fill = first;
   for (let o = n - 1; o >= 0; o--) {
-    const fromPage = page[o];
+    const fromPage = page[o] & PAGE_OBJECT;
     for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
       const t = edgeTo[e];
       const et = edgeType[e];
       let v = o;
-      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] && !fromPage)) v |= NON_ESSENTIAL;
+      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= NON_ESSENTIAL;
       ret[--fill[t]] = v >>> 0;
     }
   }
@@ -95,12 +100,11 @@ export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?
 }
 
 /** Phase "distances": BFS from the root over edges that retain (see module comment). */
-export function computeDistances(g: HeapGraph, onProgress?: ProgressFn): void {
+export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: Uint32Array = new Uint32Array(g.nodeCount)): void {
   const n = g.nodeCount;
   const { firstEdge, edgeTo, edgeType } = g;
   const { edgeWeak, edgeShortcut } = g.codes;
   const dist = new Int32Array(n).fill(-1);
-  const queue = new Uint32Array(n);
   let head = 0;
   let tail = 0;
   const root = g.rootIndex;
@@ -144,35 +148,30 @@ function growStack(s: Uint32Array, max: number): Uint32Array {
   return b;
 }
 
-/** In the dominator phase's `doms`: no dominator yet (UNSET is one of these values). */
-const SINGLE = 0x80000000;
-/** A node with one retainer, before that retainer is filled in. */
-const SINGLE_PENDING = 0xfffffffe;
-/** In `firstPred` while the rows are filled: the (empty) row of a node with a single retainer. */
-const ROW_SINGLE = 0x80000000;
-const ROW_MASK = 0x7fffffff;
 const F_PAGE = PAGE_OBJECT;
-const F_ATTACHED = 2; // retained only by weak or shortcut edges: hangs off the root, walked
-const F_ROOT_ONLY = 4; // left over after every walk: dominated by the root, not walked
 const F_STRONG = 8; // has a retainer through an edge that is neither weak nor shortcut
 
 /**
- * Phases "post-order", "dominators", "retained": the dominator tree by the iterative algorithm of
- * Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm" (Software Practice &
- * Experience 4, 2001), which Chrome DevTools' heap snapshot worker also used: nodes are numbered
- * in depth-first post-order; in reverse post-order, the immediate dominator of v is recomputed
- * as the intersection, in the dominator tree built so far, of its retainers (two fingers walking
- * up by post-order number), repeated for nodes whose retainers changed until nothing changes.
- * (Pushing intersections along forward edges instead would save the retainer index, but an
- * estimate could then only move up and a wrong intermediate one can sustain itself in a cycle:
- * recomputing from all retainers is what makes the algorithm converge to the right tree.)
- * The retainers used here are a private index in post-order numbers holding only the edges
- * that retain (in the order `buildRetainers` lists them), dropped afterwards: the full
- * retainer index of the queries (`buildRetainers`) is built only when a query needs it. The
- * DFS counts them as it walks; nodes with a single retainer (about 80 % of them) get no row:
- * that retainer waits, tagged, in their dominator slot (the intersection over one retainer is
- * that retainer, so the iterations are exactly those of the full index).
- * Retained size = self size + retained sizes of dominated nodes, summed in one post-order pass.
+ * Phases "depth-first", "retainers", "dominators", "retained": the dominator tree of the graph of
+ * the edges that retain (see the module comment), plus an edge from the root to every node it
+ * attaches, by Semi-NCA (Georgiadis, "Linear-Time Algorithms for Dominators and Related
+ * Problems", PhD thesis, Princeton 2005; the algorithm of LLVM's dominator trees): the
+ * semi-dominators of Lengauer and Tarjan ("A Fast Algorithm for Finding Dominators in a
+ * Flowgraph", TOPLAS 1979, with path compression), then each immediate dominator as the nearest
+ * common ancestor of the node's semi-dominator and its depth-first parent, found by walking up
+ * the dominators found so far. Near-linear where the iteration of Cooper, Harvey and Kennedy that
+ * Chrome DevTools used (and this engine before) is quadratic on long chains; the dominator tree
+ * of a graph is unique, so the results are the same to the byte.
+ * Nodes are numbered in depth-first pre-order, the root 0. The retainers used are a private
+ * index by those numbers of the edges that retain, dropped afterwards (the full retainer index of
+ * the queries, `buildRetainers`, is built apart), without the edges whose source cannot lower the
+ * semi-dominator: any into a node whose parent is the root (the root is its semi-dominator), and
+ * those from a source numbered from the node's depth-first parent up to the node (the parent is
+ * the starting value; a source numbered below the node is its own candidate). Most nodes thus
+ * get an empty row. Memory: 17 bytes per node plus 4 per row entry and per node (semi-dominators
+ * after the rows, in the scratch array classSummary reuses), about what the iteration took.
+ * Retained size = self size + retained sizes of dominated nodes, summed in reverse pre-order
+ * (a dominator is a depth-first ancestor, numbered lower).
  */
 export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const n = g.nodeCount;
@@ -180,29 +179,43 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   const { firstEdge, edgeTo, edgeType, nodeSelfSize } = g;
   const { edgeWeak, edgeShortcut } = g.codes;
   const UNSET = 0xffffffff;
-  report(onProgress, 'post-order', 0, n);
-  const postToNode = scratch(g, 0);
+  report(onProgress, 'depth-first', 0, n);
+  const preToNode = scratch(g, 0);
   // one byte of flags per node ordinal (F_*)
-  const flags = pageObjectsOf(g, postToNode);
-  // `doms` and `firstPred` (below) share one buffer of 8(n+1) bytes that holds the retained sizes
-  // (f64) afterwards; during the DFS, `doms`' space counts the retaining edges into each node
+  const flags = pageObjectsOf(g, preToNode);
+  // `label` and `firstPred` (below) share one buffer of 8(n+1) bytes that holds the retained
+  // sizes (f64) afterwards; during the walk, `firstPred` counts the retaining edges into each node
   const shared = new ArrayBuffer(8 * (n + 1));
-  const doms = new Uint32Array(shared, 0, n + 1);
+  const label = new Uint32Array(shared, 0, n + 1);
   const firstPred = new Uint32Array(shared, 4 * (n + 1), n + 1);
-  const inCount = doms; // by node ordinal, until the rows are laid out
-  // post-order by an iterative DFS over the edges that retain
-  const nodeToPost = new Uint32Array(n).fill(UNSET); // becomes the dominator array
+  // the depth-first parents by number, in `label` until the semi-dominators need it
+  const parent = label;
+  const nodeToPre = new Uint32Array(n).fill(UNSET); // becomes the path-compression forest, then the dominator array
   let stackNode: Uint32Array = new Uint32Array(Math.min(n, 1 << 16));
   let stackEdge: Uint32Array = new Uint32Array(stackNode.length);
-  let post = 0;
+  let next = 0;
+  const number = (o: number, p: number) => {
+    nodeToPre[o] = next;
+    preToNode[next] = o;
+    parent[next++] = p;
+  };
+  // A retaining edge into a numbered node `x` from the node numbered `p`, not taken by the walk:
+  // counted unless it cannot lower x's semi-dominator: x's parent is the root, or p is numbered
+  // between x's parent and x (a source numbered below x is its own candidate, the parent the
+  // starting value).
+  const countEdge = (x: number, p: number) => {
+    const px = nodeToPre[x];
+    const q = parent[px];
+    if (q !== 0 && (p < q || p > px)) firstPred[px]++;
+  };
   const dfs = (start: number) => {
     let top = 0;
     stackNode[0] = start;
     stackEdge[0] = firstEdge[start];
-    nodeToPost[start] = UNSET - 1; // visited, not yet numbered
     while (top >= 0) {
-      // the edges of the node on top, up to the first target not visited yet
+      // the edges of the node on top, up to the first target not numbered yet
       const o = stackNode[top];
+      const po = nodeToPre[o];
       const end = firstEdge[o + 1];
       const fromPage = flags[o] & F_PAGE;
       let e = stackEdge[top];
@@ -216,19 +229,19 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
           flags[x] |= F_STRONG; // a strong retainer all the same (see below)
           continue;
         }
-        inCount[x]++; // every walked node's edges are seen once here: the retainer counts
-        if (nodeToPost[x] !== UNSET) continue;
+        if (nodeToPre[x] !== UNSET) {
+          countEdge(x, po);
+          continue;
+        }
         t = x;
         break;
       }
       if (t < 0) {
-        nodeToPost[o] = post;
-        postToNode[post++] = o;
         top--;
         continue;
       }
       stackEdge[top] = e + 1;
-      nodeToPost[t] = UNSET - 1;
+      number(t, po);
       top++;
       if (top === stackNode.length) {
         stackNode = growStack(stackNode, n);
@@ -238,183 +251,155 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
       stackEdge[top] = firstEdge[t];
     }
   };
-  // The root's subtree; the root itself is numbered last, after the nodes attached to it.
-  nodeToPost[root] = UNSET - 1;
+  // The root's subtree, in the order of the root's edges (all but weak ones retain).
+  number(root, 0);
   for (let e = firstEdge[root]; e < firstEdge[root + 1]; e++) {
     if (edgeType[e] === edgeWeak) continue;
     const t = edgeTo[e];
-    if (nodeToPost[t] === UNSET) dfs(t);
+    if (nodeToPre[t] === UNSET) {
+      number(t, 0);
+      dfs(t);
+    } else countEdge(t, 0);
   }
   // Nodes retained only by weak or shortcut edges hang off the root, with what they reach.
-  let rootOnly = 0;
-  if (post < n - 1) {
+  if (next < n) {
     // F_STRONG of the nodes not reached: a strong edge into one of them from a walked node is one
-    // the DFS did not take, i.e. from a non-page into a page object (marked by the DFS); the root
-    // reached every node it has a non-weak edge to; what is left are the edges of the nodes not
-    // reached themselves.
+    // the walk did not take, i.e. from a non-page into a page object (marked by the walk); the
+    // root reached every node it has a non-weak edge to; what is left are the edges of the nodes
+    // not reached themselves.
     for (let o = 0; o < n; o++) {
-      if (nodeToPost[o] !== UNSET) continue;
+      if (nodeToPre[o] !== UNSET) continue;
       for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
         const et = edgeType[e];
         if (et !== edgeWeak && et !== edgeShortcut) flags[edgeTo[e]] |= F_STRONG;
       }
     }
     for (let o = 0; o < n; o++) {
-      if (nodeToPost[o] === UNSET && !(flags[o] & F_STRONG)) {
-        flags[o] |= F_ATTACHED;
+      if (nodeToPre[o] === UNSET && !(flags[o] & F_STRONG)) {
+        number(o, 0);
         dfs(o);
       }
     }
-    // Whatever is left is retained only by nodes like it: dominated by the root, not walked.
-    for (let o = 0; o < n; o++) {
-      if (nodeToPost[o] === UNSET) {
-        flags[o] |= F_ROOT_ONLY;
-        rootOnly++;
-        nodeToPost[o] = post;
-        postToNode[post++] = o;
+    // Whatever is left is retained only by nodes like it: dominated by the root, not walked; their
+    // edges into walked nodes count.
+    const walked = next;
+    for (let o = 0; o < n; o++) if (nodeToPre[o] === UNSET) number(o, 0);
+    for (let p = walked; p < n; p++) {
+      const o = preToNode[p];
+      const fromPage = flags[o] & F_PAGE;
+      for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
+        const et = edgeType[e];
+        if (et === edgeWeak || et === edgeShortcut) continue;
+        const t = edgeTo[e];
+        if (!fromPage && flags[t] & F_PAGE) continue;
+        countEdge(t, p);
       }
     }
   }
   stackNode = stackEdge = new Uint32Array(0);
-  nodeToPost[root] = post;
-  postToNode[post++] = root;
-  report(onProgress, 'post-order', n, n);
+  report(onProgress, 'depth-first', n, n);
 
-  // The retaining edges by target post-order number, as post-order numbers of their sources,
-  // each row in ascending source ordinal, except for the nodes with a single retainer (most of
-  // them): their row is empty and that retainer is kept in `doms`, tagged (SINGLE | source) as
-  // long as the node has no dominator: CHK's intersection over one retainer is that retainer.
-  // The DFS counted the retaining edges of the nodes it walked: add those of the root and of the
-  // nodes it did not walk.
+  // The rows of retaining edges by target number, as numbers of their sources (in no particular
+  // order: only their minimum semi-dominator matters), filled backwards from the rows' ends.
   report(onProgress, 'retainers', 0, 2);
-  for (let e = firstEdge[root], end = firstEdge[root + 1]; e < end; e++) if (edgeType[e] !== edgeWeak) inCount[edgeTo[e]]++;
-  for (let o = 0; rootOnly > 0 && o < n; o++) {
-    if (!(flags[o] & F_ROOT_ONLY)) continue;
-    rootOnly--;
-    const fromPage = flags[o] & F_PAGE;
-    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
-      const et = edgeType[e];
-      if (et === edgeWeak || et === edgeShortcut) continue;
-      const t = edgeTo[e];
-      if (!fromPage && flags[t] & F_PAGE) continue;
-      inCount[t]++;
-    }
-  }
-  for (let o = 0; o < n; o++) firstPred[nodeToPost[o]] = inCount[o];
-  // from here on `doms` (by post-order number) is UNSET or tagged: both >= SINGLE mean no dominator yet
-  doms.fill(UNSET);
-  // firstPred[p] = end of row p; filling backwards leaves it at the start of row p. The empty
-  // rows of nodes with a single retainer are marked (ROW_SINGLE), so the fill tells them apart
-  // by the one row bound it reads anyway (CHK masks the mark off).
   let total = 0;
   for (let p = 0; p < n; p++) {
-    const c = firstPred[p];
-    if (c === 1) {
-      doms[p] = SINGLE_PENDING;
-      firstPred[p] = (total | ROW_SINGLE) >>> 0;
-    } else {
-      total += c;
-      firstPred[p] = total;
-    }
+    total += firstPred[p];
+    firstPred[p] = total;
   }
-  if (total > ROW_MASK) throw new Error(`the heap graph has ${total} references that retain: more than this engine handles (2^31)`);
+  if (total > 0xfffffffe) throw new Error(`the heap graph has ${total} references that retain: more than this engine handles (2^32)`);
   firstPred[n] = total;
   report(onProgress, 'retainers', 1, 2);
-  const pred = scratch(g, 1, Math.max(total, 2 * (n + 1))); // reused by classSummary
-  // The work list of the second dominator pass, by post-order number (see below).
-  const again = new Uint8Array(n);
-  for (let o = n - 1; o >= 0; o--) {
+  // the rows, then the semi-dominators (by number); reused by classSummary
+  const pred = scratch(g, 1, Math.max(total + n, 2 * (n + 1)));
+  for (let o = 0; o < n; o++) {
     const fromPage = flags[o] & F_PAGE;
     const isRoot = o === root;
-    const po = nodeToPost[o];
-    const marks = !isRoot && !(flags[o] & (F_ATTACHED | F_ROOT_ONLY));
-    for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
-      const t = edgeTo[e];
-      const pt = nodeToPost[t];
-      if (marks && pt >= po) again[pt] = 1;
+    const po = nodeToPre[o];
+    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
       const et = edgeType[e];
       if (et === edgeWeak || (et === edgeShortcut && !isRoot)) continue;
+      const t = edgeTo[e];
       if (!fromPage && !isRoot && flags[t] & F_PAGE) continue;
-      const at = firstPred[pt];
-      if (at >= ROW_SINGLE) doms[pt] = (SINGLE | po) >>> 0;
-      else pred[(firstPred[pt] = at - 1)] = po;
+      const pt = nodeToPre[t];
+      const q = parent[pt];
+      if (q !== 0 && (po < q || po > pt)) pred[--firstPred[pt]] = po;
     }
   }
   report(onProgress, 'retainers', 2, 2);
 
-  // dominators, indexed by post-order number
-  const rootPost = n - 1;
-  doms[rootPost] = rootPost;
-  for (let o = 0; o < n; o++) if (flags[o] & (F_ATTACHED | F_ROOT_ONLY)) doms[nodeToPost[o]] = rootPost;
-  // As in DevTools, a node whose dominator changes puts the targets of all its edges on the work
-  // list (the results are DevTools' to the byte only with exactly this work list). In the first
-  // pass every node but the root and the nodes attached to it changes (each gets its first
-  // dominator), and of the targets it marks only those numbered at or above it are still to be
-  // marked once it is done: that set (`again`) was noted while the rows were filled, so the
-  // first pass walks no edges.
-  const affected = again;
-  let changed = true;
-  let pass = 0;
-  while (changed) {
-    changed = pass === 0;
-    pass++;
-    const first = pass === 1;
-    for (let p = rootPost - 1; p >= 0; p--) {
-      if (!first) {
-        if (!affected[p]) continue;
-        affected[p] = 0;
-      }
-      const d0 = doms[p];
-      if (d0 === rootPost) continue;
-      let idom = UNSET;
-      if (d0 >= SINGLE && d0 !== UNSET) {
-        // a single retainer (its row is empty)
-        const f1 = d0 & RETAINER_ORDINAL_MASK;
-        if (doms[f1] < SINGLE) idom = f1;
-      }
-      for (let r = firstPred[p] & ROW_MASK, end = firstPred[p + 1] & ROW_MASK; r < end; r++) {
-        let f1 = pred[r];
-        if (doms[f1] >= SINGLE) continue; // not reached (yet), or not walked
-        if (idom === UNSET) {
-          idom = f1;
-        } else {
-          let f2 = idom;
-          while (f1 !== f2) {
-            while (f1 < f2) f1 = doms[f1];
-            while (f2 < f1) f2 = doms[f2];
-          }
-          idom = f1;
+  // Semi-dominators, in reverse pre-order. The nodes numbered above w are linked to their parents
+  // in a forest (`ancestor`, compressed as it is searched: only linked nodes change, so w's entry
+  // is still its parent when w's turn comes); `label[v]` is the node of least semi-dominator on
+  // v's compressed path. The parent of w moves to firstPred[w + 1], free once w's row is read.
+  const ancestor = nodeToPre;
+  ancestor.set(parent.subarray(0, n));
+  const semi = pred.subarray(total, total + n); // becomes the immediate dominators, by number
+  for (let p = 0; p < n; p++) semi[p] = label[p] = p;
+  let path: Uint32Array = new Uint32Array(Math.min(n, 1 << 10));
+  const step = Math.max(1, n >>> 4);
+  for (let w = n - 1; w >= 1; w--) {
+    const pw = ancestor[w];
+    let s = pw;
+    if (s !== 0) {
+      for (let r = firstPred[w], end = firstPred[w + 1]; r < end; r++) {
+        const v = pred[r];
+        let u = v;
+        if (ancestor[v] > w) {
+          // v is linked: compress its path up to the last linked node x (x's ancestor is not linked)
+          let top = 0;
+          let x = v;
+          do {
+            if (top === path.length) path = growStack(path, n);
+            path[top++] = x;
+            x = ancestor[x];
+          } while (ancestor[x] > w);
+          const top0 = ancestor[x];
+          let least = label[x];
+          do {
+            const y = path[--top];
+            ancestor[y] = top0;
+            const ly = label[y];
+            if (semi[least] < semi[ly]) label[y] = least;
+            else least = ly;
+          } while (top > 0);
         }
-        if (idom === rootPost) break;
-      }
-      if (idom !== UNSET && doms[p] !== idom) {
-        doms[p] = idom;
-        changed = true;
-        if (first) continue;
-        const o = postToNode[p];
-        for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) affected[nodeToPost[edgeTo[e]]] = 1;
+        u = label[v];
+        if (semi[u] < s) s = semi[u];
       }
     }
-    report(onProgress, 'dominators', pass, pass + (changed ? 1 : 0));
+    semi[w] = s;
+    firstPred[w + 1] = pw;
+    if (onProgress && w % step === 0) report(onProgress, 'dominators', n - w, 2 * n);
   }
+  path = new Uint32Array(0);
+  // Immediate dominators, in pre-order: the nearest common ancestor of the semi-dominator and
+  // the parent, up the dominators already found (kept in `semi`).
+  const idom = semi;
+  for (let w = 1; w < n; w++) {
+    const sd = semi[w];
+    let c = firstPred[w + 1];
+    while (c > sd) c = idom[c];
+    idom[w] = c;
+  }
+  report(onProgress, 'dominators', 2 * n, 2 * n);
 
-  // dominators by node ordinal (in nodeToPost's array), then retained sizes in post-order,
-  // as f64 in the buffer of doms and firstPred (both done with by then)
-  const dominator = nodeToPost;
-  for (let p = 0; p < rootPost; p++) {
-    const d = doms[p];
-    dominator[postToNode[p]] = d >= SINGLE ? root : postToNode[d];
-  }
+  // dominators by node ordinal (in the forest's array), then retained sizes in reverse pre-order,
+  // as f64 in the buffer of label and firstPred (both done with by then)
+  const dominator = ancestor;
+  for (let p = 1; p < n; p++) dominator[preToNode[p]] = preToNode[idom[p]];
   dominator[root] = root;
   const retained = new Float64Array(shared, 0, n);
   for (let o = 0; o < n; o++) retained[o] = nodeSelfSize[o];
-  for (let p = 0; p < rootPost; p++) {
-    const o = postToNode[p];
+  for (let p = n - 1; p >= 1; p--) {
+    const o = preToNode[p];
     retained[dominator[o]] += retained[o];
   }
   g.dominator = dominator;
   g.retainedSize = retained;
-  // the post-order array becomes the class ids (assignClasses), unless they are there already
+  // the page objects (bit PAGE_OBJECT of the flags), kept for the retainer index (n bytes)
+  g.pageFlags = flags;
+  // the pre-order array becomes the class ids (assignClasses), unless they are there already
   if (g.classOf && g.scratchPool) g.scratchPool[0] = new Uint32Array(0);
   report(onProgress, 'retained', n, n);
 }

@@ -127,7 +127,7 @@ export class HeapGraph {
   /** Per class id: instance count and self size (summed with the class ids). */
   classTotals: { count: number[]; self: number[] } | null = null;
   private idOrder: Uint32Array | null = null;
-  /** DevTools' page objects when the parse worker marked them (see pageObjects.ts); taken by the analyses. */
+  /** DevTools' page objects (bit PAGE_OBJECT) when the parse worker or the dominator phase marked them (see pageObjects.ts); taken by the analyses. */
   pageFlags: Uint8Array | null = null;
   /** Reusable node-sized scratch arrays of the analyses (see analysis.ts). */
   scratchPool: Uint32Array[] | null = null;
@@ -249,13 +249,18 @@ export class HeapGraph {
     return -1;
   }
 
-  /** Node ordinals sorted by object id (radix sort, built once). */
-  sortedById(): Uint32Array {
+  /** Whether `sortedById` has its result already. */
+  hasIdOrder(): boolean {
+    return this.idOrder !== null;
+  }
+
+  /** Node ordinals sorted by object id (radix sort, built once; `spare`: n entries of scratch space). */
+  sortedById(spare?: Uint32Array): Uint32Array {
     if (this.idOrder) return this.idOrder;
     const n = this.nodeCount;
     const ids = this.nodeId;
-    let a = new Uint32Array(n);
-    let b = new Uint32Array(n);
+    let a: Uint32Array = new Uint32Array(n);
+    let b: Uint32Array = spare && spare.length >= n ? spare.subarray(0, n) : new Uint32Array(n);
     for (let i = 0; i < n; i++) a[i] = i;
     const counts = new Uint32Array(65537);
     for (const shift of [0, 16]) {

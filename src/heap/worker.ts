@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapProgress, HeapSnapshotInfo } from '../model/heap';
-import { analyse, classSummary } from './analysis';
+import { analyse, analyseForQueries, classSummary } from './analysis';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
 import { HeapSnapshotParser, parseHeapSnapshotFile } from './parser';
@@ -45,6 +45,28 @@ function graphOf(h: number): HeapGraph {
   const s = snapshots.get(h);
   if (!s) throw new Error(`unknown snapshot handle ${h}`);
   return s.graph;
+}
+
+/** The snapshot whose query indexes were built ahead (see `prepareQueries`). */
+let prepared: HeapGraph | null = null;
+
+/**
+ * Once a snapshot's class list is out, builds what a query about one object needs (retainer
+ * index, distances, objects by id: seconds on tens of millions of objects) before it is asked,
+ * so that the first retainers answer at once (a request that comes meanwhile waits for it). Only
+ * for the latest such snapshot: the previous one's are dropped (rebuilt if a query needs them),
+ * so a tracker's many snapshots do not each keep them.
+ */
+function prepareQueries(g: HeapGraph): void {
+  if (prepared === g) return;
+  if (prepared) {
+    prepared.firstRetainer = prepared.retainerNode = null;
+    prepared.distance = null;
+  }
+  prepared = g;
+  setImmediate(() => {
+    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) analyseForQueries(g);
+  });
 }
 
 function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: number; info: HeapSnapshotInfo } {
@@ -94,7 +116,9 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   classes: (p, id) => {
     const g = graphOf(p.snapshot);
-    return classSummary(g, progressSender(id));
+    const summary = classSummary(g, progressSender(id));
+    prepareQueries(g);
+    return summary;
   },
   diff: (p) => diffSnapshots(graphOf(p.a), graphOf(p.b)),
   retainers: (p) => {
@@ -134,6 +158,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     return componentsOf(g, ords);
   },
   dispose: (p) => {
+    if (prepared === snapshots.get(p.snapshot)?.graph) prepared = null;
     snapshots.delete(p.snapshot);
     return null;
   },

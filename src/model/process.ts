@@ -15,7 +15,7 @@ export interface TargetInfo {
 }
 
 /** A capability a target may have (see `src/targets/target.ts`). */
-export type CapabilityName = 'process' | 'threads' | 'heapSnapshots' | 'census' | 'allocationTracking' | 'objectIds' | 'suspension';
+export type CapabilityName = 'process' | 'threads' | 'heapSnapshots' | 'census' | 'allocationTracking' | 'objectIds' | 'suspension' | 'programRequests';
 
 /** One V8 heap space as `v8.getHeapSpaceStatistics()` reports it, camelCased. */
 export interface HeapSpace {

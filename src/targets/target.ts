@@ -25,6 +25,7 @@ export interface TargetCapabilities {
   allocationTracking?: AllocationTracking;
   objectIds?: ObjectIds;
   suspension?: Suspension;
+  programRequests?: ProgramRequests;
 }
 
 /** Memory figures of the process (resident size, heap, spaces). */
@@ -92,8 +93,20 @@ export interface Suspension {
   resume(): void;
 }
 
+/** What the program itself asks of the profiler (Pympler's `track_class`, `create_snapshot`… called in it). */
+export type ProgramRequest =
+  | { kind: 'trackClass'; name: string; trace?: boolean; resolutionLevel?: number }
+  | { kind: 'createSnapshot'; description: string }
+  | { kind: 'startPeriodicSnapshots'; intervalMs: number }
+  | { kind: 'stopPeriodicSnapshots' };
+
+/** The program's own requests, those made before the subscription included; the program waits until the handler settles. */
+export interface ProgramRequests {
+  subscribe(handler: (request: ProgramRequest) => Promise<unknown>): Promise<void>;
+}
+
 /** Every capability a target may have, in the order the UI lists them. */
-export const CAPABILITY_NAMES: readonly CapabilityName[] = ['process', 'threads', 'heapSnapshots', 'census', 'allocationTracking', 'objectIds', 'suspension'];
+export const CAPABILITY_NAMES: readonly CapabilityName[] = ['process', 'threads', 'heapSnapshots', 'census', 'allocationTracking', 'objectIds', 'suspension', 'programRequests'];
 
 /** The names of the capabilities a target has: what `/api/target` reports for the UI. */
 export function capabilityNames(capabilities: TargetCapabilities): CapabilityName[] {
@@ -109,6 +122,7 @@ const WHAT: Record<CapabilityName, string> = {
   allocationTracking: 'allocation tracking',
   objectIds: 'object id checks',
   suspension: 'resuming the program',
+  programRequests: "the program's own requests",
 };
 
 /** The target cannot do this: HTTP 404 `{error, detail}`. */

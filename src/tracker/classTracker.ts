@@ -6,7 +6,7 @@ import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './e
 import { censusEntry, takeCensus } from './census';
 import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
-import { need, type ObjectIds, type ProfiledTarget } from '../targets';
+import { need, type ObjectIds, type ProfiledTarget, type ProgramRequest } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
 import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
@@ -93,6 +93,8 @@ export class ClassTracker {
       const process = target.capabilities.process;
       this.snapshotter = new LiveSnapshotter({ heapSnapshots, process, gone }, () => this.heapClient, options);
       this.resets = target.capabilities.objectIds;
+      // The program's own track_class / create_snapshot calls (Python's agent) are this tracker's to answer.
+      void target.capabilities.programRequests?.subscribe((r) => this.answer(r)).catch(() => {});
       this.timelineSampler = new Timeline(process, gone, this.dump.timeline, () => this.busy);
       this.dump.census ??= [];
       this.periodicRunner = new PeriodicSnapshots(
@@ -110,6 +112,21 @@ export class ClassTracker {
 
   /** The live program followed; undefined for a read-only tracker. */
   readonly target: ProfiledTarget | undefined;
+
+  /** Does what the program asked (see `ProgramRequests`). */
+  private async answer(request: ProgramRequest): Promise<unknown> {
+    switch (request.kind) {
+      case 'trackClass':
+        // Creation stacks only where the runtime records them: the class is tracked either way.
+        return this.trackClass(request.name, { trace: request.trace && !!this.target?.capabilities.allocationTracking, resolutionLevel: request.resolutionLevel });
+      case 'createSnapshot':
+        return this.createSnapshot(request.description);
+      case 'startPeriodicSnapshots':
+        return this.startPeriodicSnapshots(Math.max(100, request.intervalMs));
+      case 'stopPeriodicSnapshots':
+        return this.stopPeriodicSnapshots();
+    }
+  }
 
   /** A read-only tracker showing a dump (see `loadStats`). */
   static fromStats(dump: StatsDump): ClassTracker {

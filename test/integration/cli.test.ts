@@ -73,7 +73,7 @@ describe('memory-profiler run', () => {
     const p = cli(['run', '--port', '0', '--', 'no-such-program-xyz']);
     const { code } = await p.exited;
     assert.equal(code, 1);
-    assert.deepEqual(p.stderrLines, ['memory-profiler: error: cannot start no-such-program-xyz: spawn no-such-program-xyz ENOENT']);
+    assert.deepEqual(p.stderrLines, ['memory-profiler: error: cannot start no-such-program-xyz: no such program on PATH']);
   });
 
   test('a busy port is a clear error and the program is not left running', async () => {

@@ -8,6 +8,7 @@
 // Env: TEST_OUTPUT_DIR (default test-results), MEMORY_PROFILER_TEST_PORT (profiler port, default 8090
 // or a free one when 8090 is taken), MEMORY_PROFILER_REBUILD=1 (rebuild dist/ first).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync, copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,12 +56,23 @@ async function profilerPort(preferred) {
   return port;
 }
 
+/** Packages test/fixtures/debugpy-adapter as a .vsix in the scratch folder. */
+function packageDebugpyAdapter() {
+  const vsix = join(work, 'debugpy-adapter.vsix');
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', vsix], { cwd: join(ROOT, 'test', 'fixtures', 'debugpy-adapter'), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packaging the debugpy adapter failed:\n${r.stdout}\n${r.stderr}`);
+  return vsix;
+}
+
 async function extensionLayer() {
   const scratch = join(work, 'ext');
   const testsPath = await bundleSuite(ROOT, join(ROOT, 'out', 'vscode-tests'));
   const port = await profilerPort(8090);
   const userData = join(work, 'ext-data');
   prepareUserData(userData, { 'memoryProfiler.port': port });
+  // Python debug sessions need an adapter for type debugpy: the Python extension's role, taken
+  // here by a test-only extension that starts Debian's `python3 -m debugpy.adapter`.
+  installExtension(CODE_SERVER, work, { userDataDir: userData, extensionsDir: join(work, 'ext-extensions'), vsix: packageDebugpyAdapter() });
   const server = await startCodeServer(CODE_SERVER, work, {
     name: 'extension-tests',
     userDataDir: userData,

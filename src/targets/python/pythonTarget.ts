@@ -5,6 +5,7 @@ import {
   capabilityNames,
   type HeapSnapshotSink,
   type ProfiledTarget,
+  type ProgramRequest,
   type TargetCapabilities,
   TargetGoneError,
   type ThreadReader,
@@ -43,6 +44,7 @@ export class PythonTarget implements ProfiledTarget {
       census: { count: (names) => this.call<{ counts: Record<string, number>; scanned: number }>('census', { names: [...names] }) },
       objectIds: { checkReset: async () => undefined, dispose: () => {} },
       suspension: options.resume && { resume: options.resume },
+      programRequests: { subscribe: (handler) => this.subscribeRequests(handler) },
     };
     client.onClose((reason) => this.gone(reason));
   }
@@ -72,6 +74,22 @@ export class PythonTarget implements ProfiledTarget {
 
   ack(eventId: number): void {
     this.call('ack', { eventId }).catch(() => {});
+  }
+
+  /** The agent's events as program requests; each is acknowledged (the program waits for it) once handled. */
+  private subscribeRequests(handler: (request: ProgramRequest) => Promise<unknown>): Promise<void> {
+    return this.subscribe((e) => {
+      const params = e.params as { name?: unknown; description?: unknown; intervalMs?: unknown; trace?: unknown; resolutionLevel?: unknown };
+      let request: ProgramRequest | undefined;
+      if (e.event === 'trackClass' && typeof params.name === 'string') {
+        request = { kind: 'trackClass', name: params.name, trace: params.trace === true, resolutionLevel: typeof params.resolutionLevel === 'number' ? params.resolutionLevel : undefined };
+      } else if (e.event === 'createSnapshot') request = { kind: 'createSnapshot', description: String(params.description ?? '') };
+      else if (e.event === 'startPeriodicSnapshots' && typeof params.intervalMs === 'number') request = { kind: 'startPeriodicSnapshots', intervalMs: params.intervalMs };
+      else if (e.event === 'stopPeriodicSnapshots') request = { kind: 'stopPeriodicSnapshots' };
+      const done = () => this.ack(e.eventId);
+      if (request) handler(request).then(done, done);
+      else done();
+    });
   }
 
   /** Pympler's garbage graphs: the cycles `gc.collect()` found (cached in the agent until `refresh`). */
