@@ -64,17 +64,3 @@ def start_from_environment():
             sys.stderr.write("memory-profiler agent: cannot report to %s: %s\n" % (path, e.strerror))
     return address
 
-
-def listen_and_report(path):
-    """For a debugger's evaluate (VS Code's Start on a debugpy session): start the agent and
-    leave ``{"port", "secret", "pid"}`` in ``path`` (mode 0600), since evaluate answers nothing."""
-    from . import listen
-
-    address = listen()
-    data = json.dumps({"port": address["port"], "secret": address["secret"], "pid": address["pid"], "protocol": address["protocol"]}).encode("utf-8")
-    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data + b"\n")
-    finally:
-        os.close(fd)
-    os.replace(path + ".tmp", path)

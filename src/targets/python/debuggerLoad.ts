@@ -5,36 +5,44 @@ import type { AgentAddress } from './agentClient';
 import { agentRoot } from './launch';
 
 /**
- * The Python statement that loads the agent into a program running under a debugger and leaves
- * the agent's address in `reportFile`: debugpy's DAP `evaluate` with `context: "repl"` and no
- * `frameId` runs it while the program runs, but answers with an empty result.
+ * One Python expression (it also runs as a statement) that puts the agent on `sys.path`, starts
+ * it (`listen()`, once per process) and writes its address to `file` (mode 0600: it holds the
+ * secret). No name is left behind in the program's namespace.
  */
-export function agentLoadStatement(reportFile: string, root = agentRoot()): string {
-  // JSON strings are valid Python string literals.
-  const r = JSON.stringify(root);
-  return `import sys as _mp_sys; _mp_sys.path.insert(0, ${r}) if ${r} not in _mp_sys.path else None; import memory_profiler_agent._bootstrap as _mp_boot; _mp_boot.listen_and_report(${JSON.stringify(reportFile)}); del _mp_sys, _mp_boot`;
+export function agentLoader(root: string, file: string): string {
+  // JSON string literals are Python string literals too.
+  const dir = JSON.stringify(root);
+  const out = JSON.stringify(file);
+  return (
+    `(lambda sys, os, json: (sys.path.insert(0, ${dir}) if ${dir} not in sys.path else None, ` +
+    `(lambda a, fd: (os.write(fd, json.dumps(a).encode('utf-8')), os.close(fd)))` +
+    `(__import__('memory_profiler_agent').listen(), os.open(${out}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))))` +
+    `(__import__('sys'), __import__('os'), __import__('json'))`
+  );
 }
 
 /**
- * Loads the agent through a debugger's `evaluate` (VS Code: `session.customRequest('evaluate',
- * {expression, context: 'repl'})` on a `debugpy`/`python` session) and returns its address
- * once the program reports it.
+ * Loads the agent into a program running under a debugger and returns its address: debugpy's
+ * DAP `evaluate` with `context: "repl"` and no `frameId` runs the expression while the program
+ * runs, but answers with an empty result, so the address comes back through a file in a
+ * private temporary folder. `evaluate` sends the request (VS Code: `session.customRequest`).
  */
-export async function loadAgentThroughDebugger(evaluate: (statement: string) => Promise<unknown>, timeoutMs = 15_000): Promise<AgentAddress> {
+export async function loadAgentThroughDebugger(evaluate: (expression: string) => Promise<unknown>, timeoutMs = 15_000, what = 'the Python program'): Promise<AgentAddress> {
   const dir = mkdtempSync(join(tmpdir(), 'memory-profiler-agent-'));
   const file = join(dir, 'address.json');
   try {
-    await evaluate(agentLoadStatement(file));
+    await evaluate(agentLoader(agentRoot(), file));
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    while (Date.now() < deadline) {
       try {
-        const found = JSON.parse(readFileSync(file, 'utf8')) as { port: number; secret: string };
-        return { host: '127.0.0.1', port: found.port, secret: found.secret };
+        const found = JSON.parse(readFileSync(file, 'utf8')) as { host?: string; port: number; secret: string };
+        if (typeof found.port === 'number' && typeof found.secret === 'string') return { host: found.host ?? '127.0.0.1', port: found.port, secret: found.secret };
       } catch {
-        if (Date.now() > deadline) throw new Error(`the Python program did not start the agent within ${timeoutMs / 1000} s (is it Python 3.8 or newer?)`);
-        await new Promise((r) => setTimeout(r, 50));
+        // not written yet, or half written
       }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    throw new Error(`the profiler's agent did not start in ${what} within ${timeoutMs / 1000} s (is it a CPython 3.8+ program?)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
 export * from './agentClient';
 export * from './launch';
 export { PythonTarget, type PythonTargetOptions } from './pythonTarget';
-export { agentLoadStatement, loadAgentThroughDebugger } from './debuggerLoad';
+export { agentLoader, loadAgentThroughDebugger } from './debuggerLoad';
