@@ -63,3 +63,4 @@ def start_from_environment():
         except OSError as e:
             sys.stderr.write("memory-profiler agent: cannot report to %s: %s\n" % (path, e.strerror))
     return address
+

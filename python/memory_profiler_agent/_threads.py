@@ -54,7 +54,7 @@ class ThreadInspector:
         out = []
         main = threading.main_thread()
         for t in threading.enumerate():
-            if t.ident in self._agent_threads:
+            if t.ident in self._agent_threads or _debugger_thread(t):
                 continue
             entry = {"id": _thread_id(t, main), "name": t.name, "kind": "main" if t is main else "worker", "daemon": t.daemon}
             out.append(entry)
@@ -154,6 +154,13 @@ class ThreadInspector:
                 item["ref"] = self._ref(("object", stack, depth, value))
             out.append(item)
         return {"ref": ref, "referents": out, "total": total, "offset": offset, "sizeKind": "measured", "depth": depth - 1, "maxDepth": MAX_DEPTH}
+
+
+def _debugger_thread(t):
+    """debugpy's own threads (pydevd marks them), read from the Thread's dict, not through it."""
+    getter, _ = _safe.instance_layout(type(t))
+    d = _safe.instance_dict(t, getter) if getter else None
+    return d is not None and dict.get(d, "is_pydev_daemon_thread") is True
 
 
 def _thread_id(t, main):

@@ -104,11 +104,7 @@ export async function attachPython(address: AgentAddress, options: ServeOptions)
   const server = await servePython(target, options, () => stop());
   log(`profiling pid ${target.pid} at ${server.url}`);
   const gone = new Promise<string>((resolve) => target.onGone(resolve));
-  const outcome = await Promise.race([
-    gone.then((reason) => ({ reason })),
-    untilInterrupted().then((signal) => ({ signal })),
-    stopped.then(() => ({ stopped: true })),
-  ]);
+  const outcome = await Promise.race([gone.then((reason) => ({ reason })), untilInterrupted().then((signal) => ({ signal })), stopped.then(() => ({ stopped: true }))]);
   await server.stop();
   await target.dispose();
   if ('reason' in outcome) log(`the program is gone (${outcome.reason}); profiler stopped`);

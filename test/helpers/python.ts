@@ -41,7 +41,10 @@ export async function startPython(args: string[], options: { gcOff?: boolean; cw
 }
 
 /** A whole snapshot from the agent, as bytes, and the agent's figures about it. */
-export async function snapshotBytes(client: PythonAgentClient, params: Record<string, unknown> = {}): Promise<{ bytes: Buffer; result: { nodes: number; edges: number; bytes: number; chunks: number; pauseMs: number } }> {
+export async function snapshotBytes(
+  client: PythonAgentClient,
+  params: Record<string, unknown> = {},
+): Promise<{ bytes: Buffer; result: { nodes: number; edges: number; bytes: number; chunks: number; pauseMs: number } }> {
   const chunks: Buffer[] = [];
   const result = await client.request<{ nodes: number; edges: number; bytes: number; chunks: number; pauseMs: number }>('snapshot', params, (c) => chunks.push(Buffer.from(c)));
   return { bytes: Buffer.concat(chunks), result };

@@ -54,7 +54,10 @@ describe('the Python agent', () => {
     const census = await py.client.request<{ counts: Record<string, number>; scanned: number }>('census', { names });
     assert.deepEqual(census.counts, { Order: 123, '__main__.Order': 123, 'Outer.Inner': 7, Inner: 7, Unused: 0, Spy: 5, SpyClass: 2, Slotted: 11, NoSuchClass: 0 });
     assert.ok(census.scanned > 1000);
-    await assert.rejects(py.client.request('census', { names: 'Order' }), (e: Error) => e instanceof AgentRequestError && e.message === 'census needs names: a list of class names');
+    await assert.rejects(
+      py.client.request('census', { names: 'Order' }),
+      (e: Error) => e instanceof AgentRequestError && e.message === 'census needs names: a list of class names',
+    );
   });
 
   test('a heap snapshot parses alike in our engine and @vscode/v8-heap-parser, with exact counts', async () => {
@@ -126,7 +129,17 @@ describe('the Python agent', () => {
   test('garbage: dropped cycles with their class, the gc flags and gc.garbage put back', async () => {
     assert.deepEqual(await py.ask('sentinel', 'sentinel'), { sentinel: true });
     assert.deepEqual(await py.ask('cycle', 'cycle'), { cycle: true });
-    type Report = { objects: number; graphs: Array<{ index: number; objects: number; cycleObjects: number; classes: string[]; graph: { nodes: Array<{ id: number; className: string; repr: string }>; edges: Array<{ from: number; to: number; name: string }> }; reduced: { nodes: unknown[] } }> };
+    type Report = {
+      objects: number;
+      graphs: Array<{
+        index: number;
+        objects: number;
+        cycleObjects: number;
+        classes: string[];
+        graph: { nodes: Array<{ id: number; className: string; repr: string }>; edges: Array<{ from: number; to: number; name: string }> };
+        reduced: { nodes: unknown[] };
+      }>;
+    };
     const report = await py.client.request<Report>('garbage', { refresh: true });
     const cyclic = report.graphs.filter((g) => g.classes[0] === 'Cyclic');
     assert.equal(cyclic.length, 1, JSON.stringify(report.graphs.map((g) => g.classes)));
@@ -134,7 +147,10 @@ describe('the Python agent', () => {
     assert.equal(graph.objects, 3);
     assert.equal(graph.cycleObjects, 3);
     assert.equal(graph.reduced.nodes.length, 3);
-    assert.deepEqual(graph.graph.edges.map((e) => e.name), ['next', 'next', 'next']);
+    assert.deepEqual(
+      graph.graph.edges.map((e) => e.name),
+      ['next', 'next', 'next'],
+    );
     assert.match(graph.graph.nodes[0].repr, /^<__main__\.Cyclic object at 0x[0-9a-f]+>$/);
     // Cached until a refresh.
     assert.deepEqual(await py.client.request('garbage'), report);
@@ -145,7 +161,10 @@ describe('the Python agent', () => {
     const threads = await py.client.request<Array<ThreadInfo & { daemon: boolean }>>('threads');
     assert.deepEqual(
       threads.map((t) => [t.id === 'main' ? 'main' : 'n', t.name, t.kind]),
-      [['main', 'MainThread', 'main'], ['n', 'worker-thread', 'worker']],
+      [
+        ['main', 'MainThread', 'main'],
+        ['n', 'worker-thread', 'worker'],
+      ],
     );
     const stack = await py.client.request<ThreadStack>('stack', { thread: 'main' });
     const top = stack.frames[0];
@@ -161,12 +180,28 @@ describe('the Python agent', () => {
     assert.ok(list.deepSize! > list.size, 'the deep size counts the orders');
     assert.equal(byName.get('local_text')!.preview, "'hello'");
     const items = await py.client.request<ObjectReferents>('objects', { ref: list.ref });
-    assert.deepEqual(items.referents.map((r) => [r.name, r.type]), [['[0]', 'Order'], ['[1]', 'Order'], ['[2]', 'Order']]);
+    assert.deepEqual(
+      items.referents.map((r) => [r.name, r.type]),
+      [
+        ['[0]', 'Order'],
+        ['[1]', 'Order'],
+        ['[2]', 'Order'],
+      ],
+    );
     assert.equal(items.depth, 1);
     const order = await py.client.request<ObjectReferents>('objects', { ref: items.referents[1].ref });
-    assert.deepEqual(order.referents.map((r) => [r.name, r.preview]), [['n', '1'], ['label', "'order 1'"]]);
+    assert.deepEqual(
+      order.referents.map((r) => [r.name, r.preview]),
+      [
+        ['n', '1'],
+        ['label', "'order 1'"],
+      ],
+    );
     await assert.rejects(py.client.request('objects', { ref: '999.999' }), (e: Error) => e instanceof AgentRequestError && e.code === 'unknown');
-    await assert.rejects(py.client.request('stack', { thread: '42' }), (e: Error) => e instanceof AgentRequestError && e.message === 'no thread 42: the threads request lists the threads');
+    await assert.rejects(
+      py.client.request('stack', { thread: '42' }),
+      (e: Error) => e instanceof AgentRequestError && e.message === 'no thread 42: the threads request lists the threads',
+    );
   });
 
   test("the program's track_class reaches a subscriber", async () => {
@@ -175,7 +210,10 @@ describe('the Python agent', () => {
     await py.client.request('subscribe');
     await py.ask('track', 'tracked');
     for (let i = 0; i < 50 && !events.length; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(events.map((e) => [e.event, e.params.name, e.params.module]), [['trackClass', 'Order', '__main__']]);
+    assert.deepEqual(
+      events.map((e) => [e.event, e.params.name, e.params.module]),
+      [['trackClass', 'Order', '__main__']],
+    );
   });
 
   test('no method of the program ran: no __repr__, __getattr__, __len__, __eq__, __hash__, __sizeof__, property', async () => {
@@ -185,7 +223,10 @@ describe('the Python agent', () => {
     const globals = await py.client.request<ObjectReferents>('objects', { ref: module.scopes[0].ref, limit: 1000 });
     const spies = globals.referents.find((r) => r.name === 'spies')!;
     const dict = await py.client.request<ObjectReferents>('objects', { ref: spies.ref });
-    assert.deepEqual(dict.referents.map((r) => [r.name, r.type, typeof r.ref]), [0, 1, 2, 3, 4].map((i) => [`[${i}]`, "Spy", "string"]));
+    assert.deepEqual(
+      dict.referents.map((r) => [r.name, r.type, typeof r.ref]),
+      [0, 1, 2, 3, 4].map((i) => [`[${i}]`, 'Spy', 'string']),
+    );
     for (const spy of dict.referents) await py.client.request('objects', { ref: spy.ref! });
     assert.deepEqual(await py.ask('calls', 'calls'), { calls: [] });
   });

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { TargetInfo, TrackerState } from '../../../src/model';
 import { CLI, Program, getJson } from '../../helpers/programs';
-import { PYTHON, pythonFixture } from '../../helpers/python';
+import { PYTHON, pythonFixture, startPython } from '../../helpers/python';
 
 const running: Program[] = [];
 after(() => running.forEach((p) => p.kill()));
@@ -46,6 +46,23 @@ describe('memory-profiler run -- python', () => {
     p.send('exit');
     assert.deepEqual(await p.exited, { code: 0, signal: null });
     assert.ok(p.stderrLines.some((l) => /the program exited with code 0; profiler stopped/.test(l)));
+  });
+
+  test('attach <pid> finds the agent of a Python program that listens; Ctrl+C detaches, the program runs on', async () => {
+    const py = await startPython([pythonFixture('holder.py')]);
+    try {
+      await py.program.json('ready');
+      const p = cli(['attach', String(py.pid), '--port', '0']);
+      const url = await servedUrl(p);
+      const target = await getJson<TargetInfo>(url + 'api/target');
+      assert.equal(target.body.pid, py.pid);
+      assert.match(target.body.runtime, /^python 3/);
+      p.child.kill('SIGINT');
+      assert.deepEqual(await p.exited, { code: 0, signal: null });
+      assert.equal((await py.client.request<{ pid: number }>('info')).pid, py.pid, 'the program still runs');
+    } finally {
+      py.stop();
+    }
   });
 
   test("the program's own track_class reaches the tracker", async () => {

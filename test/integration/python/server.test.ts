@@ -3,11 +3,14 @@
  * the real server, the tracker over snapshots, the heap by class, threads and stacks.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClassDetail, GarbageGraphSummary, HeapClassSummary, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack, TrackerState } from '../../../src/model';
 import { type RunningServer, startServer } from '../../../src/server';
 import { PythonTarget } from '../../../src/targets/python';
-import { getJson } from '../../helpers/programs';
+import { CLI, getJson, startNode } from '../../helpers/programs';
 import { type PythonProgram, pythonFixture, startPython } from '../../helpers/python';
 
 let py: PythonProgram;
@@ -52,14 +55,26 @@ describe('a Python program behind the HTTP API', () => {
     assert.equal((await py.ask<{ reused: boolean }>('reuse', 'reused')).reused, true);
     assert.ok((await post('/api/tracker/snapshots', { description: 'second' })).status < 300);
     const state = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
-    assert.deepEqual(state.snapshots.map((s) => s.classes.Order.active), [123, 133]);
-    assert.deepEqual(state.snapshots.map((s) => s.classes.Reused.active), [1, 1]);
+    assert.deepEqual(
+      state.snapshots.map((s) => s.classes.Order.active),
+      [123, 133],
+    );
+    assert.deepEqual(
+      state.snapshots.map((s) => s.classes.Reused.active),
+      [1, 1],
+    );
     const orders = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Order`)).body;
     assert.equal(orders.instances.filter((i) => i.birth === 1).length, 10, 'ten Orders born after the first snapshot');
     assert.equal(orders.instances.filter((i) => i.death !== null).length, 0);
     // The new Reused sits at the old one's address: one death and one birth all the same.
     const reused = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Reused`)).body;
-    assert.deepEqual(reused.instances.map((i) => [i.birth, i.death]).sort(), [[1, null], [null, 1]].sort());
+    assert.deepEqual(
+      reused.instances.map((i) => [i.birth, i.death]).sort(),
+      [
+        [1, null],
+        [null, 1],
+      ].sort(),
+    );
     const heapIndex = state.snapshots[1].heapIndex!;
     const classes = await getJson<HeapClassSummary[]>(`${base}/api/heap/classes?snapshot=${heapIndex}`);
     assert.equal(classes.status, 200);
@@ -91,12 +106,41 @@ describe('a Python program behind the HTTP API', () => {
   test('threads and the main stack', async () => {
     const threads = await getJson<ThreadInfo[]>(`${base}/api/threads`);
     assert.equal(threads.status, 200);
-    assert.deepEqual(threads.body.map((t) => t.name), ['MainThread', 'worker-thread']);
+    assert.deepEqual(
+      threads.body.map((t) => t.name),
+      ['MainThread', 'worker-thread'],
+    );
     const stack = await getJson<ThreadStack>(`${base}/api/threads/main/stack`);
     assert.equal(stack.status, 200);
     assert.equal(stack.body.frames[0].function, 'main_loop');
     const unknown = await getJson<{ error: string }>(`${base}/api/threads/12345/stack`);
     assert.equal(unknown.status, 404);
+  });
+
+  test('a dump reloaded offline (open stats.json.gz) shows the same tracker tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'python-stats-'));
+    try {
+      const file = join(dir, 'stats.json.gz');
+      await server.tracker.dumpStats(file);
+      const live = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
+      const p = startNode([CLI, 'open', file, '--port', '0']);
+      try {
+        const url = (await p.waitFor(/serving stats at (http:\S+)/, 20_000, 'stderr'))[1];
+        const offline = (await getJson<TrackerState>(url + 'api/tracker')).body;
+        assert.equal(offline.live, false);
+        assert.deepEqual(offline.snapshots, live.snapshots);
+        assert.deepEqual(
+          offline.snapshots.slice(0, 2).map((s) => s.classes.Order.active),
+          [123, 133],
+        );
+        const target = (await getJson<TargetInfo>(url + 'api/target')).body;
+        assert.equal(target.kind, 'offline');
+      } finally {
+        p.kill();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('no method of the program ran', async () => {

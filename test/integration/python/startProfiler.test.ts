@@ -24,9 +24,17 @@ test('start_profiler suspends its caller until Stop, then the program carries on
   assert.ok(own.context!.lines.some((l) => l.includes('start_profiler(port=0)  # suspended here')));
   const tracked = await getJson(url + 'api/tracker/classes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Order' }) });
   assert.equal(tracked.status, 201);
-  const census = await getJson<{ classes: Record<string, { active: number }> }>(url + 'api/tracker/census', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const census = await getJson<{ classes: Record<string, { active: number }> }>(url + 'api/tracker/census', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(census.body.classes.Order.active, 42);
-  assert.equal(program.lines.some((l) => l.includes('resumed')), false, 'still suspended');
+  assert.equal(
+    program.lines.some((l) => l.includes('resumed')),
+    false,
+    'still suspended',
+  );
   const stop = await getJson(url + 'api/stop', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.ok(stop.status < 300, JSON.stringify(stop.body));
   assert.deepEqual(await program.json('resumed'), { resumed: 0 });
