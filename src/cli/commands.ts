@@ -4,8 +4,8 @@ import { type CdpConnection, connectToInspector, resolveInspectorUrl } from '../
 import { distPath } from '../common/paths';
 import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
-import { type ProgramExit, checkCommand, describeExit, exitCodeOf, launchWithInspector } from './launch';
-import { readProcess } from './procfs';
+import { type ProgramExit, type ProgramInspector, checkCommand, describeExit, exitCodeOf, launchWithInspector, userProgramsUnder } from './launch';
+import { type ProcessFacts, hasProcfs, readProcess } from './procfs';
 import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -63,9 +63,11 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   const { server } = served;
   if (found.pid === program.child.pid) log(`profiling ${command.join(' ')} (pid ${found.pid}) at ${server.url}`);
   else log(`profiling ${describeNode(readProcess(found.pid)?.argv)} (pid ${found.pid}), started by ${command.join(' ')} (pid ${program.child.pid}), at ${server.url}`);
-  for (const other of found.others) log(`also started, not profiled: pid ${other.pid}: ${describeNode(other.argv)}`);
+  const stopWatching = watchOtherPrograms(program.child.pid!, found);
+
 
   const outcome = await Promise.race([program.exited.then((exit) => ({ exit })), interrupted.then((signal) => ({ signal }))]);
+  stopWatching();
   if ('signal' in outcome) {
     // A signal to us reaches the program's whole process group (it has its own).
     const exit = await program.stop(outcome.signal);
@@ -76,6 +78,26 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   await program.endLeftovers();
   log(`the program ${describeExit(outcome.exit)}; profiler stopped`);
   return exitCodeOf(outcome.exit);
+}
+
+/**
+ * Names the other Node programs the command starts (now and while it runs), which are not
+ * profiled: a user who expected another one sees its pid, to `attach` to it.
+ */
+function watchOtherPrograms(root: number, found: ProgramInspector): () => void {
+  const told = new Set<number>([found.pid]);
+  const tell = (others: ProcessFacts[]) => {
+    for (const other of others) {
+      if (told.has(other.pid)) continue;
+      told.add(other.pid);
+      log(`also started, not profiled: pid ${other.pid}: ${describeNode(other.argv)}`);
+    }
+  };
+  tell(found.others);
+  if (!hasProcfs()) return () => {};
+  const timer = setInterval(() => tell(userProgramsUnder(root)), 1_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function describeNode(argv: string[] | undefined): string {

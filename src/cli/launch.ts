@@ -77,7 +77,7 @@ export function checkCommand(command: string): void {
 }
 
 /** The command-line tools whose own Node process is not the user's program. */
-const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
+const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|yarn-[\d.]+|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
 const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack)\/(bin|dist|lib)\//;
 
 /** A Node process that runs npm, npx, yarn, pnpm, nodemon or corepack itself: their argv[1] is the tool's own script. */
@@ -150,9 +150,10 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
     if (!procfs) {
       banner = (url) => give({ pid: child.pid ?? 0, url, others: [] });
     } else {
+      const find = child.pid === undefined ? async () => null : programFinder(child.pid);
       const poll = async (): Promise<void> => {
         if (exit || child.pid === undefined) return;
-        const found = await findProgramInspector(child.pid);
+        const found = await find();
         if (found) return give(found);
         if (Date.now() > deadline) {
           reject(new UserError(`no Node.js program started by ${command} opened its inspector within ${timeoutMs / 1000} s`));
@@ -218,14 +219,32 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
   };
 }
 
-/** The first Node process in the tree under `root` (itself included) that runs a script of its own and has its inspector open. */
-async function findProgramInspector(root: number): Promise<ProgramInspector | null> {
-  const programs = [root, ...descendantsOf(root)]
+/** How long a Node program that started first may take to open its inspector before a later one is taken instead. */
+const FIRST_PROGRAM_GRACE_MS = 3_000;
+
+/** The Node processes under `root` (itself included) that run a script of their own, oldest first. */
+export function userProgramsUnder(root: number): ProcessFacts[] {
+  return [root, ...descendantsOf(root)]
     .map(readProcess)
     .filter((p): p is ProcessFacts => p !== null && isNodeProcess(p) && !isToolProcess(p));
-  for (const [i, p] of programs.entries()) {
-    const url = await openInspectorOf(p);
-    if (url) return { pid: p.pid, url, others: programs.filter((_, j) => j !== i) };
-  }
-  return null;
+}
+
+/**
+ * Polls the tree under `root` for the Node program to profile: the first one that runs a script
+ * of its own, once its inspector listens. A later one is taken only when the first has not
+ * opened its inspector within FIRST_PROGRAM_GRACE_MS of being seen (its NODE_OPTIONS replaced, say).
+ */
+function programFinder(root: number): () => Promise<ProgramInspector | null> {
+  const firstSeen = new Map<number, number>();
+  return async () => {
+    const programs = userProgramsUnder(root);
+    const now = Date.now();
+    for (const p of programs) if (!firstSeen.has(p.pid)) firstSeen.set(p.pid, now);
+    for (const [i, p] of programs.entries()) {
+      const url = await openInspectorOf(p);
+      if (url) return { pid: p.pid, url, others: programs.filter((_, j) => j !== i) };
+      if (now - firstSeen.get(p.pid)! < FIRST_PROGRAM_GRACE_MS) return null; // wait for this one
+    }
+    return null;
+  };
 }

@@ -185,6 +185,26 @@ describe('run with a wrapper', () => {
   }
 });
 
+describe('run: a command that starts several Node programs', () => {
+  test('the first is profiled, the others are named with their pids', async () => {
+    const project = scratchProject();
+    const script = join(project.cwd, 'both.sh');
+    writeFileSync(script, `#!/bin/sh\ncd "$(dirname "$0")"\nnode app.js one &\nnode app.js two &\nwait\n`);
+    chmodSync(script, 0o755);
+    const p = cli(['run', '--port', '0', '--', script]);
+    const url = await servedUrl(p);
+    const ready = [await p.json<{ pid: number; argv: string[] }>('ready', 30_000), await p.json<{ pid: number; argv: string[] }>('ready', 30_000)];
+    const one = ready.find((r) => r.argv[0] === 'one')!;
+    const two = ready.find((r) => r.argv[0] === 'two')!;
+    const target = (await getJson<TargetInfo>(url + 'api/target')).body;
+    assert.equal(target.pid, one.pid, 'the one started first');
+    await p.waitFor(new RegExp(`^memory-profiler: also started, not profiled: pid ${two.pid}: node app\\.js two$`), 15_000, 'stderr');
+    p.child.kill('SIGTERM');
+    await p.exited;
+    assert.ok(!alive(one.pid) && !alive(two.pid), 'both ended with the command');
+  });
+});
+
 describe('run: failures', () => {
   test('a busy port is reported before the program starts', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
