@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { type CdpConnection, connectToInspector, resolveInspectorUrl } from '../cdp';
 import { distPath } from '../common/paths';
 import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
 import { type ProgramExit, type ProgramInspector, checkCommand, describeExit, exitCodeOf, launchWithInspector, userProgramsUnder } from './launch';
 import { type ProcessFacts, hasProcfs, readProcess } from './procfs';
-import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
+import { type ServeOptions, checkPortFree, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
 const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
@@ -106,21 +105,6 @@ function describeNode(argv: string[] | undefined): string {
   return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }
 
-/** Fails with the server's own message when host:port is taken. Port 0 always finds one. */
-async function checkPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
-  const bindHost = host === 'localhost' ? '127.0.0.1' : host;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${bindHost} is already in use; choose another with --port`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such local address`));
-      else if (e.code === 'EACCES') reject(new UserError(`port ${port} on ${bindHost} needs privileges; choose another with --port`));
-      else reject(new UserError(`cannot listen on ${bindHost}:${port}: ${e.message}`));
-    });
-    probe.listen(port, bindHost, () => probe.close(() => resolve()));
-  });
-}
 
 /** `demo`: the bundled leaky program under `run`. */
 export function runDemo(options: ServeOptions): Promise<number> {
@@ -131,8 +115,25 @@ export function runDemo(options: ServeOptions): Promise<number> {
 
 /** `attach <ws-url|port|host:port|pid>`: profile a running program until Ctrl+C or until it exits. */
 export async function attachProgram(endpoint: string, options: ServeOptions): Promise<number> {
+  await checkPortFree(options.host, options.port); // before the program is signalled
   const { url, openedByUs } = await findInspector(endpoint);
-  const { server, target } = await serveConnection(await connectToInspector(url), options);
+  let served: Awaited<ReturnType<typeof serveConnection>>;
+  const connection = await connectToInspector(url);
+  try {
+    served = await serveConnection(connection, options);
+  } catch (e) {
+    connection.close();
+    if (openedByUs) {
+      // serveConnection closed its connection: close the inspector SIGUSR1 opened through a new one.
+      const again = await connectToInspector(url).catch(() => null);
+      if (again) {
+        await closeInspector(again);
+        again.close();
+      }
+    }
+    throw e;
+  }
+  const { server, target } = served;
   log(`profiling pid ${target.pid} at ${server.url}`);
   const gone = new Promise<string>((resolve) => target.onGone(resolve));
   const outcome = await Promise.race([gone.then((reason) => ({ reason })), untilInterrupted().then((signal) => ({ signal }))]);

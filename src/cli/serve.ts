@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { CdpConnection } from '../cdp';
 import { type RunningServer, startServer } from '../server';
 import { NodeTarget } from '../target';
@@ -47,5 +48,21 @@ export function untilInterrupted(): Promise<NodeJS.Signals> {
     };
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
+  });
+}
+
+/** Fails with the server's own message when host:port is taken. Port 0 always finds one. */
+export async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const bindHost = host === 'localhost' ? '127.0.0.1' : host;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${bindHost} is already in use; choose another with --port`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such local address`));
+      else if (e.code === 'EACCES') reject(new UserError(`port ${port} on ${bindHost} needs privileges; choose another with --port`));
+      else reject(new UserError(`cannot listen on ${bindHost}:${port}: ${e.message}`));
+    });
+    probe.listen(port, bindHost, () => probe.close(() => resolve()));
   });
 }

@@ -119,6 +119,22 @@ describe('attach <pid>', () => {
     });
   }
 
+  test('a busy port is reported before the program is signalled', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    const program = started(process.execPath, [fixture('holder.js')]);
+    const { pid } = await jsonLine<{ pid: number }>(program, 'ready');
+    try {
+      const p = cli(['attach', String(pid), '--port', String(port)]);
+      assert.equal((await p.exited).code, 1);
+      assert.deepEqual(p.stderrLines, [`memory-profiler: error: port ${port} on 127.0.0.1 is already in use; choose another with --port`]);
+      assert.deepEqual(listeningSockets(pid), [], 'no inspector was opened');
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('a Node program without an inspector gets SIGUSR1; the inspector attach opened is closed after it detaches', async () => {
     const program = started(process.execPath, [fixture('holder.js')]);
     const { pid } = await jsonLine<{ pid: number }>(program, 'ready');
