@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { openInspectorOf } from './inspectorDiscovery';
 import { type ProcessFacts, descendantsOf, hasProcfs, isNodeProcess, nodeScriptOf, processGroupMembers, readProcess } from './procfs';
 import { UserError } from './userError';
@@ -36,6 +37,9 @@ export interface LaunchedProgram {
 
 // Node's inspector banners: useful to the profiler, noise to the user.
 const INSPECTOR_NOISE = /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Debugger ending on ws:\/\/\S+|Waiting for the debugger to disconnect\.\.\.)\s*$/;
+
+/** How the banners start: a partial line that may become one of them waits for its end. */
+const INSPECTOR_NOISE_STARTS = ['Debugger listening on ', 'For help, see: ', 'Debugger attached.', 'Debugger ending on ', 'Waiting for the debugger to disconnect...'];
 
 /** The exit code the profiler passes on: the program's own, or 128+n for signal n. */
 export function exitCodeOf(exit: ProgramExit): number {
@@ -123,24 +127,42 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
   let lastLine: string | undefined;
   let lastErrorLine: string | undefined;
   let banner: ((url: string) => void) | undefined;
+  // The program's stderr passes through as it comes, partial lines included (a prompt, progress
+  // dots); only a line that may still turn out to be an inspector banner is held until it ends.
   let pending = '';
-  const take = (line: string) => {
-    const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
-    if (match) banner?.(match[1]);
-    if (INSPECTOR_NOISE.test(line)) return;
-    process.stderr.write(line + '\n');
+  let pendingShown = 0; // characters of `pending` already written
+  const decoder = new StringDecoder('utf8');
+  const note = (line: string) => {
     if (!line.trim() || /^Node\.js v\d/.test(line)) return;
     lastLine = line.trim();
     if (/^(\w*Error|\w+Exception)\b|^Error\b/.test(lastLine)) lastErrorLine = lastLine;
   };
-  child.stderr!.on('data', (data: Buffer) => {
-    pending += data.toString();
+  const take = (line: string, ended: boolean) => {
+    const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
+    if (match) banner?.(match[1]);
+    // A banner Node wrote in the middle of the program's partial line: dropped with its newline.
+    if (INSPECTOR_NOISE.test(line.slice(pendingShown))) return;
+    process.stderr.write(line.slice(pendingShown) + (ended ? '\n' : ''));
+    note(line);
+  };
+  const mayBeNoise = (partial: string) => INSPECTOR_NOISE_STARTS.some((start) => start.startsWith(partial) || partial.startsWith(start));
+  const feed = (text: string) => {
+    pending += text;
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    lines.forEach(take);
-  });
+    for (const line of lines) {
+      take(line, true);
+      pendingShown = 0;
+    }
+    if (pending.length > pendingShown && !(pendingShown === 0 && mayBeNoise(pending))) {
+      process.stderr.write(pending.slice(pendingShown));
+      pendingShown = pending.length;
+    }
+  };
+  child.stderr!.on('data', (data: Buffer) => feed(decoder.write(data)));
   child.stderr!.on('end', () => {
-    if (pending) take(pending);
+    feed(decoder.end());
+    if (pending) take(pending, false);
     pending = '';
   });
 
