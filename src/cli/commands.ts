@@ -4,7 +4,7 @@ import { distPath } from '../common/paths';
 import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
 import { type ProgramExit, type ProgramInspector, checkCommand, describeExit, exitCodeOf, launchWithInspector, userProgramsUnder } from './launch';
-import { type ProcessFacts, hasProcfs, readProcess } from './procfs';
+import { type ProcessFacts, hasProcfs, nodeScriptArgument, readProcess } from './procfs';
 import { type ServeOptions, checkPortFree, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -99,9 +99,12 @@ function watchOtherPrograms(root: number, found: ProgramInspector): () => void {
   return () => clearInterval(timer);
 }
 
+/** `node app.js --flag`: the script and its arguments, without Node's own options (tsx's loaders…). */
 function describeNode(argv: string[] | undefined): string {
   if (!argv) return 'gone';
-  const text = ['node', ...argv.slice(1)].join(' ');
+  const script = nodeScriptArgument(argv.slice(1));
+  const from = script === undefined ? 1 : argv.indexOf(script, 1);
+  const text = ['node', ...argv.slice(from)].join(' ');
   return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }
 

@@ -82,9 +82,10 @@ export function checkCommand(command: string): void {
 
 /** The command-line tools whose own Node process is not the user's program. */
 const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|yarn-[\d.]+|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
-const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack)\/(bin|dist|lib)\//;
+// tsx runs the program in a child Node process of its own (ts-node runs it in-process: not a tool).
+const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack|tsx)\/(bin|dist|lib)\//;
 
-/** A Node process that runs npm, npx, yarn, pnpm, nodemon or corepack itself: their argv[1] is the tool's own script. */
+/** A Node process that runs npm, npx, yarn, pnpm, nodemon, corepack or tsx itself: their argv[1] is the tool's own script. */
 export function isToolProcess(p: ProcessFacts): boolean {
   // npm and yarn set process.title ("npm start"), which rewrites their /proc/<pid>/cmdline.
   if (TOOL_SCRIPT.test(basename((p.argv[0] ?? '').split(' ')[0]))) return true;

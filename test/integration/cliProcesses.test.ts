@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { listeningSockets, processGroupMembers, readStat } from '../../src/cli/procfs';
 import type { HeapClassSummary, TargetInfo } from '../../src/model';
-import { CLI, Program, fixture, getJson } from '../helpers/programs';
+import { CLI, Program, ROOT, fixture, getJson } from '../helpers/programs';
 
 const PYTHON = process.env.MEMORY_PROFILER_PYTHON ?? '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'mp-cli-'));
@@ -176,6 +176,7 @@ describe('run with a wrapper', () => {
     ['npm start', (_s: string) => ['npm', 'start'], 'SIGINT'],
     ['npm run start:other', (_s: string) => ['npm', 'run', 'start:other'], 'SIGTERM'],
     ['a shell script', (s: string) => [s], 'SIGTERM'],
+    ['tsx (a Node tool that runs the program in a child)', (_s: string) => [join(ROOT, 'node_modules', '.bin', 'tsx'), 'app.js'], 'SIGINT'],
   ] as const) {
     test(`${name}: profiles the program it starts, not the wrapper; ${signal} ends the whole tree`, async () => {
       const project = scratchProject();

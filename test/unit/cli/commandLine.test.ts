@@ -75,6 +75,7 @@ describe('Node command lines', () => {
       ['node', '/usr/lib/node_modules/pnpm/bin/pnpm.cjs', 'start'],
       ['node', '/usr/lib/node_modules/corepack/dist/pnpm.js'],
       ['node', '/home/u/app/node_modules/nodemon/bin/nodemon.js', 'app.js'],
+      ['node', '/home/u/app/node_modules/tsx/dist/cli.mjs', 'app.ts'],
     ]) {
       assert.ok(isToolProcess(facts(argv)), argv.join(' '));
     }
