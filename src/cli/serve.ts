@@ -38,16 +38,19 @@ export async function serveConnection(connection: CdpConnection, options: ServeO
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM (Ctrl+C), with its name. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Resolves on the first SIGINT (Ctrl+C), SIGTERM or SIGHUP (the terminal closed), with its name:
+ * `run` passes it on to the program's process group, which no terminal signal reaches otherwise.
+ */
 export function untilInterrupted(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      for (const name of STOP_SIGNALS) process.off(name, on);
       resolve(signal);
     };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    for (const name of STOP_SIGNALS) process.on(name, on);
   });
 }
 

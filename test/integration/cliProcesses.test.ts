@@ -176,6 +176,7 @@ describe('run with a wrapper', () => {
     ['npm start', (_s: string) => ['npm', 'start'], 'SIGINT'],
     ['npm run start:other', (_s: string) => ['npm', 'run', 'start:other'], 'SIGTERM'],
     ['a shell script', (s: string) => [s], 'SIGTERM'],
+    ['a shell script, its terminal closed', (s: string) => [s], 'SIGHUP'],
     ['tsx (a Node tool that runs the program in a child)', (_s: string) => [join(ROOT, 'node_modules', '.bin', 'tsx'), 'app.js'], 'SIGINT'],
   ] as const) {
     test(`${name}: profiles the program it starts, not the wrapper; ${signal} ends the whole tree`, async () => {
