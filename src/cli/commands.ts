@@ -21,8 +21,8 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();
   const program = launchWithInspector(command[0], command.slice(1));
-  const exitedEarly = (exit: ProgramExit) => {
-    const line = program.lastErrorLine();
+  const exitedEarly = async (exit: ProgramExit) => {
+    const line = await program.lastErrorLine();
     return new UserError(`the program ${describeExit(exit)} before the profiler could attach${line ? `: ${line}` : ''}`, exit.code || 1);
   };
 
@@ -34,7 +34,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   if ('signal' in first) return exitCodeOf(await program.stop(first.signal));
   if ('exit' in first) {
     await program.endLeftovers();
-    throw exitedEarly(first.exit);
+    throw await exitedEarly(first.exit);
   }
   if ('error' in first) {
     await program.stop('SIGTERM');
@@ -54,7 +54,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
     const exit = await Promise.race([program.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
     if (exit) {
       await program.endLeftovers();
-      throw exitedEarly(exit);
+      throw await exitedEarly(exit);
     }
     await program.stop('SIGTERM');
     throw e;
@@ -63,7 +63,6 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   if (found.pid === program.child.pid) log(`profiling ${command.join(' ')} (pid ${found.pid}) at ${server.url}`);
   else log(`profiling ${describeNode(readProcess(found.pid)?.argv)} (pid ${found.pid}), started by ${command.join(' ')} (pid ${program.child.pid}), at ${server.url}`);
   const stopWatching = watchOtherPrograms(program.child.pid!, found);
-
 
   const outcome = await Promise.race([program.exited.then((exit) => ({ exit })), interrupted.then((signal) => ({ signal }))]);
   stopWatching();
@@ -107,7 +106,6 @@ function describeNode(argv: string[] | undefined): string {
   const text = ['node', ...argv.slice(from)].join(' ');
   return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }
-
 
 /** `demo`: the bundled leaky program under `run`. */
 export function runDemo(options: ServeOptions): Promise<number> {

@@ -27,8 +27,12 @@ export interface LaunchedProgram {
   exited: Promise<ProgramExit>;
   /** Resolves with the Node process that runs the user's script once its inspector listens. */
   inspector: Promise<ProgramInspector>;
-  /** The last line of the program's stderr that says what went wrong (an `Error:` line if any). */
-  lastErrorLine(): string | undefined;
+  /**
+   * Once the program's stderr has ended (at most `waitMs` after this call), the last line of it
+   * that says what went wrong: an `Error:` line if any, else the last line. The exit event can
+   * come before the last of the output.
+   */
+  lastErrorLine(waitMs?: number): Promise<string | undefined>;
   /** Sends `signal` to the whole process group, waits for the command, then ends whatever is left in the group. */
   stop(signal: NodeJS.Signals): Promise<ProgramExit>;
   /** Ends what the command left running in its process group (SIGTERM, then SIGKILL). */
@@ -161,7 +165,10 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
     }
   };
   child.stderr!.on('data', (data: Buffer) => feed(decoder.write(data)));
+  let stderrEnded = false;
+  const stderrEnd = new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   child.stderr!.on('end', () => {
+    stderrEnded = true;
     feed(decoder.end());
     if (pending) take(pending, false);
     pending = '';
@@ -229,7 +236,14 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
     child,
     exited,
     inspector,
-    lastErrorLine: () => lastErrorLine ?? lastLine,
+    async lastErrorLine(waitMs = 1_000) {
+      if (!stderrEnded) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([stderrEnd, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+        clearTimeout(timer);
+      }
+      return lastErrorLine ?? lastLine;
+    },
     async stop(signal) {
       signalGroup(signal);
       const forced = setTimeout(() => signalGroup('SIGKILL'), 5_000);
