@@ -1,7 +1,8 @@
 // Packages the extension as a .vsix holding only what runs in VS Code. package.json's "files" is
 // the npm package's allow-list (library + CLI), and vsce refuses a .vscodeignore next to "files",
 // so the .vsix is packaged from a staging folder: the manifest (minus npm-only keys), the
-// extension bundle, the UI bundle, icons, README/CHANGELOG/LICENSE. Source maps stay out.
+// extension bundle, the UI bundle, icons, the extension's README (docs/extension-README.md),
+// CHANGELOG and LICENSE. Source maps stay out.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,12 +39,9 @@ export async function packageVsix(root, work, log) {
   copy('media');
   cpSync(join(root, 'python', 'memory_profiler_agent'), join(stage, 'python', 'memory_profiler_agent'), { recursive: true, filter: (src) => !src.includes('__pycache__') && !src.endsWith('.pyc') });
   for (const f of ['CHANGELOG.md', 'LICENSE', 'LICENSE.md']) copy(f);
-  // The README's screenshots are files of the repository, not of the .vsix (vsce refuses
-  // relative images without a repository URL): the extension's README goes without them.
-  if (existsSync(join(root, 'README.md'))) {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8').replace(/^## Screenshots\n[\s\S]*?(?=^## )/m, '');
-    writeFileSync(join(stage, 'README.md'), readme);
-  }
+  // Extension users get their own README (install, Start on a debug session, the sidebar,
+  // settings), not the repository's, which opens with developer commands.
+  if (existsSync(join(root, 'docs', 'extension-README.md'))) cpSync(join(root, 'docs', 'extension-README.md'), join(stage, 'README.md'));
   if (!existsSync(join(stage, 'README.md'))) writeFileSync(join(stage, 'README.md'), `# ${manifest.displayName}\n\n${manifest.description}\n`);
 
   const vsix = join(work, `${manifest.name}-${manifest.version}.vsix`);

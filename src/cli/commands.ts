@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { type CdpConnection, connectToInspector, resolveInspectorUrl } from '../targets/node';
 import { distPath } from '../common/paths';
 import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
-import { type ProgramExit, checkCommand, describeExit, exitCodeOf, launchWithInspector } from './launch';
-import { readProcess } from './procfs';
+import { type ProgramExit, type ProgramInspector, checkCommand, describeExit, exitCodeOf, launchWithInspector, userProgramsUnder } from './launch';
+import { type ProcessFacts, hasProcfs, nodeScriptArgument, readProcess } from './procfs';
 import { attachPython, isPython, pythonAgentAddress, runPython } from './python';
-import { type ServeOptions, serveConnection, untilInterrupted } from './serve';
+import { type ServeOptions, checkPortFree, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
 const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
@@ -24,8 +23,8 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();
   const program = launchWithInspector(command[0], command.slice(1));
-  const exitedEarly = (exit: ProgramExit) => {
-    const line = program.lastErrorLine();
+  const exitedEarly = async (exit: ProgramExit) => {
+    const line = await program.lastErrorLine();
     return new UserError(`the program ${describeExit(exit)} before the profiler could attach${line ? `: ${line}` : ''}`, exit.code || 1);
   };
 
@@ -37,7 +36,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   if ('signal' in first) return exitCodeOf(await program.stop(first.signal));
   if ('exit' in first) {
     await program.endLeftovers();
-    throw exitedEarly(first.exit);
+    throw await exitedEarly(first.exit);
   }
   if ('error' in first) {
     await program.stop('SIGTERM');
@@ -57,7 +56,7 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
     const exit = await Promise.race([program.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
     if (exit) {
       await program.endLeftovers();
-      throw exitedEarly(exit);
+      throw await exitedEarly(exit);
     }
     await program.stop('SIGTERM');
     throw e;
@@ -65,9 +64,10 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   const { server } = served;
   if (found.pid === program.child.pid) log(`profiling ${command.join(' ')} (pid ${found.pid}) at ${server.url}`);
   else log(`profiling ${describeNode(readProcess(found.pid)?.argv)} (pid ${found.pid}), started by ${command.join(' ')} (pid ${program.child.pid}), at ${server.url}`);
-  for (const other of found.others) log(`also started, not profiled: pid ${other.pid}: ${describeNode(other.argv)}`);
+  const stopWatching = watchOtherPrograms(program.child.pid!, found);
 
   const outcome = await Promise.race([program.exited.then((exit) => ({ exit })), interrupted.then((signal) => ({ signal }))]);
+  stopWatching();
   if ('signal' in outcome) {
     // A signal to us reaches the program's whole process group (it has its own).
     const exit = await program.stop(outcome.signal);
@@ -80,26 +80,33 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   return exitCodeOf(outcome.exit);
 }
 
-function describeNode(argv: string[] | undefined): string {
-  if (!argv) return 'gone';
-  const text = ['node', ...argv.slice(1)].join(' ');
-  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
+/**
+ * Names the other Node programs the command starts (now and while it runs), which are not
+ * profiled: a user who expected another one sees its pid, to `attach` to it.
+ */
+function watchOtherPrograms(root: number, found: ProgramInspector): () => void {
+  const told = new Set<number>([found.pid]);
+  const tell = (others: ProcessFacts[]) => {
+    for (const other of others) {
+      if (told.has(other.pid)) continue;
+      told.add(other.pid);
+      log(`also started, not profiled: pid ${other.pid}: ${describeNode(other.argv)}`);
+    }
+  };
+  tell(found.others);
+  if (!hasProcfs()) return () => {};
+  const timer = setInterval(() => tell(userProgramsUnder(root)), 1_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
-/** Fails with the server's own message when host:port is taken. Port 0 always finds one. */
-async function checkPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
-  const bindHost = host === 'localhost' ? '127.0.0.1' : host;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${bindHost} is already in use; choose another with --port`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such local address`));
-      else if (e.code === 'EACCES') reject(new UserError(`port ${port} on ${bindHost} needs privileges; choose another with --port`));
-      else reject(new UserError(`cannot listen on ${bindHost}:${port}: ${e.message}`));
-    });
-    probe.listen(port, bindHost, () => probe.close(() => resolve()));
-  });
+/** `node app.js --flag`: the script and its arguments, without Node's own options (tsx's loaders…). */
+function describeNode(argv: string[] | undefined): string {
+  if (!argv) return 'gone';
+  const script = nodeScriptArgument(argv.slice(1));
+  const from = script === undefined ? 1 : argv.indexOf(script, 1);
+  const text = ['node', ...argv.slice(from)].join(' ');
+  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }
 
 /** `demo`: the bundled leaky program under `run`. */
@@ -111,10 +118,27 @@ export function runDemo(options: ServeOptions): Promise<number> {
 
 /** `attach <ws-url|port|host:port|pid>`: profile a running program until Ctrl+C or until it exits. */
 export async function attachProgram(endpoint: string, options: ServeOptions): Promise<number> {
+  await checkPortFree(options.host, options.port); // before the program is signalled
   const python = pythonAgentAddress(endpoint);
   if (python) return attachPython(python, options);
   const { url, openedByUs } = await findInspector(endpoint);
-  const { server, target } = await serveConnection(await connectToInspector(url), options);
+  let served: Awaited<ReturnType<typeof serveConnection>>;
+  const connection = await connectToInspector(url);
+  try {
+    served = await serveConnection(connection, options);
+  } catch (e) {
+    connection.close();
+    if (openedByUs) {
+      // serveConnection closed its connection: close the inspector SIGUSR1 opened through a new one.
+      const again = await connectToInspector(url).catch(() => null);
+      if (again) {
+        await closeInspector(again);
+        again.close();
+      }
+    }
+    throw e;
+  }
+  const { server, target } = served;
   log(`profiling pid ${target.pid} at ${server.url}`);
   const gone = new Promise<string>((resolve) => target.onGone(resolve));
   const outcome = await Promise.race([gone.then((reason) => ({ reason })), untilInterrupted().then((signal) => ({ signal }))]);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { openInspectorOf } from './inspectorDiscovery';
 import { type ProcessFacts, descendantsOf, hasProcfs, isNodeProcess, nodeScriptOf, processGroupMembers, readProcess } from './procfs';
 import { UserError } from './userError';
@@ -26,8 +27,12 @@ export interface LaunchedProgram {
   exited: Promise<ProgramExit>;
   /** Resolves with the Node process that runs the user's script once its inspector listens. */
   inspector: Promise<ProgramInspector>;
-  /** The last line of the program's stderr that says what went wrong (an `Error:` line if any). */
-  lastErrorLine(): string | undefined;
+  /**
+   * Once the program's stderr has ended (at most `waitMs` after this call), the last line of it
+   * that says what went wrong: an `Error:` line if any, else the last line. The exit event can
+   * come before the last of the output.
+   */
+  lastErrorLine(waitMs?: number): Promise<string | undefined>;
   /** Sends `signal` to the whole process group, waits for the command, then ends whatever is left in the group. */
   stop(signal: NodeJS.Signals): Promise<ProgramExit>;
   /** Ends what the command left running in its process group (SIGTERM, then SIGKILL). */
@@ -36,6 +41,9 @@ export interface LaunchedProgram {
 
 // Node's inspector banners: useful to the profiler, noise to the user.
 const INSPECTOR_NOISE = /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Debugger ending on ws:\/\/\S+|Waiting for the debugger to disconnect\.\.\.)\s*$/;
+
+/** How the banners start: a partial line that may become one of them waits for its end. */
+const INSPECTOR_NOISE_STARTS = ['Debugger listening on ', 'For help, see: ', 'Debugger attached.', 'Debugger ending on ', 'Waiting for the debugger to disconnect...'];
 
 /** The exit code the profiler passes on: the program's own, or 128+n for signal n. */
 export function exitCodeOf(exit: ProgramExit): number {
@@ -77,10 +85,11 @@ export function checkCommand(command: string): void {
 }
 
 /** The command-line tools whose own Node process is not the user's program. */
-const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
-const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack)\/(bin|dist|lib)\//;
+const TOOL_SCRIPT = /(^|\/)(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|yarn-[\d.]+|pnpm|pnpx|nodemon|corepack|ts-node-dev|node-dev)(\.c?js|\.mjs)?$/;
+// tsx runs the program in a child Node process of its own (ts-node runs it in-process: not a tool).
+const TOOL_PACKAGE = /\/(npm|yarn|@yarnpkg|pnpm|nodemon|corepack|tsx)\/(bin|dist|lib)\//;
 
-/** A Node process that runs npm, npx, yarn, pnpm, nodemon or corepack itself: their argv[1] is the tool's own script. */
+/** A Node process that runs npm, npx, yarn, pnpm, nodemon, corepack or tsx itself: their argv[1] is the tool's own script. */
 export function isToolProcess(p: ProcessFacts): boolean {
   // npm and yarn set process.title ("npm start"), which rewrites their /proc/<pid>/cmdline.
   if (TOOL_SCRIPT.test(basename((p.argv[0] ?? '').split(' ')[0]))) return true;
@@ -123,24 +132,45 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
   let lastLine: string | undefined;
   let lastErrorLine: string | undefined;
   let banner: ((url: string) => void) | undefined;
+  // The program's stderr passes through as it comes, partial lines included (a prompt, progress
+  // dots); only a line that may still turn out to be an inspector banner is held until it ends.
   let pending = '';
-  const take = (line: string) => {
-    const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
-    if (match) banner?.(match[1]);
-    if (INSPECTOR_NOISE.test(line)) return;
-    process.stderr.write(line + '\n');
+  let pendingShown = 0; // characters of `pending` already written
+  const decoder = new StringDecoder('utf8');
+  const note = (line: string) => {
     if (!line.trim() || /^Node\.js v\d/.test(line)) return;
     lastLine = line.trim();
     if (/^(\w*Error|\w+Exception)\b|^Error\b/.test(lastLine)) lastErrorLine = lastLine;
   };
-  child.stderr!.on('data', (data: Buffer) => {
-    pending += data.toString();
+  const take = (line: string, ended: boolean) => {
+    const match = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
+    if (match) banner?.(match[1]);
+    // A banner Node wrote in the middle of the program's partial line: dropped with its newline.
+    if (INSPECTOR_NOISE.test(line.slice(pendingShown))) return;
+    process.stderr.write(line.slice(pendingShown) + (ended ? '\n' : ''));
+    note(line);
+  };
+  const mayBeNoise = (partial: string) => INSPECTOR_NOISE_STARTS.some((start) => start.startsWith(partial) || partial.startsWith(start));
+  const feed = (text: string) => {
+    pending += text;
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    lines.forEach(take);
-  });
+    for (const line of lines) {
+      take(line, true);
+      pendingShown = 0;
+    }
+    if (pending.length > pendingShown && !(pendingShown === 0 && mayBeNoise(pending))) {
+      process.stderr.write(pending.slice(pendingShown));
+      pendingShown = pending.length;
+    }
+  };
+  child.stderr!.on('data', (data: Buffer) => feed(decoder.write(data)));
+  let stderrEnded = false;
+  const stderrEnd = new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   child.stderr!.on('end', () => {
-    if (pending) take(pending);
+    stderrEnded = true;
+    feed(decoder.end());
+    if (pending) take(pending, false);
     pending = '';
   });
 
@@ -150,9 +180,10 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
     if (!procfs) {
       banner = (url) => give({ pid: child.pid ?? 0, url, others: [] });
     } else {
+      const find = child.pid === undefined ? async () => null : programFinder(child.pid);
       const poll = async (): Promise<void> => {
         if (exit || child.pid === undefined) return;
-        const found = await findProgramInspector(child.pid);
+        const found = await find();
         if (found) return give(found);
         if (Date.now() > deadline) {
           reject(new UserError(`no Node.js program started by ${command} opened its inspector within ${timeoutMs / 1000} s`));
@@ -205,7 +236,14 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
     child,
     exited,
     inspector,
-    lastErrorLine: () => lastErrorLine ?? lastLine,
+    async lastErrorLine(waitMs = 1_000) {
+      if (!stderrEnded) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([stderrEnd, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+        clearTimeout(timer);
+      }
+      return lastErrorLine ?? lastLine;
+    },
     async stop(signal) {
       signalGroup(signal);
       const forced = setTimeout(() => signalGroup('SIGKILL'), 5_000);
@@ -218,14 +256,32 @@ export function launchWithInspector(command: string, args: string[], timeoutMs =
   };
 }
 
-/** The first Node process in the tree under `root` (itself included) that runs a script of its own and has its inspector open. */
-async function findProgramInspector(root: number): Promise<ProgramInspector | null> {
-  const programs = [root, ...descendantsOf(root)]
+/** How long a Node program that started first may take to open its inspector before a later one is taken instead. */
+const FIRST_PROGRAM_GRACE_MS = 3_000;
+
+/** The Node processes under `root` (itself included) that run a script of their own, oldest first. */
+export function userProgramsUnder(root: number): ProcessFacts[] {
+  return [root, ...descendantsOf(root)]
     .map(readProcess)
     .filter((p): p is ProcessFacts => p !== null && isNodeProcess(p) && !isToolProcess(p));
-  for (const [i, p] of programs.entries()) {
-    const url = await openInspectorOf(p);
-    if (url) return { pid: p.pid, url, others: programs.filter((_, j) => j !== i) };
-  }
-  return null;
+}
+
+/**
+ * Polls the tree under `root` for the Node program to profile: the first one that runs a script
+ * of its own, once its inspector listens. A later one is taken only when the first has not
+ * opened its inspector within FIRST_PROGRAM_GRACE_MS of being seen (its NODE_OPTIONS replaced, say).
+ */
+function programFinder(root: number): () => Promise<ProgramInspector | null> {
+  const firstSeen = new Map<number, number>();
+  return async () => {
+    const programs = userProgramsUnder(root);
+    const now = Date.now();
+    for (const p of programs) if (!firstSeen.has(p.pid)) firstSeen.set(p.pid, now);
+    for (const [i, p] of programs.entries()) {
+      const url = await openInspectorOf(p);
+      if (url) return { pid: p.pid, url, others: programs.filter((_, j) => j !== i) };
+      if (now - firstSeen.get(p.pid)! < FIRST_PROGRAM_GRACE_MS) return null; // wait for this one
+    }
+    return null;
+  };
 }

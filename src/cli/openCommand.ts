@@ -8,7 +8,7 @@ import { DEFAULT_MAX_SNAPSHOTS } from '../server/limits';
 import { OfflineTarget } from '../targets';
 import { progressLine } from './progress';
 import type { ServeOptions } from './serve';
-import { untilInterrupted } from './serve';
+import { checkPortFree, untilInterrupted } from './serve';
 import { UserError } from './userError';
 import { addGzippedSnapshot, savedFileKind } from './savedFiles';
 import { openStats } from './openStats';
@@ -22,6 +22,7 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
     if (!existsSync(file)) throw new UserError(`${file}: no such file`);
     if (!statSync(file).isFile()) throw new UserError(`${file}: not a file`);
   }
+  await checkPortFree(options.host, options.port); // before loading files that may take a while
   const kinds = files.map(savedFileKind);
   if (kinds.some((k) => k.kind === 'stats')) {
     if (files.length > 1) throw new UserError('open takes one stats dump, or heap snapshots: not both, nor two dumps', 2);

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { CdpConnection } from '../targets/node';
 import { type RunningServer, startServer } from '../server';
 import { NodeTarget } from '../targets';
@@ -37,15 +38,34 @@ export async function serveConnection(connection: CdpConnection, options: ServeO
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM (Ctrl+C), with its name. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Resolves on the first SIGINT (Ctrl+C), SIGTERM or SIGHUP (the terminal closed), with its name:
+ * `run` passes it on to the program's process group, which no terminal signal reaches otherwise.
+ */
 export function untilInterrupted(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      for (const name of STOP_SIGNALS) process.off(name, on);
       resolve(signal);
     };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    for (const name of STOP_SIGNALS) process.on(name, on);
+  });
+}
+
+/** Fails with the server's own message when host:port is taken. Port 0 always finds one. */
+export async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const bindHost = host === 'localhost' ? '127.0.0.1' : host;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${bindHost} is already in use; choose another with --port`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on ${host}: no such local address`));
+      else if (e.code === 'EACCES') reject(new UserError(`port ${port} on ${bindHost} needs privileges; choose another with --port`));
+      else reject(new UserError(`cannot listen on ${bindHost}:${port}: ${e.message}`));
+    });
+    probe.listen(port, bindHost, () => probe.close(() => resolve()));
   });
 }

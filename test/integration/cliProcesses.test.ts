@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { listeningSockets, processGroupMembers, readStat } from '../../src/cli/procfs';
 import type { HeapClassSummary, TargetInfo } from '../../src/model';
-import { CLI, Program, fixture, getJson } from '../helpers/programs';
+import { CLI, Program, ROOT, fixture, getJson } from '../helpers/programs';
 
 const PYTHON = process.env.MEMORY_PROFILER_PYTHON ?? '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'mp-cli-'));
@@ -119,6 +119,22 @@ describe('attach <pid>', () => {
     });
   }
 
+  test('a busy port is reported before the program is signalled', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    const program = started(process.execPath, [fixture('holder.js')]);
+    const { pid } = await jsonLine<{ pid: number }>(program, 'ready');
+    try {
+      const p = cli(['attach', String(pid), '--port', String(port)]);
+      assert.equal((await p.exited).code, 1);
+      assert.deepEqual(p.stderrLines, [`memory-profiler: error: port ${port} on 127.0.0.1 is already in use; choose another with --port`]);
+      assert.deepEqual(listeningSockets(pid), [], 'no inspector was opened');
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('a Node program without an inspector gets SIGUSR1; the inspector attach opened is closed after it detaches', async () => {
     const program = started(process.execPath, [fixture('holder.js')]);
     const { pid } = await jsonLine<{ pid: number }>(program, 'ready');
@@ -160,6 +176,8 @@ describe('run with a wrapper', () => {
     ['npm start', (_s: string) => ['npm', 'start'], 'SIGINT'],
     ['npm run start:other', (_s: string) => ['npm', 'run', 'start:other'], 'SIGTERM'],
     ['a shell script', (s: string) => [s], 'SIGTERM'],
+    ['a shell script, its terminal closed', (s: string) => [s], 'SIGHUP'],
+    ['tsx (a Node tool that runs the program in a child)', (_s: string) => [join(ROOT, 'node_modules', '.bin', 'tsx'), 'app.js'], 'SIGINT'],
   ] as const) {
     test(`${name}: profiles the program it starts, not the wrapper; ${signal} ends the whole tree`, async () => {
       const project = scratchProject();
@@ -183,6 +201,26 @@ describe('run with a wrapper', () => {
       await assert.rejects(fetch(url + 'api/target'));
     });
   }
+});
+
+describe('run: a command that starts several Node programs', () => {
+  test('the first is profiled, the others are named with their pids', async () => {
+    const project = scratchProject();
+    const script = join(project.cwd, 'both.sh');
+    writeFileSync(script, `#!/bin/sh\ncd "$(dirname "$0")"\nnode app.js one &\nnode app.js two &\nwait\n`);
+    chmodSync(script, 0o755);
+    const p = cli(['run', '--port', '0', '--', script]);
+    const url = await servedUrl(p);
+    const ready = [await p.json<{ pid: number; argv: string[] }>('ready', 30_000), await p.json<{ pid: number; argv: string[] }>('ready', 30_000)];
+    const one = ready.find((r) => r.argv[0] === 'one')!;
+    const two = ready.find((r) => r.argv[0] === 'two')!;
+    const target = (await getJson<TargetInfo>(url + 'api/target')).body;
+    assert.equal(target.pid, one.pid, 'the one started first');
+    await p.waitFor(new RegExp(`^memory-profiler: also started, not profiled: pid ${two.pid}: node app\\.js two$`), 15_000, 'stderr');
+    p.child.kill('SIGTERM');
+    await p.exited;
+    assert.ok(!alive(one.pid) && !alive(two.pid), 'both ended with the command');
+  });
 });
 
 describe('run: failures', () => {

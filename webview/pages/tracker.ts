@@ -265,7 +265,7 @@ export class TrackerPage implements PageView {
       h('pre', { class: 'code', testid: 'tracker-empty-cli' }, 'memory-profiler run --track Order --interval 10000 -- node app.js'),
       h('p', {}, 'From the program itself (then track classes and take snapshots on this page):'),
       h('pre', { class: 'code', testid: 'tracker-empty-code' },
-        "const { startInBackground } = require('memory-profiler');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));"),
+        "const { startInBackground } = require('memory-profiler-vscode');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));"),
       h('p', {}, 'From a script, over the HTTP API:'),
       h('pre', { class: 'code' }, `curl -X POST -H 'content-type: application/json' -d '{"name":"Order"}' ${serverUrl(this.context.api.base)}/api/tracker/classes\ncurl -X POST ${serverUrl(this.context.api.base)}/api/tracker/snapshots`));
   }
