@@ -35,6 +35,11 @@ export interface ServerOptions {
    * generated one on any other address (then in `url` and `token`).
    */
   token?: string;
+  /**
+   * The token the caller's VS Code webviews send (see `AppOptions.webviewToken`); requests from
+   * a `vscode-webview://` origin are refused without it.
+   */
+  webviewToken?: string;
   /** Most heap snapshots a new heap store holds (default 20); the oldest are dropped with a note. */
   maxSnapshots?: number;
 }
@@ -46,6 +51,8 @@ export interface RunningServer {
   host: string;
   /** The access token every request must carry, when there is one (it is in `url` too). */
   token?: string;
+  /** The token given for VS Code webviews, when there is one. */
+  webviewToken?: string;
   port: number;
   events: EventStream;
   heap: HeapStore;
@@ -70,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events.send('snapshot-dropped', { index, label, note });
   });
   const stopTracker = connectTracker(tracker, heap, events);
-  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token });
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token, webviewToken: options.webviewToken });
   const server = createServer(app);
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
@@ -83,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: urlWithToken(`http://${urlHost}:${port}/`, token),
     host,
     token,
+    webviewToken: options.webviewToken,
     port,
     events,
     heap,
