@@ -1,3 +1,4 @@
+import { nameMap, ownValue } from '../common/nameMap';
 import type { CdpConnection } from '../cdp';
 import type { CensusEntry, StatsDump } from '../model';
 
@@ -94,13 +95,13 @@ export async function takeCensus(connection: CdpConnection, names: readonly stri
  * snapshot that had the class (its average retained size per instance × the count).
  */
 export function censusEntry(dump: Pick<StatsDump, 'snapshots'>, result: CensusResult, timestamp: number): CensusEntry {
-  const classes: CensusEntry['classes'] = {};
+  const classes: CensusEntry['classes'] = nameMap();
   let basedOn: number | null = null;
   for (const [name, active] of Object.entries(result.counts)) {
     let avg = 0;
     let from: number | null = null;
     for (let i = dump.snapshots.length - 1; i >= 0; i--) {
-      const stats = dump.snapshots[i].classes[name];
+      const stats = ownValue(dump.snapshots[i].classes, name);
       if (stats) {
         avg = stats.avg;
         from = dump.snapshots[i].index;

@@ -8,6 +8,7 @@ import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
 import type { StatsDump } from '../model';
+import { toNameMap } from '../common/nameMap';
 
 export const STATS_FORMAT = 'memory-profiler-stats';
 export const STATS_VERSION = 1;
@@ -86,4 +87,15 @@ export function looksLikeStats(file: string): boolean {
   }
   if (head[0] === 0x1f && head[1] === 0x8b) return true;
   return head.toString('utf8').includes(`"format":"${STATS_FORMAT}"`) || (/\.json(\.gz)?$/i.test(file) && !head.toString('utf8').includes('"snapshot"'));
+}
+
+/**
+ * The dump with every object keyed by the program's class names made prototype-free (in place),
+ * so a class named `toString` or `__proto__` reads as itself (see common/nameMap.ts).
+ */
+export function withNameMaps(dump: StatsDump): StatsDump {
+  dump.classes = toNameMap(dump.classes);
+  for (const s of dump.snapshots) s.classes = toNameMap(s.classes);
+  for (const c of dump.census ?? []) c.classes = toNameMap(c.classes);
+  return dump;
 }

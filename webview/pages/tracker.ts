@@ -286,7 +286,7 @@ export class TrackerPage implements PageView {
     const at = (label: string, fallback: (s: TrackerSnapshot) => number | null) =>
       snapshots.map((s) => byLabel.get(label)?.get(s.timestamp) ?? fallback(s));
     const names = [...new Set([...state.tracked.map((t) => t.name), ...snapshots.flatMap((s) => Object.keys(s.classes))])];
-    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => s.classes[name]?.sum ?? null), colour: seriesColour(i) }));
+    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => (Object.hasOwn(s.classes, name) ? s.classes[name].sum : null)), colour: seriesColour(i) }));
     // In-process profiling: the profiler thread's own heap (a separate isolate); 0 for another process.
     if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
     series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
