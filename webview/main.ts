@@ -13,7 +13,7 @@ import {
   vsCodeProgressRing,
 } from '@vscode/webview-ui-toolkit';
 import { Api } from './api';
-import { h } from './dom';
+import { h, isolatedString } from './dom';
 import { ServerEvents } from './events';
 import { detectHost } from './host';
 import { LiveProcess } from './live';
@@ -58,7 +58,7 @@ function start(): void {
     shell.main.dataset.page = page?.id ?? 'not-found';
     shell.setActive(page);
     const title = page?.title ?? 'Not found';
-    document.title = `${title} · Memory Profiler`;
+    document.title = `${isolatedString(title)} · Memory Profiler`;
     host.pageChanged(normalized, title);
   }
 

@@ -10,7 +10,7 @@ import { errorText } from '../api';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
-import { h, setText } from '../dom';
+import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 
@@ -230,7 +230,7 @@ export class TrackerPage implements PageView {
         e.preventDefault();
         this.context.navigate(`/tracker/class/${encodeURIComponent(t.name)}`);
       });
-      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${t.name}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${t.name}` } }, '×');
+      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${isolatedString(t.name)}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${isolatedString(t.name)}` } }, '×');
       remove.addEventListener('click', () => void this.untrack(t.name));
       return h('li', { class: 'chip' }, link, t.trace ? h('span', { class: 'muted' }, ' (stacks)') : null, state.live ? remove : null);
     }));
@@ -266,7 +266,7 @@ export class TrackerPage implements PageView {
       this.classTable.setRows([]);
       return;
     }
-    setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${snapshot.description}”` : ''} at ${formatClock(snapshot.timestamp)}`);
+    setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${isolatedString(snapshot.description)}”` : ''} at ${formatClock(snapshot.timestamp)}`);
     const p = snapshot.process;
     const facts: Array<[string, string, string?]> = [
       ['JS heap (all objects)', formatBytes(snapshot.total), exactBytes(snapshot.total)],
@@ -299,7 +299,7 @@ export class TrackerPage implements PageView {
     const times = [...new Set(samples.flatMap((t) => t.data.map(([ts]) => ts)))].sort((a, b) => a - b);
     this.timeline.setData(times, samples.map((t, i) => {
       const m = new Map(t.data);
-      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${t.label.slice('census:'.length)} (census, est.)` : t.label.slice('space:'.length);
+      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${isolatedString(t.label.slice('census:'.length))} (census, est.)` : t.label.slice('space:'.length);
       return { label, values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
     }));
   }
@@ -366,7 +366,7 @@ export class TrackerPage implements PageView {
       await this.context.api.trackClass(name, this.traceBox.checked, Number(this.levelSelect.value) || undefined);
       this.trackInput.value = '';
     } catch (e) {
-      this.say(`${name} could not be tracked: ${errorText(e)}`);
+      this.say(`${isolatedString(name)} could not be tracked: ${errorText(e)}`);
     }
     await this.load();
   }
@@ -375,7 +375,7 @@ export class TrackerPage implements PageView {
     try {
       await this.context.api.untrackClass(name);
     } catch (e) {
-      this.say(`${name} could not be untracked: ${errorText(e)}`);
+      this.say(`${isolatedString(name)} could not be untracked: ${errorText(e)}`);
     }
     await this.load();
   }
