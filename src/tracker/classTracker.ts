@@ -3,7 +3,7 @@ import { CollectedGarbage } from '../garbage/collected';
 import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
 import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
-import { censusEntry, takeCensus } from './census';
+import { censusEntry, prepareCensus, takeCensus } from './census';
 import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter, type LiveTarget } from './liveSnapshot';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
@@ -77,6 +77,8 @@ export class ClassTracker {
       this.resets = new IdResetDetector(target.connection);
       this.timelineSampler = new Timeline(target, this.dump.timeline, () => this.busy);
       this.dump.census ??= [];
+      // The census's builtins are captured now, before the program can patch them (census.ts).
+      prepareCensus(target.connection).catch(() => {});
       this.periodicRunner = new PeriodicSnapshots(
         {
           full: async (n) => (await this.createSnapshot(`periodic ${n}`)).captureMs,
