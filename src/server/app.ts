@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { distPath } from '../common/paths';
-import { NotAvailableOfflineError, type ProfiledTarget, TargetGoneError } from '../target';
+import { CdpTimeoutError } from '../cdp';
+import { NotAvailableOfflineError, type ProfiledTarget, TargetGoneError, TargetUnresponsiveError } from '../target';
 import type { EventStream } from './events';
 import { heapRoutes } from './heapRoutes';
 import type { HeapStore } from './heapStore';
@@ -135,6 +136,9 @@ function errorHandler(debug: boolean) {
     } else if (e instanceof NotAvailableOfflineError) {
       status = 404;
       body = { error: 'not available offline', detail: e.message };
+    } else if (e instanceof TargetUnresponsiveError || e instanceof CdpTimeoutError) {
+      status = 504;
+      body = { error: 'the program does not respond', detail: e.message };
     } else if (e instanceof TargetGoneError) {
       status = 503;
       body = { error: 'the profiled program is gone', detail: e.message };

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProfiledTarget } from '../target';
 import { createApp } from './app';
@@ -79,6 +79,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopTracker = connectTracker(tracker, heap, events);
   const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, threads: options.threads, onStop: options.onStop, token, webviewToken: options.webviewToken });
   const server = createServer(app);
+  // Requests still being answered: stopping lets them finish (briefly) instead of cutting them.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
   await listen(server, options.port ?? DEFAULT_PORT, bindHost);
@@ -103,7 +109,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         tracker.stopPeriodicSnapshots();
         events.close();
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        // A request that is failing because the program just exited (a snapshot: 503) gets
+        // its answer; the rest are cut after the grace period.
+        void settled(inFlight, STOP_GRACE_MS).then(() => server.closeAllConnections());
       })
         // The store may share the tracker's heap worker: a tracker the caller owns keeps it.
         .then(() => (!options.heap && !ownTracker && tracker.live ? undefined : heap.dispose()))
@@ -111,6 +120,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return stopping;
     },
   };
+}
+
+/** How long stopping waits for requests still being answered. */
+const STOP_GRACE_MS = 3_000;
+
+async function settled(inFlight: Set<unknown>, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (inFlight.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,7 +1,7 @@
-import type { CdpConnection } from '../cdp';
+import { type CdpConnection, CdpTimeoutError } from '../cdp';
 import type { ProcessInfo, TargetInfo } from '../model';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
-import { type ProfiledTarget, TargetGoneError } from './target';
+import { type ProfiledTarget, TargetGoneError, TargetUnresponsiveError } from './target';
 
 interface Identity {
   pid: number;
@@ -73,7 +73,7 @@ export class NodeTarget implements ProfiledTarget {
 
   async processInfo(): Promise<ProcessInfo> {
     if (this.goneReason !== undefined) throw new TargetGoneError(this.goneReason);
-    const probe = await evaluate<ProcessProbeResult>(this.connection, PROCESS_PROBE);
+    const probe = await evaluate<ProcessProbeResult>(this.connection, PROCESS_PROBE, { timeoutMs: RESPONSE_TIMEOUT_MS, what: 'a request for its memory figures' });
     const osSpecific = parseProcStatus(probe.status);
     return {
       pid: probe.pid,
@@ -109,15 +109,28 @@ export class NodeTarget implements ProfiledTarget {
   }
 }
 
-/** Evaluates an expression in the program and returns its value, or throws what went wrong. */
-export async function evaluate<T>(connection: CdpConnection, expression: string): Promise<T> {
+/**
+ * How long a quick question (the memory figures) may wait for the program: a live program
+ * answers in milliseconds, a stopped one never.
+ */
+export const RESPONSE_TIMEOUT_MS = 5_000;
+
+/**
+ * Evaluates an expression in the program and returns its value, or throws what went wrong
+ * (`TargetUnresponsiveError` when it does not answer within `timeoutMs`).
+ */
+export async function evaluate<T>(connection: CdpConnection, expression: string, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
   try {
-    const reply = await connection.send('Runtime.evaluate', {
-      expression,
-      returnByValue: true,
-      includeCommandLineAPI: true,
-      silent: true,
-    });
+    const reply = await connection.send(
+      'Runtime.evaluate',
+      {
+        expression,
+        returnByValue: true,
+        includeCommandLineAPI: true,
+        silent: true,
+      },
+      options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs },
+    );
     if (reply.exceptionDetails) {
       // The description carries the program's stack; its first line says what went wrong.
       const text = (reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text).split('\n')[0];
@@ -126,6 +139,7 @@ export async function evaluate<T>(connection: CdpConnection, expression: string)
     return reply.result.value as T;
   } catch (e) {
     if (connection.isClosed) throw new TargetGoneError((e as Error).message);
+    if (e instanceof CdpTimeoutError) throw new TargetUnresponsiveError(options.what ?? 'an evaluation', e.timeoutMs);
     throw e;
   }
 }

@@ -13,6 +13,14 @@ export interface ProfiledTarget {
 }
 
 /** The program is gone (exited, killed, connection lost): HTTP 503. */
+/** The program did not answer in time: stopped (SIGSTOP, a debugger outside) or busy. */
+export class TargetUnresponsiveError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`no answer to ${what} within ${timeoutMs / 1000} s; is it stopped (SIGSTOP) or busy in a long synchronous task?`);
+    this.name = 'TargetUnresponsiveError';
+  }
+}
+
 export class TargetGoneError extends Error {
   constructor(reason: string) {
     super(`the profiled program is gone: ${reason}`);
