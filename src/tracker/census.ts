@@ -51,12 +51,19 @@ const CAPTURE = `(() => {
       return name;
     };
     const length = all.length;
+    // Objects of one class often come together: the last prototype's name saves a lookup.
+    let lastProto;
+    let lastName = null;
     for (let i = 0; i < length; i++) {
       const o = all[i];
       try {
         if (hasOwn(o, 'constructor')) continue;
-        const name = nameOf(getProto(o));
-        if (name !== null && wanted[name] === true) counts[name]++;
+        const proto = getProto(o);
+        if (proto !== lastProto) {
+          lastProto = proto;
+          lastName = nameOf(proto);
+        }
+        if (lastName !== null && wanted[lastName] === true) counts[lastName]++;
       } catch {}
     }
     return { counts, scanned: length };
