@@ -7,5 +7,5 @@ export { startServer, DEFAULT_PORT, type RunningServer, type ServerOptions } fro
 export { NodeTarget, OfflineTarget, NotAvailableError, TargetGoneError, type ProfiledTarget, type TargetCapabilities } from './targets';
 export { CdpConnection, CdpError, ConnectionClosedError, connectToInspector, connectToJsDebugProxy, connectInProcess, type JsDebugProxyAddress } from './targets/node';
 export type * from './model';
-export { ClassTracker, loadStats, StatsFileError, type ClassTrackerOptions, type TrackOptions } from './tracker';
+export { ClassTracker, loadStats, StatsFileError, type ClassTrackerOptions, type LoadStatsOptions, type TrackOptions } from './tracker';
 export { startProfiler, type ProfilerOptions, type ProfilerResult } from './host/profiler';

@@ -84,6 +84,8 @@ export class Api {
         method,
         headers: {
           accept: 'application/json',
+          // The server's sign that a request comes from its own UI (see src/server/security.ts).
+          'x-memory-profiler': '1',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(this.token ? { 'x-memory-profiler-token': this.token } : {}),
         },

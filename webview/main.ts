@@ -4,7 +4,7 @@
  * Runs the same in an external browser and in a VS Code webview (see host.ts).
  */
 import { Api } from './api';
-import { h } from './dom';
+import { h, isolatedString } from './dom';
 import { ServerEvents } from './events';
 import { detectHost } from './host';
 import { LiveProcess } from './live';
@@ -43,7 +43,7 @@ function start(): void {
     shell.main.dataset.page = page?.id ?? 'not-found';
     shell.setActive(page);
     const title = page?.title ?? 'Not found';
-    document.title = `${title} · Memory Profiler`;
+    document.title = `${isolatedString(title)} · Memory Profiler`;
     host.pageChanged(normalized, title);
   }
 

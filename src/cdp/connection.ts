@@ -1,5 +1,5 @@
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping';
-import { CdpError, ConnectionClosedError } from './errors';
+import { CdpError, CdpTimeoutError, ConnectionClosedError } from './errors';
 import type { Transport } from './transport';
 
 export type CommandName = keyof ProtocolMapping.Commands;
@@ -58,12 +58,11 @@ export class CdpConnection {
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(this.closedReason, method));
     const id = this.nextId++;
     // Created here so the stack points at the caller.
-    const timeoutError = new CdpError(method, undefined, 'no answer in time');
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const timeoutError = new CdpTimeoutError(method, timeoutMs);
     return new Promise((resolve, reject) => {
       const entry: Pending = { method, resolve, reject };
-      const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timeoutError.message = `no answer within ${timeoutMs} ms (calling ${method})`;
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
           reject(timeoutError);

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { ProfilerService } from './profilerService';
+import { urlWithToken } from '../server/token';
 import { stoppedHtml, webviewHtml } from './webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'memoryProfiler.page';
@@ -97,7 +98,11 @@ class ProfilerPanel {
       webview.html = stoppedHtml(webview.cspSource);
       return;
     }
-    const external = await vscode.env.asExternalUri(vscode.Uri.parse(state.server.url));
+    // Webviews carry the server's token (its access token, else the one made for them): the
+    // server refuses a vscode-webview:// origin without it, as any extension's webview has one.
+    const { server } = state;
+    const serverUrl = server.token ? server.url : urlWithToken(server.url, server.webviewToken);
+    const external = await vscode.env.asExternalUri(vscode.Uri.parse(serverUrl));
     if (this.profiler.state !== state) return; // changed while we waited
     webview.html = webviewHtml({
       webview,

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { HeapProgress } from '../model';
 import { startServer, type RunningServer } from '../server';
+import { generateToken } from '../server/token';
 import type { HeapStore } from '../server/heapStore';
 import type { ProfiledTarget } from '../targets';
 import { ClassTracker } from '../tracker';
@@ -79,7 +80,7 @@ export class ProfilerService implements vscode.Disposable {
     const tracker = request.tracker ?? (request.live ? new ClassTracker(request.live, { guard }) : new ClassTracker());
     let server: RunningServer;
     try {
-      server = await startServer({ target: request.target, tracker, heap: request.heap, host: request.host, port: request.port });
+      server = await startServer({ target: request.target, tracker, heap: request.heap, host: request.host, port: request.port, webviewToken: generateToken() });
     } catch (e) {
       if (!request.tracker) await tracker.dispose().catch(() => {});
       throw e;

@@ -1,14 +1,14 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { distPath } from '../common/paths';
-import { need, NotAvailableError, type ProfiledTarget, TargetGoneError } from '../targets';
+import { need, NotAvailableError, type ProfiledTarget, TargetGoneError, TargetUnresponsiveError } from '../targets';
 import type { EventStream } from './events';
 import { heapRoutes } from './heapRoutes';
 import { route } from './route';
 import type { HeapStore } from './heapStore';
 import { HttpError } from './httpError';
 import { contentSecurityPolicy, pageShell } from './pageShell';
-import { hostAndOriginCheck } from './security';
-import { TOKEN_HEADER, tokenCheck } from './token';
+import { CLIENT_HEADER, hostAndOriginCheck, requireClientHeader } from './security';
+import { presentsOneOf, TOKEN_HEADER, tokenCheck } from './token';
 import { MAX_BODY } from './limits';
 import { threadRoutes } from './threadRoutes';
 import type { ClassTracker } from '../tracker/classTracker';
@@ -29,6 +29,12 @@ export interface AppOptions {
   tracker?: ClassTracker;
   /** Access token every request must carry (header, `?token=` or cookie); none when absent. */
   token?: string;
+  /**
+   * The token this server's VS Code webviews send with every request (header, or `?token=` for
+   * the event stream). A request from a `vscode-webview://` origin without it is refused: every
+   * extension's webviews share that scheme. Accepted wherever the access token is.
+   */
+  webviewToken?: string;
 }
 
 /** Pympler's page paths, so its users find them; every one loads the same UI bundle. */
@@ -40,9 +46,12 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(hostAndOriginCheck(options.host));
+  const tokens = [options.token, options.webviewToken].filter((t): t is string => !!t);
+  const presentsToken = presentsOneOf(tokens);
+  app.use(commonHeaders);
+  app.use(hostAndOriginCheck({ host: options.host, presentsToken }));
   app.use(webviewCors);
-  if (options.token) app.use(tokenCheck(options.token));
+  if (options.token) app.use(tokenCheck(options.token, options.webviewToken ? [options.webviewToken] : []));
   app.use(express.json({ limit: MAX_BODY }));
 
   route(app, '', 'GET /api/target', async (_req, res) => {
@@ -53,6 +62,8 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.get('/api/events', events.handler);
   app.use('/api/heap', heapRoutes(heap));
+  // These pause the program or reach into it: a page of another site must not be able to fire them.
+  app.get(['/api/threads/:id/stack', '/api/objects/:ref'], requireClientHeader(presentsToken));
   app.use('/api', threadRoutes({ target, heap, stop: options.onStop }));
   if (options.tracker) app.use('/api', trackerRoutes(options.tracker));
   if (options.tracker) app.use('/api/garbage', garbageRoutes(options.tracker));
@@ -74,7 +85,8 @@ export function createApp(options: AppOptions): express.Express {
     const depth = req.path.split('/').length - 2;
     const base = depth > 0 ? Array(depth).fill('..').join('/') : '.';
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', csp);
+    // Framing is refused: a framed, invisible page could be clicked into taking a snapshot.
+    res.setHeader('Content-Security-Policy', `${csp}; frame-ancestors 'none'`);
     res.type('html').send(pageShell({ ...shell, scriptUri: `${base}/assets/app.js`, styleUri: `${base}/assets/app.css`, apiBase: base, page: req.path }));
   });
 
@@ -85,6 +97,14 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
+/** On every answer: no MIME sniffing, no framing, and API answers (live data) never cached. */
+function commonHeaders(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  if (req.path === '/api' || req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
 /** VS Code webviews load the UI from a `vscode-webview://` origin and read the API across origins. */
 function webviewCors(req: Request, res: Response, next: NextFunction): void {
   const origin = req.headers.origin;
@@ -93,7 +113,7 @@ function webviewCors(req: Request, res: Response, next: NextFunction): void {
     res.setHeader('Vary', 'Origin');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE');
-      res.setHeader('Access-Control-Allow-Headers', `Content-Type, Authorization, ${TOKEN_HEADER}`);
+      res.setHeader('Access-Control-Allow-Headers', `Content-Type, Authorization, ${TOKEN_HEADER}, ${CLIENT_HEADER}`);
       res.status(204).end();
       return;
     }
@@ -103,7 +123,7 @@ function webviewCors(req: Request, res: Response, next: NextFunction): void {
 
 /** Every failure becomes JSON `{error, detail}` with a fitting status; the server never dies of one. */
 function errorHandler(debug: boolean) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = error as Error & { status?: number; type?: string };
     let status = 500;
     let body: { error: string; detail?: string; stack?: string };
@@ -113,9 +133,16 @@ function errorHandler(debug: boolean) {
     } else if (e instanceof NotAvailableError) {
       status = 404;
       body = { error: e.title, detail: e.message };
+    } else if (e instanceof TargetUnresponsiveError) {
+      status = 504;
+      body = { error: 'the program does not respond', detail: e.message };
     } else if (e instanceof TargetGoneError) {
       status = 503;
       body = { error: 'the profiled program is gone', detail: e.message };
+    } else if (e?.status === 404) {
+      // A missing asset: its message would name the file's absolute path on this machine.
+      status = 404;
+      body = { error: 'no such file', detail: req.originalUrl };
     } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       // body-parser and static-file errors carry their own status (400, 404, 413).
       status = e.status;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProfiledTarget } from '../targets';
 import { createApp } from './app';
@@ -30,6 +30,11 @@ export interface ServerOptions {
    * generated one on any other address (then in `url` and `token`).
    */
   token?: string;
+  /**
+   * The token the caller's VS Code webviews send (see `AppOptions.webviewToken`); requests from
+   * a `vscode-webview://` origin are refused without it.
+   */
+  webviewToken?: string;
   /** Most heap snapshots a new registry holds (default 20); the oldest are dropped with a note. */
   maxSnapshots?: number;
 }
@@ -41,6 +46,8 @@ export interface RunningServer {
   host: string;
   /** The access token every request must carry, when there is one (it is in `url` too). */
   token?: string;
+  /** The token given for VS Code webviews, when there is one. */
+  webviewToken?: string;
   port: number;
   events: EventStream;
   heap: HeapStore;
@@ -61,8 +68,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const heap = options.heap ?? new HeapStore(tracker.live ? tracker.registry : { maxSnapshots: options.maxSnapshots });
   const stopDropped = heap.onDropped(({ index, label, note }) => events.send('snapshot-dropped', { index, label, note }));
   const stopTracker = connectTracker(tracker, events);
-  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, onStop: options.onStop, token });
+  const app = createApp({ target: options.target, events, heap, host, debug: options.debug, tracker, onStop: options.onStop, token, webviewToken: options.webviewToken });
   const server = createServer(app);
+  // Requests still being answered: stopping lets them finish (briefly) instead of cutting them.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   // `localhost` may resolve to ::1 alone; bind the address every client can reach.
   const bindHost = host === 'localhost' ? '127.0.0.1' : host;
   await listen(server, options.port ?? DEFAULT_PORT, bindHost);
@@ -74,6 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: urlWithToken(`http://${urlHost}:${port}/`, token),
     host,
     token,
+    webviewToken: options.webviewToken,
     port,
     events,
     heap,
@@ -86,7 +100,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         tracker.stopPeriodicSnapshots();
         events.close();
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        // A request that is failing because the program just exited (a snapshot: 503) gets
+        // its answer; the rest are cut after the grace period.
+        void settled(inFlight, STOP_GRACE_MS).then(() => server.closeAllConnections());
       })
         // A store over the tracker's registry leaves the registry (and its worker) to the tracker.
         .then(() => heap.dispose())
@@ -94,6 +111,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return stopping;
     },
   };
+}
+
+/** How long stopping waits for requests still being answered. */
+const STOP_GRACE_MS = 3_000;
+
+async function settled(inFlight: Set<unknown>, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (inFlight.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

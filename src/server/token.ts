@@ -54,6 +54,14 @@ export function tokensEqual(expected: string, given: string): boolean {
 
 /** The token a request carries, from the first place that has one: headers, query, cookie. */
 export function tokenOf(req: Request): string | undefined {
+  return presentedToken(req) ?? cookieToken(req.headers.cookie, cookieName(req));
+}
+
+/**
+ * The token a request names itself, in a header or the query. Unlike the cookie, which the
+ * browser adds to any page's request, it shows the sender was given the token.
+ */
+export function presentedToken(req: Request): string | undefined {
   const auth = req.headers.authorization;
   if (auth) {
     const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(auth);
@@ -61,9 +69,15 @@ export function tokenOf(req: Request): string | undefined {
   }
   const header = req.headers[TOKEN_HEADER];
   if (typeof header === 'string' && header) return header;
-  const query = queryToken(req);
-  if (query !== undefined) return query;
-  return cookieToken(req.headers.cookie, cookieName(req));
+  return queryToken(req);
+}
+
+/** Whether a request presents (header or query) one of `tokens`. */
+export function presentsOneOf(tokens: readonly string[]): (req: Request) => boolean {
+  return (req) => {
+    const given = presentedToken(req);
+    return given !== undefined && tokens.some((t) => tokensEqual(t, given));
+  };
 }
 
 function queryToken(req: Request): string | undefined {
@@ -101,7 +115,8 @@ export function urlWithToken(url: string, token: string | undefined): string {
  * 403 when a wrong one is), and sets the cookie when a page is visited with `?token=`, so the
  * page's own requests (assets, API, events) carry it.
  */
-export function tokenCheck(token: string) {
+export function tokenCheck(token: string, alsoAccepted: readonly string[] = []) {
+  const accepted = [token, ...alsoAccepted];
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = tokenOf(req);
     if (given === undefined) {
@@ -109,14 +124,15 @@ export function tokenCheck(token: string) {
       res.json({ error: 'token required', detail: 'this profiler requires its access token: open the URL it printed (with ?token=…), or send the token in an "Authorization: Token …" header' });
       return;
     }
-    if (!tokensEqual(token, given)) {
+    if (!accepted.some((t) => tokensEqual(t, given))) {
       res.status(403).json({ error: 'wrong token', detail: 'the token does not match the one this profiler printed' });
       return;
     }
-    if (queryToken(req) !== undefined) {
+    const query = queryToken(req);
+    if (query !== undefined && accepted.some((t) => tokensEqual(t, query))) {
       const name = cookieName(req);
       const had = cookieToken(req.headers.cookie, name);
-      if (had === undefined || !tokensEqual(token, had)) res.append('Set-Cookie', `${name}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      if (had === undefined || !tokensEqual(query, had)) res.append('Set-Cookie', `${name}=${encodeURIComponent(query)}; HttpOnly; SameSite=Strict; Path=/`);
     }
     next();
   };

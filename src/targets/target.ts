@@ -159,6 +159,14 @@ export class TooManyObjectsError extends Error {
   }
 }
 
+/** The program did not answer in time: stopped (SIGSTOP, a debugger outside) or busy: HTTP 504. */
+export class TargetUnresponsiveError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`no answer to ${what} within ${timeoutMs / 1000} s; is it stopped (SIGSTOP) or busy in a long synchronous task?`);
+    this.name = 'TargetUnresponsiveError';
+  }
+}
+
 /** The program is gone (exited, killed, connection lost): HTTP 503. */
 export class TargetGoneError extends Error {
   constructor(reason: string) {

@@ -1,3 +1,4 @@
+import { nameMap, ownValue } from '../common/nameMap';
 import type { CensusEntry, StatsDump } from '../model';
 import type { Census } from '../targets';
 
@@ -16,7 +17,7 @@ export async function takeCensus(census: Census, names: readonly string[]): Prom
   const { counts, scanned } = await census.count(names);
   // Copied into a null-prototype record: the names are the program's, `__proto__` among them.
   const own: Record<string, number> = Object.create(null);
-  for (const name of names) own[name] = counts[name] ?? 0;
+  for (const name of names) own[name] = Object.hasOwn(counts, name) ? counts[name] : 0;
   return { counts: own, scanned, pauseMs: Math.round(performance.now() - started) };
 }
 
@@ -25,13 +26,13 @@ export async function takeCensus(census: Census, names: readonly string[]): Prom
  * snapshot that had the class (its average retained size per instance × the count).
  */
 export function censusEntry(dump: Pick<StatsDump, 'snapshots'>, result: CensusResult, timestamp: number): CensusEntry {
-  const classes: CensusEntry['classes'] = {};
+  const classes: CensusEntry['classes'] = nameMap();
   let basedOn: number | null = null;
   for (const [name, active] of Object.entries(result.counts)) {
     let avg = 0;
     let from: number | null = null;
     for (let i = dump.snapshots.length - 1; i >= 0; i--) {
-      const stats = dump.snapshots[i].classes[name];
+      const stats = ownValue(dump.snapshots[i].classes, name);
       if (stats) {
         avg = stats.avg;
         from = dump.snapshots[i].index;

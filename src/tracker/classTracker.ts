@@ -1,3 +1,4 @@
+import { nameMap, ownValue } from '../common/nameMap';
 import { CollectedGarbage } from '../garbage/collected';
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import { SnapshotRegistry } from '../heap/registry';
@@ -8,7 +9,7 @@ import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
 import { need, type ObjectIds, type ProfiledTarget, type ProgramRequest } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
-import { loadStats, STATS_FORMAT, STATS_VERSION, writeStats } from './statsFile';
+import { loadStats, STATS_FORMAT, STATS_VERSION, withNameMaps, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
 import { Timeline } from './timeline';
 
@@ -79,7 +80,7 @@ export class ClassTracker {
     private readonly options: ClassTrackerOptions = {},
     dump?: StatsDump,
   ) {
-    this.dump = dump ?? { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: {}, timeline: [], idResets: [] };
+    this.dump = dump ? withNameMaps(dump) : { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: nameMap(), timeline: [], idResets: [] };
     this.ownsRegistry = !options.registry;
     this.registry = options.registry ?? new SnapshotRegistry(options.client, { maxSnapshots: options.maxSnapshots });
     // Garbage computed against a dropped snapshot would keep its id lists alive.
@@ -212,7 +213,7 @@ export class ClassTracker {
     const at = this.dump.tracked.findIndex((t) => t.name === name);
     if (at >= 0) this.dump.tracked[at] = entry;
     else this.dump.tracked.push(entry);
-    const detail = (this.dump.classes[name] ??= { name, tracked: entry, snapshots: [], instances: [], instancesTruncated: false, stacks: [] });
+    const detail = ownValue(this.dump.classes, name) ?? (this.dump.classes[name] = { name, tracked: entry, snapshots: [], instances: [], instancesTruncated: false, stacks: [] });
     detail.tracked = entry;
     // Tracked again after a pause: what happened meanwhile is unknown.
     for (const inst of detail.instances) if (inst.death === null && inst.lostAt === undefined) inst.lostAt = entry.firstSnapshot;
@@ -229,7 +230,7 @@ export class ClassTracker {
     const at = this.dump.tracked.findIndex((t) => t.name === name);
     if (at < 0) return false;
     this.dump.tracked.splice(at, 1);
-    const detail = this.dump.classes[name];
+    const detail = ownValue(this.dump.classes, name);
     if (detail) detail.tracked = null;
     this.trackedChanged();
     return true;
@@ -262,7 +263,7 @@ export class ClassTracker {
         : { classes: [], stacks: [] };
       const total = taken.info.totalSize;
       const overhead = Math.max(0, Math.round((await this.options.overhead?.()) ?? 0));
-      const snapshot: TrackerSnapshot = { index, description: desc, timestamp, captureMs: taken.captureMs, total, trackedTotal: 0, overhead, classes: {} };
+      const snapshot: TrackerSnapshot = { index, description: desc, timestamp, captureMs: taken.captureMs, total, trackedTotal: 0, overhead, classes: nameMap() };
       if (reset) {
         snapshot.idReset = true;
         this.dump.idResets.push(reset);
@@ -273,7 +274,7 @@ export class ClassTracker {
       }
       census.classes.forEach((c, i) => {
         const t = tracked[i];
-        const detail = this.dump.classes[t.name];
+        const detail = ownValue(this.dump.classes, t.name)!;
         addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
         const { referents: _r, index: _i, ...stats } = detail.snapshots[detail.snapshots.length - 1];
         snapshot.classes[t.name] = stats;
@@ -363,7 +364,7 @@ export class ClassTracker {
 
   /** Everything known about one class (tracked now or before), or undefined. */
   classDetail(name: string): ClassDetail | undefined {
-    return Object.hasOwn(this.dump.classes, name) ? this.dump.classes[name] : undefined;
+    return ownValue(this.dump.classes, name);
   }
 
   /** The dump: what `dumpStats` writes (with the garbage of the latest held snapshot pairs). */

@@ -3,4 +3,4 @@ export { ClassTracker, type ClassTrackerOptions, type TrackOptions, type Snapsho
 export { LiveSnapshotter, DEFAULT_SNAPSHOT_TIMEOUT_MS, type SnapshotSource, type LiveSnapshot, type LiveSnapshotOptions } from './liveSnapshot';
 export { checkSnapshotMemory, SNAPSHOT_PEAK_FACTOR, type MemoryGuardOptions, type MemoryEstimate } from './memoryGuard';
 export { SnapshotBusyError, MemoryGuardError, SnapshotFailedError, OfflineTrackerError } from './errors';
-export { loadStats, looksLikeStats, StatsFileError, STATS_FORMAT, STATS_VERSION } from './statsFile';
+export { loadStats, looksLikeStats, StatsFileError, STATS_FORMAT, STATS_VERSION, type LoadStatsOptions } from './statsFile';

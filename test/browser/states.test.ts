@@ -43,9 +43,12 @@ async function startProgram(args: string[] = []): Promise<Program> {
   };
 }
 
+/** The token the extension gives its webviews (the server refuses webview requests without it). */
+const WEBVIEW_TOKEN = 'webview-token-for-states-test';
+
 /** The real server on `port` (0: a free one), attached to `target`. */
 async function serve(target: NodeTarget, port = 0): Promise<{ server: RunningServer; origin: string }> {
-  const server = await startServer({ target, host: '127.0.0.1', port });
+  const server = await startServer({ target, host: '127.0.0.1', port, webviewToken: WEBVIEW_TOKEN });
   return { server, origin: server.url.replace(/\/$/, '') };
 }
 
@@ -211,7 +214,8 @@ describe('UI states', () => {
       nonce,
       cspSource: webview,
       connectSrc: origin,
-      apiBase: origin,
+      // As the extension writes it: the server's URL with the webviews' token.
+      apiBase: `${origin}/?token=${WEBVIEW_TOKEN}`,
       page: '/process',
     });
     const dist = join(__dirname, '..', '..', 'dist', 'webview');

@@ -112,7 +112,9 @@ export async function startInspected(script: string, env: Record<string, string>
 }
 
 export async function getJson<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  // The header the UI's own requests carry: reads that pause the program require it.
+  const headers = { 'x-memory-profiler': '1', ...(init?.headers as Record<string, string> | undefined) };
+  const response = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(15_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
 

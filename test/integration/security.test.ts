@@ -39,7 +39,7 @@ after(async () => {
 });
 
 /** A fixture program and a real server profiling it. */
-async function serve(options: { host?: string; token?: string; maxSnapshots?: number } = {}) {
+async function serve(options: { host?: string; token?: string; maxSnapshots?: number; webviewToken?: string } = {}) {
   const started = await startInspected('classes.js');
   programs.push(started.program);
   const target = await NodeTarget.attach(await connectToInspector(started.port));
@@ -119,6 +119,91 @@ describe('Host and Origin', () => {
     assert.deepEqual(tracker.body.tracked, [], 'the refused request changed nothing');
     const same = await raw(port, '/api/tracker/classes', { method: 'POST', headers: { ...headers, Origin: `http://${host}` }, body });
     assert.equal(same.status, 201, same.body);
+  });
+});
+
+describe('origins: scheme, host and port; Sec-Fetch-Site; webviews by token (issue 16)', () => {
+  let port: number;
+  const webviewToken = 'webview-token-0123456789';
+  before(async () => {
+    ({ port } = (await serve({ webviewToken })).server);
+  });
+  const body = JSON.stringify({ name: 'TrackedWidget' });
+  const post = (headers: Record<string, string>) => raw(port, '/api/tracker/classes', { method: 'POST', headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'text/plain', ...headers }, body });
+
+  test('another port or scheme of the same host is another origin: its POSTs get 403 and change nothing', async () => {
+    for (const origin of [`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:3000`, `https://127.0.0.1:${port}`, 'http://127.0.0.1', 'null']) {
+      const r = await post({ Origin: origin });
+      assert.equal(r.status, 403, origin);
+      assert.deepEqual(json(r), { error: 'forbidden origin', detail: "state changes are accepted only from this server's own pages" });
+    }
+    for (const site of ['same-site', 'cross-site']) {
+      const r = await post({ 'Sec-Fetch-Site': site });
+      assert.equal(r.status, 403, site);
+      // An Origin that matches does not outweigh the browser's own word.
+      assert.equal((await post({ 'Sec-Fetch-Site': site, Origin: `http://127.0.0.1:${port}` })).status, 403, site);
+    }
+    assert.deepEqual(json(await raw(port, '/api/tracker')).tracked, [], 'nothing was tracked');
+    for (const headers of [{ Origin: `http://127.0.0.1:${port}`, 'Sec-Fetch-Site': 'same-origin' }, { 'Sec-Fetch-Site': 'none' }, {}] as Record<string, string>[]) {
+      const r = await post({ ...headers, 'Content-Type': 'application/json' });
+      assert.ok(r.status === 200 || r.status === 201, `${JSON.stringify(headers)}: ${r.status} ${r.body}`);
+    }
+  });
+
+  test('API reads a browser marks cross-site get 403; a link to a page from another site still opens it', async () => {
+    const r = await raw(port, '/api/target', { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' } });
+    assert.equal(r.status, 403);
+    assert.equal(json(r).error, 'forbidden origin');
+    assert.equal((await raw(port, '/tracker', { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate' } })).status, 200);
+  });
+
+  test('reads that pause the program need X-Memory-Profiler: 1 or the token', async () => {
+    const r = await raw(port, '/api/threads/main/stack');
+    assert.equal(r.status, 403);
+    assert.equal(json(r).error, 'header required');
+    assert.equal((await raw(port, '/api/objects/x')).status, 403);
+    const ok = await raw(port, '/api/threads/main/stack', { headers: { 'X-Memory-Profiler': '1' } });
+    assert.equal(ok.status, 200, ok.body);
+    assert.ok(Array.isArray(json(ok).frames), ok.body);
+    assert.equal((await raw(port, '/api/threads/main/stack', { headers: { 'X-Memory-Profiler-Token': webviewToken } })).status, 200);
+  });
+
+  test('a vscode-webview:// origin needs the token its extension gave; only then is CORS granted', async () => {
+    const origin = 'vscode-webview://0a1b2c3d4e5f';
+    for (const [method, path] of [['GET', '/api/target'], ['POST', '/api/refresh'], ['GET', '/api/events']]) {
+      const r = await raw(port, path, { method, headers: { Origin: origin } });
+      assert.equal(r.status, 403, `${method} ${path}`);
+      assert.equal(r.headers['access-control-allow-origin'], undefined);
+    }
+    assert.equal((await raw(port, '/api/target', { headers: { Origin: origin, 'X-Memory-Profiler-Token': 'wrong-token-12345' } })).status, 403);
+    const preflight = await raw(port, '/api/refresh', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    const good = await raw(port, '/api/target', { headers: { Origin: origin, 'X-Memory-Profiler-Token': webviewToken } });
+    assert.equal(good.status, 200);
+    assert.equal(good.headers['access-control-allow-origin'], origin);
+    assert.equal((await raw(port, '/api/refresh', { method: 'POST', headers: { Origin: origin, Authorization: `Token ${webviewToken}` } })).status, 200);
+    // The event stream (EventSource sends no headers) carries it in the query.
+    const events = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: `/api/events?token=${webviewToken}`, headers: { Origin: origin }, agent: false }, (res) => {
+        resolve(res.statusCode!);
+        res.destroy();
+      }).on('error', reject).end();
+    });
+    assert.equal(events, 200);
+  });
+
+  test('headers on every answer: nosniff, no framing; API answers not cached; a missing asset names no local path', async () => {
+    for (const path of ['/', '/tracker', '/api/target', '/api/tracker', '/assets/app.js', '/assets/missing.js', '/no/such/page', '/api/no-such']) {
+      const r = await raw(port, path);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', path);
+      assert.equal(r.headers['x-frame-options'], 'DENY', path);
+      if (path.startsWith('/api/')) assert.equal(r.headers['cache-control'], 'no-store', path);
+    }
+    for (const path of ['/', '/tracker']) assert.match(String((await raw(port, path)).headers['content-security-policy']), /; frame-ancestors 'none'$/, path);
+    const missing = await raw(port, '/assets/missing.js');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(json(missing), { error: 'no such file', detail: '/assets/missing.js' });
+    assert.doesNotMatch(missing.body, /dist|ENOENT|\/(home|work|usr|tmp)\//);
   });
 });
 

@@ -11,7 +11,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { h } from '../dom';
+import { h, isolatedString } from '../dom';
 import { exactBytes, formatBytes } from '../format';
 
 export interface ChartSeries {
@@ -122,7 +122,7 @@ export class TimeChart {
   /** Values under the cursor as the legend shows them (tests and screen readers). */
   describe(): string {
     if (!this.last) return '';
-    return this.last.series.map((s) => `${s.label}: ${exactBytes(s.values.at(-1) ?? 0)}`).join('; ');
+    return this.last.series.map((s) => `${isolatedString(s.label)}: ${exactBytes(s.values.at(-1) ?? 0)}`).join('; ');
   }
 
   dispose(): void {

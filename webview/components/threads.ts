@@ -7,7 +7,7 @@
  */
 import type { ObjectReferent, StackFrame, ThreadInfo, ThreadStack } from '../../src/model';
 import { type Api, errorText } from '../api';
-import { h, setText } from '../dom';
+import { h, setText, isolatedString } from '../dom';
 import { formatBytes, formatClock } from '../format';
 import { KeyedGrid } from './grid';
 import { button, setAppearance } from './controls';
@@ -63,7 +63,7 @@ export class ThreadsView {
     this.grid.element.hidden = false;
     this.grid.update(threads);
     this.buttons.replaceChildren(...threads.map((t) => {
-      const b = button({ testid: `thread-stack-${t.id}`, appearance: t.id === this.current ? 'primary' : 'secondary' }, `Stack of ${t.name}`);
+      const b = button({ testid: `thread-stack-${t.id}`, appearance: t.id === this.current ? 'primary' : 'secondary' }, `Stack of ${isolatedString(t.name)}`);
       b.addEventListener('click', () => void this.showStack(t.id));
       return b;
     }));
@@ -78,7 +78,7 @@ export class ThreadsView {
       const stack = await this.api.stack(id, this.signal);
       if (request !== this.request) return;
       this.stackBox.replaceChildren(
-        h('p', { testid: 'thread-state' }, `${stack.thread.name}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
+        h('p', { testid: 'thread-state' }, `${isolatedString(stack.thread.name)}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
         stack.frames.length
           ? h('ol', { class: 'frames', testid: 'frames' }, ...stack.frames.map((f, i) => this.frame(f, i)))
           : h('p', { class: 'muted' }, 'No JavaScript on the stack.'));
@@ -89,7 +89,7 @@ export class ThreadsView {
   }
 
   private frame(f: StackFrame, index: number): HTMLElement {
-    const where = `${shortUrl(f.url)}:${f.line}:${f.column}`;
+    const where = `${isolatedString(shortUrl(f.url))}:${f.line}:${f.column}`;
     const location = h('span', { class: 'muted' }, ` ${where}`);
     const summary = h('summary', { testid: `frame-${index}` }, h('strong', {}, f.function || '(anonymous)'), location);
     const body = h('div', { class: 'frame-body' });

@@ -14,7 +14,7 @@
  *
  * Cells get `data-testid="<table>-<row key>-<column id>"`, rows `data-key`.
  */
-import { h } from '../dom';
+import { h, setText } from '../dom';
 
 export interface VColumn<R> {
   id: string;
@@ -246,7 +246,7 @@ export class VirtualTable<R> {
     this.options.columns.forEach((column, i) => {
       const cell = view.cells[i];
       const text = column.value(row);
-      if (view.texts[i].textContent !== text) view.texts[i].textContent = text;
+      setText(view.texts[i], text);
       const tip = column.tooltip?.(row) ?? text;
       if (cell.title !== tip) cell.title = tip;
       cell.dataset.testid = `${this.options.testid}-${key}-${column.id}`;

@@ -10,7 +10,7 @@ import { edgeLabel, fact } from '../components/facts';
 import { GraphView } from '../components/graphView';
 import { section } from '../components/section';
 import { sortRows, type SortState, type VColumn, VirtualTable } from '../components/virtualTable';
-import { h, setText } from '../dom';
+import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 
@@ -37,8 +37,8 @@ interface Expansion {
 
 /** Text for a snapshot in a picker. */
 function snapshotLabel(s: HeapSnapshotEntry): string {
-  if (s.dropped) return `#${s.index} ${s.label} · dropped`;
-  return `#${s.index} ${s.label} · ${formatCount(s.nodeCount)} objects · ${formatBytes(s.totalSize)}`;
+  if (s.dropped) return `#${s.index} ${isolatedString(s.label)} · dropped`;
+  return `#${s.index} ${isolatedString(s.label)} · ${formatCount(s.nodeCount)} objects · ${formatBytes(s.totalSize)}`;
 }
 
 function select(testid: string, label: string): HTMLSelectElement {
@@ -95,11 +95,11 @@ class HeapPage implements PageView {
     const columns: Array<VColumn<Row>> = (this.columns = [
       {
         id: 'name', header: 'Class', width: 'minmax(200px, 3fr)',
-        value: (r) => r.kind === 'class' ? `${this.expanded.has(r.c.name) ? '▾' : '▸'} ${r.c.name}`
+        value: (r) => r.kind === 'class' ? `${this.expanded.has(r.c.name) ? '▾' : '▸'} ${isolatedString(r.c.name)}`
           : r.kind === 'object' ? r.o.repr
           : r.kind === 'more' ? `Show ${Math.min(PAGE_SIZE, r.total - r.loaded)} more (${formatCount(r.loaded)} of ${formatCount(r.total)} shown)`
           : 'Loading…',
-        tooltip: (r) => r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${r.o.repr} (${r.o.type})` : '',
+        tooltip: (r) => r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${isolatedString(r.o.repr)} (${r.o.type})` : '',
         sortKey: (r) => (r.kind === 'class' ? r.c.name : ''),
       },
       {
@@ -361,7 +361,7 @@ class HeapPage implements PageView {
       open.total = page.total;
     } catch (e) {
       if (this.abort.signal.aborted) return;
-      setText(this.status, `The objects of ${name} could not be read: ${errorText(e)}`);
+      setText(this.status, `The objects of ${isolatedString(name)} could not be read: ${errorText(e)}`);
     } finally {
       open.loading = false;
     }
@@ -379,7 +379,7 @@ class HeapPage implements PageView {
   private async showObject(o: HeapObjectInfo, redrawGraph = true): Promise<void> {
     this.selectedObject = o.id;
     this.table.redraw();
-    setText(this.objectTitle, `Why is ${o.repr} alive?`);
+    setText(this.objectTitle, `Why is ${isolatedString(o.repr)} alive?`);
     this.objectHint.hidden = true;
     this.objectFacts.replaceChildren(
       ...fact('Class', o.className), ...fact('Type', o.type), ...fact('Self size', formatBytes(o.selfSize), exactBytes(o.selfSize)),

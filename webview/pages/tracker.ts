@@ -10,7 +10,7 @@ import { errorText } from '../api';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
-import { h, setText } from '../dom';
+import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 import { button } from '../components/controls';
@@ -244,7 +244,7 @@ export class TrackerPage implements PageView {
         e.preventDefault();
         this.context.navigate(`/tracker/class/${encodeURIComponent(t.name)}`);
       });
-      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${t.name}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${t.name}` } }, '×');
+      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${isolatedString(t.name)}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${isolatedString(t.name)}` } }, '×');
       remove.addEventListener('click', () => void this.untrack(t.name));
       return h('li', { class: 'chip' }, link, t.trace ? h('span', { class: 'muted' }, ' (stacks)') : null, state.live ? remove : null);
     }));
@@ -280,7 +280,7 @@ export class TrackerPage implements PageView {
       this.classTable.setRows([]);
       return;
     }
-    setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${snapshot.description}”` : ''} at ${formatClock(snapshot.timestamp)}`);
+    setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${isolatedString(snapshot.description)}”` : ''} at ${formatClock(snapshot.timestamp)}`);
     const p = snapshot.process;
     const facts: Array<[string, string, string?]> = [
       ['JS heap (all objects)', formatBytes(snapshot.total), exactBytes(snapshot.total)],
@@ -300,7 +300,7 @@ export class TrackerPage implements PageView {
     const at = (label: string, fallback: (s: TrackerSnapshot) => number | null) =>
       snapshots.map((s) => byLabel.get(label)?.get(s.timestamp) ?? fallback(s));
     const names = [...new Set([...state.tracked.map((t) => t.name), ...snapshots.flatMap((s) => Object.keys(s.classes))])];
-    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => s.classes[name]?.sum ?? null), colour: seriesColour(i) }));
+    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => (Object.hasOwn(s.classes, name) ? s.classes[name].sum : null)), colour: seriesColour(i) }));
     // In-process profiling: the profiler thread's own heap (a separate isolate); 0 for another process.
     if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
     series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
@@ -313,7 +313,7 @@ export class TrackerPage implements PageView {
     const times = [...new Set(samples.flatMap((t) => t.data.map(([ts]) => ts)))].sort((a, b) => a - b);
     this.timeline.setData(times, samples.map((t, i) => {
       const m = new Map(t.data);
-      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${t.label.slice('census:'.length)} (census, est.)` : t.label.slice('space:'.length);
+      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${isolatedString(t.label.slice('census:'.length))} (census, est.)` : t.label.slice('space:'.length);
       return { label, values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
     }));
   }
@@ -380,7 +380,7 @@ export class TrackerPage implements PageView {
       await this.context.api.trackClass(name, this.traceBox.checked, Number(this.levelSelect.value) || undefined);
       this.trackInput.value = '';
     } catch (e) {
-      this.say(`${name} could not be tracked: ${errorText(e)}`);
+      this.say(`${isolatedString(name)} could not be tracked: ${errorText(e)}`);
     }
     await this.load();
   }
@@ -389,7 +389,7 @@ export class TrackerPage implements PageView {
     try {
       await this.context.api.untrackClass(name);
     } catch (e) {
-      this.say(`${name} could not be untracked: ${errorText(e)}`);
+      this.say(`${isolatedString(name)} could not be untracked: ${errorText(e)}`);
     }
     await this.load();
   }

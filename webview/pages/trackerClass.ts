@@ -10,7 +10,7 @@ import { seriesColour, TimeChart } from '../components/chart';
 import { Figure } from '../components/figure';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
-import { h, setText } from '../dom';
+import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
 
@@ -94,7 +94,7 @@ class TrackerClassPage implements PageView {
       this.detail = await this.context.api.trackerClass(this.name, this.abort.signal);
     } catch (e) {
       if (this.abort.signal.aborted) return;
-      setText(this.message, `${this.name}: ${errorText(e)}`);
+      setText(this.message, `${isolatedString(this.name)}: ${errorText(e)}`);
       this.message.hidden = false;
       return;
     }
@@ -200,9 +200,9 @@ const REFERENTS_PAGE = 100;
 
 /** An edge as code would write it: `.name` for properties, `[i]` for elements, else `name (type)`. */
 function edgeLabel(r: HeapReference): string {
-  if (r.edgeType === 'property') return `.${r.name}`;
-  if (r.edgeType === 'element') return `[${r.name}]`;
-  return `${r.name} (${r.edgeType})`;
+  if (r.edgeType === 'property') return `.${isolatedString(r.name)}`;
+  if (r.edgeType === 'element') return `[${isolatedString(r.name)}]`;
+  return `${isolatedString(r.name)} (${r.edgeType})`;
 }
 
 function lifetime(i: InstanceLifetime): string {
@@ -213,7 +213,7 @@ function lifetime(i: InstanceLifetime): string {
 
 function frameLabel(f: HeapAllocationFrame): string {
   const file = f.scriptName ? f.scriptName.replace(/^file:\/\//, '') : '(unknown)';
-  return `${f.functionName || '(anonymous)'} ${file}:${f.line}:${f.column}`;
+  return `${isolatedString(f.functionName || '(anonymous)')} ${isolatedString(file)}:${f.line}:${f.column}`;
 }
 
 function referentItem(r: MergedReferent): HTMLElement {

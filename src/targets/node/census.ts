@@ -4,47 +4,94 @@ const GROUP = 'memory-profiler-census';
 let censusSeq = 0;
 
 /**
- * Runs in the program: counts the objects in `this` (every object whose prototype chain reaches
+ * Evaluated in the program once, when the tracker attaches: captures the few builtins the
+ * census needs, before the program can patch them (a program may replace
+ * `Object.getPrototypeOf`, `Map.prototype.get`, `Function.prototype.call`…; patched ones would
+ * run its code during the census and could fake counts). Returns the census function, which the
+ * tracker holds by reference in its own object group, out of the program's reach.
+ *
+ * The census counts the objects in `all` (every object whose prototype chain reaches
  * `Object.prototype`, as `Runtime.queryObjects` found them) by their constructor's name, for the
  * names asked for. The constructor is found through the prototype chain's own data properties
  * (no getter, no proxy trap runs), and objects that own `constructor` (prototypes) are skipped,
- * so a class's prototype object is not counted as one of its instances.
+ * so a class's prototype object is not counted as one of its instances. It calls no method
+ * through a prototype: only the captured functions, prototype-free objects and plain syntax.
  */
-const COUNT = `function (names) {
-  const wanted = new Set(names);
-  const counts = Object.create(null);
-  for (const n of names) counts[n] = 0;
-  const own = Object.prototype.hasOwnProperty;
+const CAPTURE = `(() => {
   const getProto = Object.getPrototypeOf;
   const describe = Object.getOwnPropertyDescriptor;
-  const cache = new Map();
-  const nameOf = (proto) => {
-    let name = cache.get(proto);
-    if (name !== undefined) return name;
-    name = null;
-    for (let p = proto; p !== null; p = getProto(p)) {
-      const d = describe(p, 'constructor');
-      if (!d) continue;
-      if ('value' in d && typeof d.value === 'function') {
-        const n = describe(d.value, 'name');
-        if (n && typeof n.value === 'string') name = n.value;
-      }
-      break;
+  const hasOwn = Object.hasOwn;
+  const apply = Reflect.apply;
+  const MapConstructor = Map;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  return function memoryProfilerCensus(all, names) {
+    const wanted = { __proto__: null };
+    const counts = { __proto__: null };
+    for (let i = 0; i < names.length; i++) {
+      wanted[names[i]] = true;
+      counts[names[i]] = 0;
     }
-    cache.set(proto, name);
-    return name;
+    const cache = new MapConstructor();
+    const nameOf = (proto) => {
+      let name = apply(mapGet, cache, [proto]);
+      if (name !== undefined) return name;
+      name = null;
+      for (let p = proto; p !== null; p = getProto(p)) {
+        const d = describe(p, 'constructor');
+        if (d === undefined) continue;
+        if (hasOwn(d, 'value') && typeof d.value === 'function') {
+          const n = describe(d.value, 'name');
+          if (n !== undefined && hasOwn(n, 'value') && typeof n.value === 'string') name = n.value;
+        }
+        break;
+      }
+      apply(mapSet, cache, [proto, name]);
+      return name;
+    };
+    const length = all.length;
+    // Objects of one class often come together: the last prototype's name saves a lookup.
+    let lastProto;
+    let lastName = null;
+    for (let i = 0; i < length; i++) {
+      const o = all[i];
+      try {
+        if (hasOwn(o, 'constructor')) continue;
+        const proto = getProto(o);
+        if (proto !== lastProto) {
+          lastProto = proto;
+          lastName = nameOf(proto);
+        }
+        if (lastName !== null && wanted[lastName] === true) counts[lastName]++;
+      } catch {}
+    }
+    return { counts, scanned: length };
   };
-  const all = this;
-  for (let i = 0; i < all.length; i++) {
-    const o = all[i];
-    try {
-      if (own.call(o, 'constructor')) continue;
-      const name = nameOf(getProto(o));
-      if (name !== null && wanted.has(name)) counts[name]++;
-    } catch {}
+})()`;
+
+/** Calls the captured census function (`this`) with syntax alone: no `.call` the program could patch. */
+const RUN = 'function (all, names) { return this(all, names); }';
+
+const INTRINSICS_GROUP = 'memory-profiler-intrinsics';
+const captured = new WeakMap<CdpConnection, Promise<string>>();
+
+/**
+ * Captures the census's builtins in the program now (see CAPTURE). The Node target calls this as
+ * it attaches; a census calls it again only when the program's context was replaced.
+ */
+export function prepareCensus(connection: CdpConnection): Promise<string> {
+  let ready = captured.get(connection);
+  if (!ready) {
+    ready = connection.send('Runtime.evaluate', { expression: CAPTURE, objectGroup: INTRINSICS_GROUP, silent: true }).then((r) => {
+      const id = (r as { result: { objectId?: string } }).result.objectId;
+      if (!id) throw new Error('the census could not be prepared in the program');
+      return id;
+    });
+    captured.set(connection, ready);
+    ready.catch(() => captured.delete(connection));
   }
-  return { counts, scanned: all.length };
-}`;
+  return ready;
+}
 
 /**
  * A census without a heap snapshot (see docs/V8-NOTES.md, ~140× cheaper on a real heap):
@@ -63,13 +110,14 @@ export async function countInstances(connection: CdpConnection, names: readonly 
     const found = await connection.send('Runtime.queryObjects', { prototypeObjectId: protoId, objectGroup: group });
     const arrayId = (found as { objects: { objectId?: string } }).objects.objectId;
     if (!arrayId) throw new Error('Runtime.queryObjects returned no objects');
-    const counted = await connection.send('Runtime.callFunctionOn', {
-      functionDeclaration: COUNT,
-      objectId: arrayId,
-      arguments: [{ value: [...names] }],
-      returnByValue: true,
-      silent: true,
-    });
+    const census = await prepareCensus(connection);
+    const counted = await connection
+      .send('Runtime.callFunctionOn', { functionDeclaration: RUN, objectId: census, arguments: [{ objectId: arrayId }, { value: [...names] }], returnByValue: true, silent: true })
+      .catch((e: unknown) => {
+        // The captured function is gone with the context it lived in: capture again.
+        captured.delete(connection);
+        throw e;
+      });
     const { result, exceptionDetails } = counted as { result: { value?: { counts: Record<string, number>; scanned: number } }; exceptionDetails?: { text: string } };
     if (exceptionDetails || !result.value) throw new Error(`the census failed in the program: ${exceptionDetails?.text ?? 'no result'}`);
     return { counts: result.value.counts, scanned: result.value.scanned };

@@ -1,11 +1,11 @@
-import type { CdpConnection } from '../../cdp';
+import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { ProcessInfo, TargetInfo } from '../../model';
-import { countInstances } from './census';
+import { countInstances, prepareCensus } from './census';
 import { NodeHeapProfiler } from './heapProfiler';
 import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
 import { ThreadInspector, type ThreadInspectorOptions } from './threads';
-import { capabilityNames, type ProfiledTarget, type TargetCapabilities, TargetGoneError } from '../target';
+import { capabilityNames, type ProfiledTarget, type TargetCapabilities, TargetGoneError, TargetUnresponsiveError } from '../target';
 
 export interface NodeTargetOptions {
   /** How the main thread is held (set by `startProfiler`, which suspends it). */
@@ -80,6 +80,8 @@ export class NodeTarget implements ProfiledTarget {
     if (typeof identity?.pid !== 'number') throw new Error('the attached program does not look like a Node.js process');
     const target = new NodeTarget(connection, identity, options);
     await connection.send('Runtime.enable');
+    // The census's builtins are captured now, before the program can patch them (census.ts).
+    prepareCensus(connection).catch(() => {});
     return target;
   }
 
@@ -105,7 +107,7 @@ export class NodeTarget implements ProfiledTarget {
 
   async processInfo(): Promise<ProcessInfo> {
     if (this.goneReason !== undefined) throw new TargetGoneError(this.goneReason);
-    const probe = await evaluate<ProcessProbeResult>(this.connection, PROCESS_PROBE);
+    const probe = await evaluate<ProcessProbeResult>(this.connection, PROCESS_PROBE, { timeoutMs: RESPONSE_TIMEOUT_MS, what: 'a request for its memory figures' });
     const osSpecific = parseProcStatus(probe.status);
     return {
       pid: probe.pid,
@@ -142,15 +144,28 @@ export class NodeTarget implements ProfiledTarget {
   }
 }
 
-/** Evaluates an expression in the program and returns its value, or throws what went wrong. */
-export async function evaluate<T>(connection: CdpConnection, expression: string): Promise<T> {
+/**
+ * How long a quick question (the memory figures) may wait for the program: a live program
+ * answers in milliseconds, a stopped one never.
+ */
+export const RESPONSE_TIMEOUT_MS = 5_000;
+
+/**
+ * Evaluates an expression in the program and returns its value, or throws what went wrong
+ * (`TargetUnresponsiveError` when it does not answer within `timeoutMs`).
+ */
+export async function evaluate<T>(connection: CdpConnection, expression: string, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
   try {
-    const reply = await connection.send('Runtime.evaluate', {
-      expression,
-      returnByValue: true,
-      includeCommandLineAPI: true,
-      silent: true,
-    });
+    const reply = await connection.send(
+      'Runtime.evaluate',
+      {
+        expression,
+        returnByValue: true,
+        includeCommandLineAPI: true,
+        silent: true,
+      },
+      options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs },
+    );
     if (reply.exceptionDetails) {
       // The description carries the program's stack; its first line says what went wrong.
       const text = (reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text).split('\n')[0];
@@ -159,6 +174,7 @@ export async function evaluate<T>(connection: CdpConnection, expression: string)
     return reply.result.value as T;
   } catch (e) {
     if (connection.isClosed) throw new TargetGoneError((e as Error).message);
+    if (e instanceof CdpTimeoutError) throw new TargetUnresponsiveError(options.what ?? 'an evaluation', e.timeoutMs);
     throw e;
   }
 }

@@ -180,12 +180,13 @@ describe('stats files', () => {
     await writeStats(join(dir, 's.json.gz'), dump);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')), dump);
     assert.deepEqual(JSON.parse(gunzipSync(readFileSync(join(dir, 's.json.gz'))).toString()), dump);
-    assert.deepEqual(await loadStats(join(dir, 's.json.gz')), dump);
+    // As JSON: a loaded dump keys class names in prototype-free objects.
+    assert.deepEqual(JSON.parse(JSON.stringify(await loadStats(join(dir, 's.json.gz')))), dump);
     assert.deepEqual(readdirSync(dir).sort(), ['s.json', 's.json.gz']);
   });
   test('missing files and damaged dumps are named', async () => {
     await assert.rejects(loadStats(join(dir, 'nope.json')), /nope\.json: no such file/);
     await writeStats(join(dir, 'bad.json'), { ...dump, snapshots: undefined } as unknown as StatsDump);
-    await assert.rejects(loadStats(join(dir, 'bad.json')), /damaged stats dump: "snapshots" is missing/);
+    await assert.rejects(loadStats(join(dir, 'bad.json')), /bad\.json: damaged stats dump: snapshots is missing$/);
   });
 });
