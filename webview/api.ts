@@ -8,6 +8,7 @@ import type {
   GarbageGraphDetail,
   GarbageGraphSummary,
   GarbageReport,
+  LeakSuspects,
   HeapClassSummary,
   HeapDiff,
   HeapObjectInfo,
@@ -197,6 +198,11 @@ export class Api {
       totalSize: answer.reduce((n, g) => n + g.totalSize, 0),
       graphs: answer,
     };
+  }
+
+  /** Leak suspects against the default baseline (the third latest snapshot), a page of groups. */
+  suspects(offset = 0, limit = 50, signal?: AbortSignal): Promise<LeakSuspects> {
+    return this.request(`/api/garbage/suspects?offset=${offset}&limit=${limit}`, { signal, timeoutMs: 120_000 });
   }
 
   garbageGraph(index: number, signal?: AbortSignal): Promise<GarbageGraphDetail> {
