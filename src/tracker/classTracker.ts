@@ -1,4 +1,5 @@
 import { CollectedGarbage } from '../garbage/collected';
+import { birthWatermark } from './births';
 import { HeapWorkerClient, type SnapshotHandle } from '../heap/client';
 import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TargetInfo, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
 import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
@@ -171,14 +172,19 @@ export class ClassTracker {
     if (!name || typeof name !== 'string') throw new TypeError('trackClass needs a class (constructor) name');
     const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
     const trace = !!options.trace;
+    // With allocation tracking, where tracking begins in V8's id sequence: larger ids are born after.
+    let watermark: Promise<number | undefined> | undefined = this.tracing ? birthWatermark(this.target!.connection) : undefined;
     if (trace && !this.tracing) {
       await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
         await this.snapshotter!.enable();
+        watermark = birthWatermark(this.target!.connection);
         await this.target!.connection.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
         this.tracing = true;
       });
     }
     const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };
+    const startId = await watermark;
+    if (startId !== undefined) entry.startId = startId;
     const at = this.dump.tracked.findIndex((t) => t.name === name);
     if (at >= 0) this.dump.tracked[at] = entry;
     else this.dump.tracked.push(entry);
@@ -244,7 +250,9 @@ export class ClassTracker {
       census.classes.forEach((c, i) => {
         const t = tracked[i];
         const detail = this.dump.classes[t.name];
-        addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
+        addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, startId: t.startId, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
+        // after an id reset V8 numbers from the start again: the watermark means nothing
+        if (reset) delete t.startId;
         const { referents: _r, index: _i, ...stats } = detail.snapshots[detail.snapshots.length - 1];
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
