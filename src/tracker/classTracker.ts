@@ -85,7 +85,8 @@ export class ClassTracker {
           hasFull: () => this.dump.snapshots.length > 0 && this.dump.tracked.every((t) => t.firstSnapshot < this.dump.snapshots.length),
           busy: () => this.busy,
         },
-        this.timelineSampler,
+        // The timeline samples every second from the first tracked class or snapshot on, periodic or not.
+        { start: () => this.timelineSampler!.start(), stop: () => {} },
       );
     }
   }
@@ -183,6 +184,7 @@ export class ClassTracker {
       });
     }
     const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };
+    this.timelineSampler?.start();
     const startId = await watermark;
     if (startId !== undefined) entry.startId = startId;
     const at = this.dump.tracked.findIndex((t) => t.name === name);
@@ -247,6 +249,7 @@ export class ClassTracker {
         snapshot.process = { rss: proc.rss, vsz: proc.vsz, heapUsed: proc.heap.used, heapTotal: proc.heap.total, heapLimit: proc.heap.limit, external: proc.heap.external, arrayBuffers: proc.heap.arrayBuffers };
         this.timelineSampler!.add(proc);
       }
+      this.timelineSampler!.start();
       census.classes.forEach((c, i) => {
         const t = tracked[i];
         const detail = this.dump.classes[t.name];
@@ -385,6 +388,7 @@ export class ClassTracker {
   /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
   async dispose(): Promise<void> {
     this.stopPeriodicSnapshots();
+    this.timelineSampler?.stop();
     this.resets?.dispose();
     if (this.worker && !this.options.client) await this.worker.terminate();
   }
