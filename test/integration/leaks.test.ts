@@ -82,6 +82,7 @@ describe('finding the leak in a leaky server', () => {
     // baseline: snapshot 1 (above); then the leaks, then two snapshots
     assert.equal((await command('leak 200')).LeakyRecord, 200);
     assert.equal((await command('listen 20')).ListenerState, 20);
+    assert.equal((await command('login 30')).UserSession, 30);
     await snapshot('after the leaks');
     await snapshot('still there');
     const r = await getJson<LeakSuspects>(api + '/garbage/suspects');
@@ -98,6 +99,11 @@ describe('finding the leak in a leaky server', () => {
     assert.equal(listeners[0].count, 20);
     assert.equal(listeners[0].path.at(-1), 'Array → []');
     assert.ok(top.retainedSize > listeners[0].retainedSize);
+    // the sessions kept by user name: one group, the varying keys collapsed
+    const sessions = r.body.groups.filter((g) => g.className === 'UserSession');
+    assert.equal(sessions.length, 1, JSON.stringify(sessions.map((g) => g.path.at(-1))));
+    assert.equal(sessions[0].count, 30);
+    assert.equal(sessions[0].path.at(-1), 'Object → [key]');
     // their states and contexts are inside the listeners, not groups of their own
     assert.ok(!r.body.groups.some((g) => g.className === 'ListenerState'));
     for (let i = 1; i < r.body.groups.length; i++) assert.ok(r.body.groups[i - 1].retainedSize >= r.body.groups[i].retainedSize, 'ranked by retained size');
