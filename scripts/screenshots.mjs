@@ -11,6 +11,8 @@ const shots = {
   'tracker.png': 'screenshots/tracker.png',
   'heap-retainers.png': 'screenshots/heap-retainers.png',
   'garbage-graph.png': 'screenshots/garbage-graph.png',
+  'garbage.png': 'screenshots/garbage-program-first.png',
+  'suspects.png': 'screenshots/suspects.png',
   'vscode-overview.png': 'vscode-ui-panel.png',
   'vscode-tracker.png': 'vscode-ui-tracker-panel.png',
 };

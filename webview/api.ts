@@ -12,6 +12,7 @@ import type {
   ClassDetail,
   GarbageGraphDetail,
   GarbageReport,
+  LeakSuspects,
   HeapClassSummary,
   HeapDiff,
   HeapObjectInfo,
@@ -219,6 +220,11 @@ export class Api {
       totalSize: graphs.reduce((n, g) => n + g.totalSize, 0),
       graphs,
     };
+  }
+
+  /** Leak suspects against the default baseline (the third latest snapshot), a page of groups. */
+  suspects(offset = 0, limit = 50, signal?: AbortSignal): Promise<LeakSuspects> {
+    return this.call('GET /api/garbage/suspects', { query: { offset, limit } }, { signal, timeoutMs: 120_000 });
   }
 
   garbageGraph(index: number, signal?: AbortSignal): Promise<GarbageGraphDetail> {

@@ -7,11 +7,12 @@ import { heapPage } from './pages/heap';
 import { overviewPage } from './pages/overview';
 import type { PageModule } from './pages/page';
 import { processPage } from './pages/process';
+import { suspectsPage } from './pages/suspects';
 import { trackerClassPage } from './pages/trackerClass';
 import { trackerPage } from './pages/tracker';
 
 /** Every page, in navigation-bar order (detail pages are `hidden`). */
-export const PAGES: readonly PageModule[] = [overviewPage, processPage, trackerPage, heapPage, garbagePage, trackerClassPage, garbageGraphPage];
+export const PAGES: readonly PageModule[] = [overviewPage, processPage, trackerPage, heapPage, garbagePage, trackerClassPage, suspectsPage, garbageGraphPage];
 
 /** `/process/` → `/process`; drops query and hash; '' → `/`. */
 export function normalizePath(path: string): string {

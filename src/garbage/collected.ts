@@ -1,8 +1,6 @@
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import type { GarbageGraph, GarbageGraphDetail, GarbageGraphSummary, HeapComponent, HeapObjectInfo } from '../model';
 
-/** Graphs whose class names are listed in the summary (the rest show none). */
-const NAMED_GRAPHS = 500;
 /** Largest graph drawn; bigger ones are cut (`truncated`). */
 const MAX_GRAPH_NODES = 2_000;
 
@@ -15,16 +13,18 @@ const toObject = (o: HeapObjectInfo) => ({ id: o.id, size: o.selfSize, type: o.t
 
 /**
  * "Garbage" as V8 lets it be seen: the objects of snapshot `a` missing from the later snapshot
- * `b` were collected in between. They are split into connected reference graphs (using `a`'s
- * references), largest total size first, each with the objects that lie on cycles. Results are
- * computed on first request and kept per pair of snapshots.
+ * `b` were collected in between (less the natives that only got a new id). They are split into
+ * connected reference graphs (using `a`'s references): the program's graphs with reference
+ * cycles first, then its other graphs, then those of engine internals only (`engine`), each
+ * largest first (see heap/collected.ts). Results are computed on first request and kept per
+ * pair of snapshots.
  */
 export class CollectedGarbage {
   private readonly cache = new Map<string, Promise<Collected>>();
 
   constructor(private readonly client: () => HeapWorkerClient) {}
 
-  /** The graphs collected between `a` and `b`, largest first. */
+  /** The graphs collected between `a` and `b`: the program's with cycles first, engine internals last. */
   async summaries(a: SnapshotHandle, b: SnapshotHandle): Promise<GarbageGraphSummary[]> {
     return (await this.collected(a, b)).summaries;
   }
@@ -66,25 +66,17 @@ export class CollectedGarbage {
   }
 
   private async compute(a: SnapshotHandle, b: SnapshotHandle): Promise<Collected> {
-    const client = this.client();
-    const ids = await client.absentIds(a, b);
-    const components = ids.length ? await client.components(a, ids) : [];
-    // Class names of the larger graphs, from one look-up of their objects.
-    const named = components.slice(0, NAMED_GRAPHS);
-    const lookup = named.flatMap((c) => c.ids.slice(0, 200));
-    const classOf = new Map<number, string>();
-    if (lookup.length) for (const n of (await client.subgraph(a, lookup, lookup.length)).nodes) classOf.set(n.id, n.className);
-    const summaries = components.map((c, index): GarbageGraphSummary => {
-      const counts = new Map<string, number>();
-      if (index < NAMED_GRAPHS) {
-        for (const id of c.ids.slice(0, 200)) {
-          const name = classOf.get(id);
-          if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
-        }
-      }
-      const classes = [...counts].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, 3).map(([name]) => name);
-      return { index, objects: c.ids.length, cycleObjects: new Set(c.cycles.flat()).size, totalSize: c.totalSize, classes };
-    });
+    const { graphs } = await this.client().collectedGarbage(a, b);
+    const components = graphs.map(({ ids, totalSize, cycles }): HeapComponent => ({ ids, totalSize, cycles }));
+    const summaries = graphs.map((g, index): GarbageGraphSummary => ({
+      index,
+      objects: g.ids.length,
+      cycleObjects: g.cycleObjects,
+      totalSize: g.totalSize,
+      classes: g.classes.map((c) => c.name),
+      classCounts: g.classes,
+      engine: g.engine,
+    }));
     return { components, summaries };
   }
 }

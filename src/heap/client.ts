@@ -24,6 +24,7 @@ import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerErrorData, HeapWorke
 import type { RetainerOptions } from './queries';
 import type { TrackedInstancesOptions } from './instances';
 import type { SuspectOptions } from './suspects';
+import type { CollectedGarbageResult } from './collected';
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { TrackedClassCensus } from '../model/tracker';
 import type { HeapAllocationFrame, HeapGraphEdge } from '../model/heap';
@@ -190,6 +191,11 @@ export class HeapWorkerClient {
   /** Ids of the objects of snapshot `a` that snapshot `b` does not have, ascending. */
   absentIds(a: SnapshotHandle, b: SnapshotHandle): Promise<number[]> {
     return this.call('absentIds', { a, b });
+  }
+
+  /** What was collected between `a` and `b`: renewed ids left out, reference graphs, the program's first. */
+  collectedGarbage(a: SnapshotHandle, b: SnapshotHandle): Promise<CollectedGarbageResult> {
+    return this.call('collectedGarbage', { a, b });
   }
 
   /** The objects with these ids and the references among them, cut at `maxNodes` (default 2000). */

@@ -17,6 +17,7 @@ import type {
 import type { RetainerOptions } from './queries';
 import type { TrackedInstancesOptions } from './instances';
 import type { SuspectOptions } from './suspects';
+import type { CollectedGarbageResult } from './collected';
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { TrackedClassCensus } from '../model/tracker';
 import type { HeapGraphEdge, HeapObjectDetails } from '../model/heap';
@@ -42,6 +43,7 @@ export interface HeapWorkerMethods {
   dispose: [{ snapshot: SnapshotHandle }, null];
   trackedInstances: [{ snapshot: SnapshotHandle; options: TrackedInstancesOptions }, { classes: TrackedClassCensus[]; stacks: HeapAllocationFrame[][] }];
   absentIds: [{ a: SnapshotHandle; b: SnapshotHandle }, number[]];
+  collectedGarbage: [{ a: SnapshotHandle; b: SnapshotHandle }, CollectedGarbageResult];
   subgraph: [{ snapshot: SnapshotHandle; ids: number[]; maxNodes?: number }, { nodes: HeapObjectInfo[]; edges: HeapGraphEdge[]; truncated: boolean }];
   leakSuspects: [{ baseline: SnapshotHandle; target: SnapshotHandle; final: SnapshotHandle; options?: SuspectOptions }, { objects: number; groups: LeakSuspectGroup[] }];
 }

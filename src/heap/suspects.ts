@@ -1,15 +1,21 @@
 /**
  * Leak suspects, memlab's way: objects allocated after a baseline snapshot (absent from it,
- * present in a target snapshot) that are still alive in a final one, grouped by their shortest
- * retainer path (element indexes merged, so `cache[0]`, `cache[1]`… group together).
+ * present in a target snapshot) that are still alive in a final one. Only the top of each leak
+ * is reported: a suspect dominated by another suspect (a leaked listener's context, a record's
+ * fields) counts in that one's retained size instead. Suspects are grouped by their shortest
+ * retainer path with what varies from one leaked object to the next collapsed: element indexes
+ * and Map/Set table slots (`[]`) and the keys of objects used as dictionaries (`[key]`), so one
+ * leak is one group. Groups are ranked by retained size.
  */
 import type { LeakSuspectGroup } from '../model/garbage';
+import type { HeapAllocationFrame } from '../model/heap';
 import { analyseForQueries } from './analysis';
 import type { HeapGraph } from './graph';
-import { retainersOf } from './queries';
+import { allocationStack, retainersOf } from './queries';
+import { programFrame } from './frames';
 
 export interface SuspectOptions {
-  /** Most groups returned (default 50). */
+  /** Most groups returned (default: all). */
   maxGroups?: number;
   /** Sample ids per group (default 10). */
   maxSamples?: number;
@@ -36,28 +42,65 @@ function candidates(baseline: HeapGraph, target: HeapGraph, final: HeapGraph): n
   return out;
 }
 
-/** The shortest retainer path of `o` as labels, root side first; null when unreachable. */
-function pathOf(g: HeapGraph, o: number, maxDepth: number): string[] | null {
+/** Distinct property names through one retainer before it is taken for a dictionary. */
+const DICTIONARY_KEYS = 3;
+
+interface Step {
+  retainer: number;
+  edge: number;
+}
+
+/** The shortest retainer path of `o`, root side first; null when unreachable. */
+function pathOf(g: HeapGraph, o: number, maxDepth: number): Step[] | null {
   const dist = g.distance!;
   if (dist[o] < 0) return null;
-  const labels: string[] = [];
+  const steps: Step[] = [];
   let v = o;
-  while (v !== g.rootIndex && labels.length < maxDepth) {
-    let step: [number, number] | undefined;
+  while (v !== g.rootIndex && steps.length < maxDepth) {
+    let step: Step | undefined;
     for (const [r, e] of retainersOf(g, v, true)) {
       if (dist[r] === dist[v] - 1 && (g.edgeType[e] !== g.codes.edgeShortcut || r === g.rootIndex)) {
-        step = [r, e];
+        step = { retainer: r, edge: e };
         break;
       }
     }
     if (!step) return null;
-    const [r, e] = step;
-    const t = g.edgeType[e];
-    const edge = t === g.codes.edgeElement || t === g.codes.edgeHidden ? '[]' : g.edgeNameText(e);
-    labels.push(`${g.className(r)} → ${edge}`);
-    v = r;
+    steps.push(step);
+    v = step.retainer;
   }
-  return labels.reverse();
+  return steps.reverse();
+}
+
+/** Marks the suspects that some other suspect dominates (walks each dominator chain once). */
+function dominatedBySuspect(g: HeapGraph, suspect: Uint8Array): Uint8Array {
+  // 0 unknown, 1 a suspect is above, 2 none is
+  const state = new Uint8Array(g.nodeCount);
+  const dom = g.dominator!;
+  const chain: number[] = [];
+  const out = new Uint8Array(g.nodeCount);
+  for (let o = 0; o < g.nodeCount; o++) {
+    if (!suspect[o]) continue;
+    chain.length = 0;
+    let v = dom[o];
+    let found = 2;
+    while (v !== g.rootIndex) {
+      if (state[v]) {
+        found = state[v];
+        break;
+      }
+      if (suspect[v]) {
+        found = 1;
+        break;
+      }
+      chain.push(v);
+      const up = dom[v];
+      if (up === v) break;
+      v = up;
+    }
+    for (const c of chain) state[c] = found;
+    if (found === 1) out[o] = 1;
+  }
+  return out;
 }
 
 export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: HeapGraph, options: SuspectOptions = {}): { objects: number; groups: LeakSuspectGroup[] } {
@@ -65,20 +108,62 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
   const maxSamples = options.maxSamples ?? 10;
   const maxDepth = options.maxDepth ?? 32;
   const list = candidates(baseline, target, final);
-  const groups = new Map<string, LeakSuspectGroup>();
-  const rs = final.retainedSize!;
-  for (const o of list) {
+  const isSuspect = new Uint8Array(final.nodeCount);
+  for (const o of list) isSuspect[o] = 1;
+  const inner = dominatedBySuspect(final, isSuspect);
+  const tops = list.filter((o) => !inner[o]);
+  const paths = new Map<number, Step[]>();
+  // property names taken through each retainer, to find objects used as dictionaries
+  const keysThrough = new Map<number, Set<number>>();
+  const { edgeElement, edgeHidden, edgeProperty } = final.codes;
+  for (const o of tops) {
     const path = pathOf(final, o, maxDepth);
     if (!path) continue;
+    paths.set(o, path);
+    for (const { retainer, edge } of path) {
+      if (final.edgeType[edge] !== edgeProperty) continue;
+      let keys = keysThrough.get(retainer);
+      if (!keys) keysThrough.set(retainer, (keys = new Set()));
+      if (keys.size < DICTIONARY_KEYS) keys.add(final.edgeName[edge]);
+    }
+  }
+  const label = ({ retainer, edge }: Step) => {
+    const t = final.edgeType[edge];
+    let name: string;
+    if (t === edgeElement || t === edgeHidden) name = '[]';
+    else {
+      name = final.edgeNameText(edge);
+      // Map and Set tables name their slots by number
+      if (/^\d+$/.test(name)) name = '[]';
+      else if (t === edgeProperty && (keysThrough.get(retainer)?.size ?? 0) >= DICTIONARY_KEYS) name = '[key]';
+    }
+    return `${final.className(retainer)} → ${name}`;
+  };
+  const groups = new Map<string, LeakSuspectGroup & { sites: Map<string, { frame: HeapAllocationFrame; count: number }> }>();
+  const rs = final.retainedSize!;
+  for (const [o, steps] of paths) {
+    const path = steps.map(label);
     const className = final.className(o);
     const key = `${path.join('\n')}\n${className}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { path, className, count: 0, selfSize: 0, retainedSize: 0, sampleIds: [] }));
+    if (!g) groups.set(key, (g = { path, className, count: 0, selfSize: 0, retainedSize: 0, sampleIds: [], sites: new Map() }));
     g.count++;
     g.selfSize += final.nodeSelfSize[o];
     g.retainedSize += rs[o];
     if (g.sampleIds.length < maxSamples) g.sampleIds.push(final.nodeId[o]);
+    const frame = programFrame(allocationStack(final, o));
+    if (frame) {
+      const at = `${frame.scriptName}:${frame.line}:${frame.column}:${frame.functionName}`;
+      const site = g.sites.get(at);
+      if (site) site.count++;
+      else g.sites.set(at, { frame, count: 1 });
+    }
   }
-  const sorted = [...groups.values()].sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count);
-  return { objects: list.length, groups: sorted.slice(0, options.maxGroups ?? 50) };
+  const sorted = [...groups.values()]
+    .map(({ sites, ...group }): LeakSuspectGroup => {
+      const top = [...sites.values()].sort((x, y) => y.count - x.count)[0];
+      return top ? { ...group, allocatedAt: { ...top.frame, count: top.count } } : group;
+    })
+    .sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count);
+  return { objects: tops.length, groups: options.maxGroups === undefined ? sorted : sorted.slice(0, options.maxGroups) };
 }

@@ -12,6 +12,7 @@ import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerMethods, HeapWorkerR
 import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './queries';
 import { absentIds, subgraph, trackedInstances } from './instances';
 import { leakSuspects } from './suspects';
+import { collectedGarbage } from './collected';
 
 interface Stream {
   parser: HeapSnapshotParser;
@@ -164,6 +165,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   trackedInstances: (p) => trackedInstances(graphOf(p.snapshot), p.options),
   absentIds: (p) => absentIds(graphOf(p.a), graphOf(p.b)),
+  collectedGarbage: (p) => collectedGarbage(graphOf(p.a), graphOf(p.b)),
   subgraph: (p) => subgraph(graphOf(p.snapshot), p.ids, p.maxNodes),
   leakSuspects: (p) => leakSuspects(graphOf(p.baseline), graphOf(p.target), graphOf(p.final), p.options),
 };

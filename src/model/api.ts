@@ -46,7 +46,7 @@ export interface ApiRoutes {
   'GET /api/stats': Route<StatsDump>;
 
   'GET /api/garbage': Route<GarbageGraphSummary[], { to?: number }>;
-  'GET /api/garbage/suspects': Route<LeakSuspects, { baseline?: number }>;
+  'GET /api/garbage/suspects': Route<LeakSuspects, { baseline?: number; offset?: number; limit?: number }>;
   'GET /api/garbage/:index': Route<GarbageGraphDetail, { to?: number; reduced?: boolean }>;
 }
 

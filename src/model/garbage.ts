@@ -2,6 +2,7 @@
  * Garbage as V8 allows it to be seen: objects present in one snapshot and gone from the next
  * (collected in between), split into connected reference graphs. Plain data only.
  */
+import type { HeapAllocationFrame } from './heap';
 
 /** One graph of collected objects, as `GET /api/garbage` lists it (largest first). */
 export interface GarbageGraphSummary {
@@ -12,8 +13,20 @@ export interface GarbageGraphSummary {
   cycleObjects: number;
   /** Sum of the objects' self sizes. */
   totalSize: number;
-  /** The most common class names in the graph, most frequent first (at most 3). */
+  /**
+   * The graph's class names (at most five): those with objects on cycles first, then the
+   * program's constructors, its other objects (strings, closures…), the engine's; each group most
+   * frequent first.
+   */
   classes: string[];
+  /** The same classes with their object counts in the graph (absent in older dumps). */
+  classCounts?: Array<{ name: string; count: number }>;
+  /**
+   * True when every object of the graph is an engine internal (compiled code, hidden classes,
+   * backing stores, heap numbers, natives, `system / …`): freed by the engine, not let go of by
+   * the program. Such graphs come after all others; the page hides them unless asked.
+   */
+  engine?: boolean;
 }
 
 export interface GarbageObject {
@@ -67,7 +80,11 @@ export interface GarbageReport {
 
 /** Leak suspects sharing one retainer path (memlab's method). */
 export interface LeakSuspectGroup {
-  /** The shortest retainer path, root side first: `Class → reference` per step (elements as `[]`). */
+  /**
+   * The shortest retainer path, root side first: `Class → reference` per step, with what varies
+   * between the group's objects collapsed: element indexes and Map/Set slots as `[]`, the keys of
+   * an object used as a dictionary as `[key]`.
+   */
   path: string[];
   /** Class of the suspected objects. */
   className: string;
@@ -77,6 +94,11 @@ export interface LeakSuspectGroup {
   retainedSize: number;
   /** A few object ids, for `/api/heap/objects/:id/retainers?snapshot=<heapIndex>`. */
   sampleIds: number[];
+  /**
+   * Where most of the group's objects were allocated: the innermost frame of the program (not
+   * Node's own), with how many of them; only when allocation tracking was on as they were made.
+   */
+  allocatedAt?: HeapAllocationFrame & { count: number };
 }
 
 /** `GET /api/garbage/suspects`: allocated after `baseline`, present in `target` and still alive in `final`. */
@@ -87,7 +109,10 @@ export interface LeakSuspects {
   final: number;
   /** Heap snapshot index of `final` (for the retainer graphs), when the server holds it. */
   heapIndex?: number;
-  /** Suspected objects in all. */
+  /** Suspected objects in all (the top of each leak: suspects inside another suspect count in its retained size). */
   objects: number;
+  /** All groups; `groups` is the page from `offset` (`?offset=&limit=`, 50 by default). */
+  totalGroups: number;
+  offset: number;
   groups: LeakSuspectGroup[];
 }

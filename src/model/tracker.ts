@@ -17,6 +17,11 @@ export interface TrackedClass {
   since: number;
   /** Index of the first tracker snapshot taken while tracked. */
   firstSnapshot: number;
+  /**
+   * V8's object id when tracking began: an instance with a larger id was made after (ids grow
+   * monotonically; the live instances were numbered first). Absent in older dumps.
+   */
+  startId?: number;
 }
 
 /** One tracked class in one snapshot. */

@@ -3,7 +3,17 @@ import { route } from './route';
 import { CollectedGarbage } from '../garbage/collected';
 import { LeakSuspectFinder } from '../garbage/suspects';
 import type { ClassTracker } from '../tracker/classTracker';
+import type { LeakSuspects } from '../model';
 import { HttpError } from './httpError';
+
+/** `?offset=` / `?limit=` of a page of suspect groups (limit 1 to 1000). */
+function pageNumber(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const text = String(value);
+  const n = Number(text);
+  if (!/^\d{1,9}$/.test(text) || (name === 'limit' && (n < 1 || n > 1000))) throw new HttpError(400, `bad ${name}`, name === 'limit' ? 'limit must be a whole number from 1 to 1000' : 'offset must be a whole number');
+  return n;
+}
 
 /**
  * `/api/garbage…`: what was collected between two tracker snapshots (by default the last two;
@@ -42,7 +52,7 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     res.json(await garbage.summaries(a, b));
   });
   // memlab's method: allocated after the baseline (default: the third latest snapshot), still
-  // alive in the two latest.
+  // alive in the two latest; every group, a page at a time.
   route(router, '/api/garbage', 'GET /api/garbage/suspects', async (req, res) => {
     if (!tracker.live) throw new HttpError(404, 'not available offline', 'leak suspects come from the heap snapshots of a running program');
     const count = tracker.snapshots.length;
@@ -52,8 +62,20 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     const baseline = Number(text);
     const handles = [baseline, count - 2, count - 1].map((i) => tracker.handleOf(i));
     if (handles.some((h) => h === undefined)) throw new HttpError(404, 'snapshot not held', 'those snapshots are no longer held');
+    const offset = pageNumber(req.query.offset, 'offset', 0);
+    const limit = pageNumber(req.query.limit, 'limit', 50);
     const found = await suspects.find(handles[0]!, handles[1]!, handles[2]!);
-    res.json({ baseline, target: count - 2, final: count - 1, heapIndex: tracker.snapshots[count - 1].heapIndex, ...found });
+    const answer: LeakSuspects = {
+      baseline,
+      target: count - 2,
+      final: count - 1,
+      heapIndex: tracker.snapshots[count - 1].heapIndex,
+      objects: found.objects,
+      totalGroups: found.groups.length,
+      offset,
+      groups: found.groups.slice(offset, offset + limit),
+    };
+    res.json(answer);
   });
   route(router, '/api/garbage', 'GET /api/garbage/:index', async (req, res) => {
     const text = String(req.params.index);

@@ -78,7 +78,13 @@ export interface Census {
 
 /** Allocation stacks recorded from now on and carried by later heap snapshots. */
 export interface AllocationTracking {
-  start(): Promise<void>;
+  /**
+   * Turns it on; resolves to the last object id given when it started (every object made later
+   * gets a larger one: births are told by id), undefined when the runtime did not say.
+   */
+  start(): Promise<number | undefined>;
+  /** While it is on: the last object id given so far, as `start` resolves it. */
+  lastId(): Promise<number | undefined>;
 }
 
 /** The runtime's object ids are stable across snapshots; this notices when they were reset. */

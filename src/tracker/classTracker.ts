@@ -106,7 +106,8 @@ export class ClassTracker {
           hasFull: () => this.dump.snapshots.length > 0 && this.dump.tracked.every((t) => t.firstSnapshot < this.dump.snapshots.length),
           busy: () => this.busy,
         },
-        this.timelineSampler,
+        // The timeline samples every second from the first tracked class or snapshot on, periodic or not.
+        { start: () => this.timelineSampler!.start(), stop: () => {} },
       );
     }
   }
@@ -202,14 +203,20 @@ export class ClassTracker {
     if (!name || typeof name !== 'string') throw new TypeError('trackClass needs a class (constructor) name');
     const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
     const trace = !!options.trace;
+    // With allocation tracking, where tracking begins in V8's id sequence: larger ids are born after.
+    let watermark: Promise<number | undefined> | undefined = this.tracing ? this.target!.capabilities.allocationTracking?.lastId() : undefined;
     if (trace && !this.tracing) {
       const tracking = need(this.target!, 'allocationTracking');
       await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
-        await tracking.start();
+        watermark = tracking.start();
+        await watermark;
         this.tracing = true;
       });
     }
     const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };
+    this.timelineSampler?.start();
+    const startId = await watermark;
+    if (startId !== undefined) entry.startId = startId;
     const at = this.dump.tracked.findIndex((t) => t.name === name);
     if (at >= 0) this.dump.tracked[at] = entry;
     else this.dump.tracked.push(entry);
@@ -272,10 +279,13 @@ export class ClassTracker {
         snapshot.process = { rss: proc.rss, vsz: proc.vsz, heapUsed: proc.heap.used, heapTotal: proc.heap.total, heapLimit: proc.heap.limit, external: proc.heap.external, arrayBuffers: proc.heap.arrayBuffers };
         this.timelineSampler!.add(proc);
       }
+      this.timelineSampler!.start();
       census.classes.forEach((c, i) => {
         const t = tracked[i];
         const detail = ownValue(this.dump.classes, t.name)!;
-        addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
+        addCensus(detail, c, { index, total, firstSnapshot: t.firstSnapshot, startId: t.startId, resolutionLevel: t.resolutionLevel, idReset: !!reset, stacks: census.stacks });
+        // after an id reset V8 numbers from the start again: the watermark means nothing
+        if (reset) delete t.startId;
         const { referents: _r, index: _i, ...stats } = detail.snapshots[detail.snapshots.length - 1];
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
@@ -409,6 +419,7 @@ export class ClassTracker {
   /** Stops periodic snapshots and sampling; frees the snapshots when the tracker made its own worker. */
   async dispose(): Promise<void> {
     this.stopPeriodicSnapshots();
+    this.timelineSampler?.stop();
     if (this.ownsRegistry) await this.registry.dispose();
   }
 

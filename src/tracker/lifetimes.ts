@@ -11,8 +11,10 @@ export interface CensusContext {
   index: number;
   /** The JS heap total of the snapshot (for `pct`). */
   total: number;
-  /** First snapshot of the class's tracking: instances seen there have no known birth. */
+  /** First snapshot of the class's tracking: without `startId`, instances seen there have no known birth. */
   firstSnapshot: number;
+  /** The id watermark of tracking's start (see births.ts): larger ids were born after it. */
+  startId?: number;
   resolutionLevel: number;
   /** V8's ids were reset since the previous snapshot: instances cannot be matched across it. */
   idReset: boolean;
@@ -52,13 +54,24 @@ export function addCensus(detail: ClassDetail, census: TrackedClassCensus, ctx: 
   for (const seen of census.instances) {
     let inst = ctx.idReset ? undefined : live.get(seen.id);
     if (!inst) {
-      inst = { id: seen.id, repr: seen.repr, birth: ctx.idReset || ctx.index <= ctx.firstSnapshot ? null : ctx.index, death: null, sizes: [] };
+      inst = { id: seen.id, repr: seen.repr, birth: birthOf(seen.id, ctx), death: null, sizes: [] };
       detail.instances.push(inst);
     }
     inst.sizes.push([ctx.index, seen.retainedSize]);
     if (seen.stack !== undefined && inst.stack === undefined) inst.stack = stackIndex(ctx.stacks[seen.stack]);
   }
   detail.instancesTruncated ||= census.truncated;
+}
+
+/**
+ * The snapshot an instance first seen in snapshot `ctx.index` was born in, or null when it already
+ * existed as tracking began (or the ids were reset). With the id watermark the answer is the id's
+ * side of it, in the first snapshot too; without, the first snapshot's instances are unknown.
+ */
+function birthOf(id: number, ctx: CensusContext): number | null {
+  if (ctx.idReset) return null;
+  if (ctx.startId !== undefined) return id > ctx.startId ? ctx.index : null;
+  return ctx.index <= ctx.firstSnapshot ? null : ctx.index;
 }
 
 const indexers = new WeakMap<ClassDetail, Map<string, number>>();

@@ -170,7 +170,7 @@ describe('threads, stacks and objects', () => {
     assert.equal((await getJson(`${base}/api/stop`, { method: 'POST' })).status, 404, 'a server started by startServer is not stopped over HTTP');
   });
 
-  test('between stack reads the debugger is off: a debugger statement does not stop the program', async () => {
+  test('between stack reads pauses are skipped: a debugger statement does not stop the program', async () => {
     await crunchingStack();
     const client = await connectToInspector(inspectorPort);
     try {
@@ -210,6 +210,29 @@ describe('threads, stacks and objects', () => {
       assert.equal(body.error, 'not available offline');
     } finally {
       await offline.stop();
+    }
+  });
+});
+
+describe('stacks of a program that works in bursts', () => {
+  test('the work function shows up in some of 30 reads (25 ms of work every 200 ms)', async () => {
+    const started = await startInspected('bursty.js');
+    const target = await NodeTarget.attach(await connectToInspector(started.port));
+    const bursty = await startServer({ target, host: 'localhost', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${bursty.port}/api/threads/main/stack`;
+      let inside = 0;
+      const tops: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const { status, body } = await getJson<ThreadStack>(url);
+        assert.equal(status, 200, JSON.stringify(body));
+        if (body.frames.some((f) => f.function === 'crunchOrders')) inside++;
+        tops.push(body.frames[0]?.function ?? body.state);
+      }
+      assert.ok(inside >= 1, `crunchOrders was on the stack in none of 30 reads: ${tops.join(', ')}`);
+    } finally {
+      await bursty.stop();
+      started.program.kill();
     }
   });
 });

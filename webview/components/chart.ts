@@ -55,9 +55,12 @@ export class TimeChart {
   });
   private last: { x: number[]; series: ChartSeries[] } | undefined;
   private shape = '';
+  private readonly noData: HTMLElement;
+  private xSpan: uPlot.Range.MinMax = [0, 1];
 
   constructor(private readonly options: ChartOptions) {
     this.element = h('div', { class: 'chart', testid: options.testid, attrs: { role: 'img', 'aria-label': options.label } });
+    this.noData = h('p', { class: 'muted chart-no-data', testid: `${options.testid}-no-data`, attrs: { hidden: true } }, 'No data yet.');
     // Room for the plot and its legend from the start, so the page does not jump when data arrives.
     this.element.style.minHeight = `${(options.height ?? 260) + 36}px`;
     this.observer = new ResizeObserver(() => {
@@ -71,11 +74,26 @@ export class TimeChart {
   /** `x` in milliseconds since the epoch. */
   setData(x: number[], series: ChartSeries[]): void {
     this.last = { x, series };
+    // No points: words, not an axis at the epoch (1970).
+    this.noData.hidden = x.length > 0;
+    if (!x.length) {
+      this.plot?.destroy();
+      this.plot = undefined;
+      this.shape = '';
+      this.element.dataset.points = '0';
+      this.element.dataset.series = series.map((s) => s.label).join('|');
+      if (!this.noData.isConnected) this.element.append(this.noData);
+      return;
+    }
     const shape = series.map((s) => s.label + s.colour).join('|');
     const format = this.options.format ?? formatBytes;
     const raw = series.map((s) => s.values);
     const drawn = this.options.stacked ? cumulative(raw) : raw;
     const data = [x.map((t) => t / 1000), ...drawn] as uPlot.AlignedData;
+    // One point alone would stretch the time axis over years: give it a minute around it.
+    const first = x[0] / 1000; // x ascends
+    const last = x[x.length - 1] / 1000;
+    this.xSpan = first === last ? [first - 30, last + 30] : [first, last];
     this.element.dataset.points = String(x.length);
     this.element.dataset.series = series.map((s) => s.label).join('|');
     if (this.plot && shape === this.shape) {
@@ -91,9 +109,10 @@ export class TimeChart {
     const opts: uPlot.Options = {
       width: this.width(),
       height: this.options.height ?? 260,
-      // One point alone would stretch the time axis over years: give it a minute around it.
-      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) } },
+      // From our own points: uPlot widens one point's time axis by 1000 days before asking.
+      scales: { x: { time: true, range: () => this.xSpan } },
       cursor: { drag: { x: true, y: false } },
+      hooks: { setScale: [(u, key) => key === 'x' && this.showRange(u)] },
       legend: { live: true },
       axes: [
         { ...axis },
@@ -117,6 +136,12 @@ export class TimeChart {
     };
     this.plot = new uPlot(opts, data, this.element);
     this.plot.root.title = '';
+  }
+
+  /** The time axis's span in ms since the epoch, as `data-x-range="min..max"` (tests). */
+  private showRange(u: uPlot): void {
+    const x = u.scales.x;
+    if (x?.min != null && x.max != null) this.element.dataset.xRange = `${Math.round(x.min * 1000)}..${Math.round(x.max * 1000)}`;
   }
 
   /** Values under the cursor as the legend shows them (tests and screen readers). */

@@ -33,6 +33,22 @@ export const garbageGraphPage: PageModule = {
   create: (context) => new GarbageGraphPage(context, Number(pathParam(context.path, '/garbage/'))),
 };
 
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** `OrderCycle ×2, Object ×24, …` (older dumps: the names only). */
+function classesText(g: GarbageGraphSummary): string {
+  return g.classCounts ? g.classCounts.map((c) => `${c.name} \u00d7${formatCount(c.count)}`).join(', ') : g.classes.join(', ');
+}
+
+function suspectsLink(context: PageContext): HTMLElement {
+  const link = h('a', { testid: 'garbage-suspects-link', attrs: { href: context.href('/garbage/suspects') } }, 'Leak suspects \u2192');
+  link.addEventListener('click', (e) => {
+    e.preventDefault();
+    context.navigate('/garbage/suspects');
+  });
+  return link;
+}
+
 function explain(container: HTMLElement, problem: string, context: PageContext): void {
   const link = h('a', { attrs: { href: context.href('/tracker') } }, 'Tracker');
   link.addEventListener('click', (e) => {
@@ -54,6 +70,10 @@ class GarbageListPage implements PageView {
   private readonly empty = h('div', { class: 'empty-state', testid: 'garbage-empty', attrs: { hidden: true } });
   private readonly table: VirtualTable<GarbageGraphSummary>;
   private readonly content = h('div', { attrs: { hidden: true } });
+  private readonly engineBox = h('input', { testid: 'garbage-show-engine', attrs: { type: 'checkbox' } });
+  private readonly engineLabel = h('span', { testid: 'garbage-engine-label' });
+  private readonly engineToggle = h('label', { class: 'toggle', testid: 'garbage-engine-toggle' }, this.engineBox, ' ', this.engineLabel);
+  private report: GarbageReport | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly context: PageContext) {
@@ -65,18 +85,19 @@ class GarbageListPage implements PageView {
         { id: 'objects', header: 'Objects', width: '1fr', numeric: true, value: (g) => formatCount(g.objects), sortKey: (g) => g.objects },
         { id: 'cycles', header: 'On cycles', width: '1fr', numeric: true, value: (g) => formatCount(g.cycleObjects), sortKey: (g) => g.cycleObjects, description: 'Objects that lie on reference cycles' },
         { id: 'size', header: 'Total size', width: '1fr', numeric: true, value: (g) => formatBytes(g.totalSize), tooltip: (g) => exactBytes(g.totalSize), sortKey: (g) => g.totalSize },
-        { id: 'classes', header: 'Mostly', width: 'minmax(200px, 3fr)', value: (g) => g.classes.join(', '), sortKey: (g) => g.classes[0] ?? '' },
+        { id: 'classes', header: 'Classes', width: 'minmax(240px, 3fr)', value: classesText, sortKey: (g) => g.classes[0] ?? '', description: 'The classes of the graph\u2019s objects: those on cycles first, then the program\u2019s, then the engine\u2019s' },
       ],
       key: (g) => String(g.index),
-      emptyText: 'Nothing was collected between these snapshots.',
-      sort: { column: 'size', descending: true },
+      emptyText: 'Nothing the program let go of was collected between these snapshots.',
+      sort: { column: 'index', descending: false },
       visibleRows: 16,
       rowClass: () => 'link',
       onActivate: (g) => context.navigate(`/garbage/${g.index}`),
     });
-    this.content.append(this.summary, this.table.element);
+    this.engineBox.addEventListener('change', () => this.show());
+    this.content.append(this.summary, h('div', { class: 'toolbar' }, this.engineToggle), this.table.element);
     this.element = h('div', { class: 'page page-wide', testid: 'page-garbage' },
-      h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Collected garbage')),
+      h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Collected garbage'), suspectsLink(context)),
       this.empty,
       section('garbage-graphs', 'Reference graphs of collected objects', this.content));
     this.unsubscribe = context.events.on('snapshot-added', () => void this.load());
@@ -121,8 +142,22 @@ class GarbageListPage implements PageView {
     }
     this.empty.hidden = true;
     this.content.hidden = false;
-    setText(this.summary, `${formatCount(report.objects)} objects (${formatBytes(report.totalSize)}) were collected between ${Number.isFinite(report.from) ? `tracker snapshots #${report.from} and #${report.to}` : 'the last two tracker snapshots'}, in ${formatCount(report.graphs.length)} reference graphs.`);
-    this.table.setRows(report.graphs);
+    this.report = report;
+    this.show();
+  }
+
+  /** The graphs, those of engine internals only when the toggle asks for them. */
+  private show(): void {
+    const report = this.report;
+    if (!report) return;
+    const engine = report.graphs.filter((g) => g.engine);
+    const program = report.graphs.length - engine.length;
+    const engineObjects = engine.reduce((n, g) => n + g.objects, 0);
+    const between = Number.isFinite(report.from) ? `tracker snapshots #${report.from} and #${report.to}` : 'the last two tracker snapshots';
+    setText(this.summary, `${formatCount(report.objects)} objects (${formatBytes(report.totalSize)}) were collected between ${between}: ${plural(program, 'reference graph')} of the program's objects${engine.length ? ` and ${plural(engine.length, 'graph')} of engine internals only` : ''}. Graphs with reference cycles come first.`);
+    this.engineToggle.hidden = engine.length === 0;
+    setText(this.engineLabel, `Show engine internals (compiled code, hidden classes, backing stores, natives): ${plural(engine.length, 'graph')}, ${plural(engineObjects, 'object')} ${this.engineBox.checked ? 'shown' : 'hidden'}`);
+    this.table.setRows(this.engineBox.checked ? report.graphs : report.graphs.filter((g) => !g.engine));
   }
 }
 
@@ -139,6 +174,8 @@ class GarbageGraphPage implements PageView {
   private readonly fullButton = button({ testid: 'garbage-full', appearance: 'primary' }, 'Full graph');
   private readonly cyclesButton = button({ testid: 'garbage-cycles', appearance: 'secondary' }, 'Only cycles');
   private readonly graphNote = h('p', { class: 'muted', testid: 'garbage-graph-note' });
+  private readonly noCycles = h('p', { class: 'empty-state', testid: 'garbage-no-cycles', attrs: { hidden: true } },
+    'No object of this graph lies on a reference cycle: it was collected because nothing referred to it any more, not as part of a cycle. The full graph shows all its objects.');
   private readonly objectBox = h('div', { testid: 'garbage-object' }, h('p', { class: 'muted' }, 'Click a node (or a row below) to see the object.'));
   private readonly table: VirtualTable<GarbageObject>;
   private selected: number | undefined;
@@ -171,7 +208,7 @@ class GarbageGraphPage implements PageView {
     });
     this.content.append(
       this.summary,
-      section('garbage-graph', 'Graph', h('div', { class: 'toolbar' }, this.fullButton, this.cyclesButton, this.graphNote), this.graph.element),
+      section('garbage-graph', 'Graph', h('div', { class: 'toolbar' }, this.fullButton, this.cyclesButton, this.graphNote), this.noCycles, this.graph.element),
       section('garbage-object', 'Selected object', this.objectBox),
       section('garbage-objects', 'Objects', this.table.element));
     this.element = h('div', { class: 'page page-wide', testid: 'page-garbage-graph' },
@@ -221,6 +258,12 @@ class GarbageGraphPage implements PageView {
     if (!d) return;
     const g: GarbageGraph = this.reduced ? d.reduced : d.graph;
     const onCycle = new Set(d.reduced.nodes.map((n) => n.id));
+    this.noCycles.hidden = !(this.reduced && g.nodes.length === 0);
+    this.graph.element.hidden = !this.noCycles.hidden;
+    if (!this.noCycles.hidden) {
+      setText(this.graphNote, 'Only the objects on reference cycles: none.');
+      return;
+    }
     setText(this.graphNote, `${this.reduced ? 'Only the objects on reference cycles' : 'All objects'}: ${formatCount(g.nodes.length)} nodes, ${formatCount(g.edges.length)} references${g.truncated ? ' (cut at the server\u2019s node limit)' : ''}. Size: bytes; colour: type; red ring: on a cycle.`);
     this.graph.setGraph(
       g.nodes.map((n) => ({ id: n.id, label: n.repr, type: n.type, size: n.size, cycle: onCycle.has(n.id) })),

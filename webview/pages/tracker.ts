@@ -62,6 +62,9 @@ export class TrackerPage implements PageView {
   private readonly periodicBox = h('input', { testid: 'periodic-toggle', attrs: { type: 'checkbox' } });
   private readonly periodicInterval = h('input', { class: 'input input-short', testid: 'periodic-interval', attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' } });
   private readonly periodicText = h('span', { class: 'muted', testid: 'periodic-status' });
+  /** The stacked chart: the JS heap only by default (memory outside it would dwarf the classes). */
+  private readonly outsideBox = h('input', { testid: 'chart-outside', attrs: { type: 'checkbox' } });
+  private readonly trackedOnlyBox = h('input', { testid: 'chart-tracked-only', attrs: { type: 'checkbox' } });
   private heapClassNames: string[] | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   private loading = 0;
@@ -137,6 +140,7 @@ export class TrackerPage implements PageView {
     this.trackInput.addEventListener('focus', () => void this.loadClassNames());
     this.trackInput.addEventListener('input', () => this.fillOptions());
     this.periodicBox.addEventListener('change', () => void this.setPeriodic());
+    for (const box of [this.outsideBox, this.trackedOnlyBox]) box.addEventListener('change', () => this.state && this.showChart(this.state));
     this.periodicInterval.addEventListener('change', () => {
       if (this.periodicBox.checked) void this.setPeriodic();
     });
@@ -159,9 +163,12 @@ export class TrackerPage implements PageView {
       this.actions,
       this.empty,
       section('tracker-chart', 'Memory per snapshot',
-        h('p', { class: 'muted' }, 'Stacked: each tracked class (retained bytes), the rest of the JS heap, and resident memory outside the JS heap. Click a legend entry to hide it.'),
+        h('p', { class: 'muted' }, 'Stacked: each tracked class (retained bytes) and the rest of the JS heap. Click a legend entry to hide it.'),
+        h('div', { class: 'toolbar' },
+          h('label', {}, this.trackedOnlyBox, 'Only the tracked classes (their own scale)'),
+          h('label', {}, this.outsideBox, 'Add resident memory outside the JS heap')),
         this.chart.element),
-      section('tracker-timeline', 'Timeline (sampled about once a second)', this.timeline.element),
+      section('tracker-timeline', 'Timeline (sampled every second once a class is tracked, and at each snapshot)', this.timeline.element),
       section('tracker-snapshots', 'Snapshots', this.snapshotsTable.element),
       this.censusSection,
       section('tracker-snapshot', 'Tracked classes per snapshot',
@@ -302,9 +309,12 @@ export class TrackerPage implements PageView {
     const names = [...new Set([...state.tracked.map((t) => t.name), ...snapshots.flatMap((s) => Object.keys(s.classes))])];
     const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => (Object.hasOwn(s.classes, name) ? s.classes[name].sum : null)), colour: seriesColour(i) }));
     // In-process profiling: the profiler thread's own heap (a separate isolate); 0 for another process.
-    if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
-    series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
-    series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
+    const trackedOnly = this.trackedOnlyBox.checked && names.length > 0;
+    if (!trackedOnly) {
+      if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
+      series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
+      if (this.outsideBox.checked) series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
+    }
     this.chart.setData(x, series);
 
     // The timeline: resident size and each heap space's used bytes, from the samples.
@@ -414,8 +424,14 @@ export class TrackerPage implements PageView {
 function periodicText(p: TrackerState['periodic']): string {
   if (!p) return 'off';
   const parts = [p.mode === 'full' ? 'on: full snapshots' : p.mode === 'census' ? 'on: a census (instance counts) every interval, full snapshots as the budget allows' : 'on'];
-  parts.push(`pausing the program at most ${Math.round(p.budget * 100)} % of the time`);
-  if (p.elapsedMs) parts.push(`${formatCount(p.censuses ?? 0)} censuses and ${formatCount(p.fullSnapshots ?? 0)} full snapshots so far, paused ${((100 * (p.pausedMs ?? 0)) / p.elapsedMs).toFixed(1)} %`);
+  const budget = Math.round(p.budget * 100);
+  parts.push(`pause budget ${budget} % of the time`);
+  if (p.elapsedMs) {
+    const paused = (100 * (p.pausedMs ?? 0)) / p.elapsedMs;
+    // The first full snapshot is taken at once (sizes to carry over); the later pauses wait for credit.
+    const over = paused > budget ? ' (above the budget so far: the first full snapshot is taken at once, the later pauses wait until the budget covers them)' : '';
+    parts.push(`${formatCount(p.censuses ?? 0)} censuses and ${formatCount(p.fullSnapshots ?? 0)} full snapshots so far, paused ${paused.toFixed(1)} % of the time${over}`);
+  }
   if (p.nextAt) parts.push(`next at ${formatClock(p.nextAt)}`);
   if (p.lastError) parts.push(`last error: ${p.lastError}`);
   return parts.join('; ');

@@ -135,14 +135,27 @@ class TrackerClassPage implements PageView {
 
   private frameText(stack: number | undefined): string {
     if (stack === undefined) return '';
-    const frame = this.detail?.stacks[stack]?.[0];
+    // the program's innermost frame: Node's own (`node:…`) fold away
+    const frames = this.detail?.stacks[stack] ?? [];
+    const frame = frames.find(isProgramFrame) ?? frames[0];
     return frame ? frameLabel(frame) : '';
+  }
+
+  /** Why an instance has no creation stack, true to how the class is tracked. */
+  private noStackText(i: InstanceLifetime): string {
+    const tracked = this.detail?.tracked;
+    if (!tracked?.trace) return 'Not recorded: track the class with creation stacks (trace) to see where instances are made.';
+    if (i.birth === null) return 'Not recorded: it was made before allocation tracking began.';
+    return 'Not recorded: V8 lost its allocation stack (it drops the stack of an object that moves in memory after V8 has numbered it).';
   }
 
   private showInstance(i: InstanceLifetime): void {
     this.selectedInstance = i.id;
     this.instances.redraw();
     const stack = i.stack === undefined ? [] : this.detail?.stacks[i.stack] ?? [];
+    const ownFrames = stack.filter(isProgramFrame);
+    const shown = ownFrames.length ? ownFrames : stack;
+    const folded = stack.length - shown.length;
     this.instanceDetail.replaceChildren(
       h('h3', { class: 'subhead' }, i.repr),
       h('dl', { class: 'facts' },
@@ -150,8 +163,9 @@ class TrackerClassPage implements PageView {
         h('dt', {}, 'Size per snapshot'), h('dd', { testid: 'class-instance-sizes' }, i.sizes.map(([s, b]) => `#${s}: ${formatBytes(b)}`).join(', ') || '—')),
       h('h3', { class: 'subhead' }, 'Creation stack'),
       stack.length
-        ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...stack.map((f) => h('li', {}, frameLabel(f))))
-        : h('p', { class: 'muted' }, 'Not recorded: track the class with creation stacks (trace) to see where instances are made.'),
+        ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
+        : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
+      ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
       ...this.instanceReferents(i),
     );
   }
@@ -209,6 +223,11 @@ function lifetime(i: InstanceLifetime): string {
   const birth = i.birth === null ? 'before' : `#${i.birth}`;
   const death = i.death === null ? (i.lostAt !== undefined ? `lost at #${i.lostAt}` : 'alive') : `collected before #${i.death}`;
   return `${birth} – ${death}`;
+}
+
+/** A frame of the program, not of Node itself (`node:` scripts, the bootstrap's `internal/…`). */
+function isProgramFrame(f: HeapAllocationFrame): boolean {
+  return f.scriptName !== '' && !f.scriptName.startsWith('node:') && !f.scriptName.startsWith('internal/');
 }
 
 function frameLabel(f: HeapAllocationFrame): string {

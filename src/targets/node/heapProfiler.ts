@@ -1,5 +1,6 @@
 import type { CdpConnection } from '../../cdp';
 import type { AllocationTracking, CaptureOptions, HeapSnapshots, HeapSnapshotSink } from '../target';
+import { birthWatermark } from './births';
 
 /** Default longest wait for V8 to stream a snapshot (30 min: real heaps have taken 265 s). */
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -36,8 +37,15 @@ export class NodeHeapProfiler implements HeapSnapshots, AllocationTracking {
   }
 
   /** Allocation stacks from now on; once on it stays on (turning it off makes V8 stream a whole snapshot). */
-  async start(): Promise<void> {
+  async start(): Promise<number | undefined> {
     await this.enable();
+    // Listening before the request: V8 reports the last id at once when tracking starts.
+    const watermark = birthWatermark(this.connection);
     await this.connection.send('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    return watermark;
+  }
+
+  lastId(): Promise<number | undefined> {
+    return birthWatermark(this.connection);
   }
 }

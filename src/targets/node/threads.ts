@@ -23,6 +23,8 @@ const MAX_FRAMES = 64;
 export const MAX_REFERENTS = 1000;
 /** Levels of expansion below a frame's locals. */
 export const MAX_DEPTH = 16;
+/** How long the debugger stays enabled (pauses skipped) after a stack read: a stack page reads again within it. */
+export const KEEP_ENABLED_MS = 10_000;
 /** Stacks per thread whose objects are kept alive; older references expire. */
 const KEPT_STACKS = 3;
 /** References handed out per stack at most. */
@@ -227,6 +229,7 @@ export class ThreadInspector implements ThreadReader {
   async dispose(): Promise<void> {
     const threads = [this.main, ...[...this.workers.values()].flatMap((w) => (w.session ? [w.session] : []))];
     for (const t of threads) for (const stack of t.stacks) this.release(t, stack);
+    for (const t of threads) await t.release().catch(() => {});
     for (const w of this.workers.values()) w.session?.connection.close();
   }
 }
@@ -287,10 +290,13 @@ class ThreadSession {
   }
 
   /**
-   * The debugger is on only while a stack is read: between reads a `debugger` statement in the
-   * program must not stop it with nobody to resume it. Enabling while another client (VS Code)
-   * holds a pause reports that pause; disabling leaves it in place and withdraws a pause we
-   * asked for that never happened (an idle thread would stop at its next call otherwise).
+   * Between reads a `debugger` statement in the program must not stop it with nobody to resume
+   * it. Enabling the debugger costs a replay of every parsed script (≈ 230 ms on a small
+   * program), and a read that pays it each time falls into step with a program that works in
+   * bursts (it always lands on the next burst's entry). So the debugger stays enabled for
+   * `KEEP_ENABLED_MS` after a read, with every pause skipped (`setSkipAllPauses`) except while a
+   * read asks for one; then it is disabled. A thread found idle is read again with a fresh
+   * enable: another client's pause is reported only to a session enabled while it holds.
    */
   private async captureNow(group: string): Promise<{ state: StackState; frames: CapturedFrame[] }> {
     if (this.connection.sharedSession) {
@@ -301,15 +307,68 @@ class ThreadSession {
       if (captured.state === 'idle' && !captured.frames.length) this.lateOwnPause = Date.now() + 30_000;
       return captured;
     }
+    const wasEnabled = this.enabled;
+    if (!this.enabled) await this.enable();
+    this.keepEnabled();
+    try {
+      await this.connection.send('Debugger.setSkipAllPauses', { skip: false });
+      let captured = await this.read(group);
+      if (wasEnabled && captured.state === 'idle' && !captured.frames.length) {
+        // Idle, or paused by another client that a session enabled before its pause is not told of.
+        await this.disable();
+        await this.enable();
+        await this.connection.send('Debugger.setSkipAllPauses', { skip: false });
+        captured = await this.read(group);
+      }
+      if (captured.state === 'idle' && !captured.frames.length) this.lateOwnPause = Date.now() + 30_000;
+      return captured;
+    } finally {
+      await this.connection.send('Debugger.setSkipAllPauses', { skip: true }).catch(() => {});
+    }
+  }
+
+  private enabled = false;
+  private enabledUntil = 0;
+  private disableTimer: NodeJS.Timeout | undefined;
+
+  private async enable(): Promise<void> {
     this.paused = undefined;
     this.scripts.clear();
     await this.connection.send('Debugger.enable', {});
-    try {
-      return await this.read(group);
-    } finally {
-      this.paused = undefined;
-      await this.connection.send('Debugger.disable').catch(() => {});
-    }
+    await this.connection.send('Debugger.setSkipAllPauses', { skip: true });
+    this.enabled = true;
+  }
+
+  private async disable(): Promise<void> {
+    this.enabled = false;
+    this.paused = undefined;
+    await this.connection.send('Debugger.disable').catch(() => {});
+  }
+
+  /** Disables the debugger `KEEP_ENABLED_MS` after the latest read (after any read in progress). */
+  private keepEnabled(): void {
+    this.enabledUntil = Date.now() + KEEP_ENABLED_MS;
+    if (this.disableTimer) return;
+    const check = () => {
+      const left = this.enabledUntil - Date.now();
+      if (left > 0) {
+        this.disableTimer = setTimeout(check, left);
+        this.disableTimer.unref();
+        return;
+      }
+      this.disableTimer = undefined;
+      this.queue = this.queue.then(() => (this.enabled && this.enabledUntil <= Date.now() && !this.connection.isClosed ? this.disable() : undefined)).catch(() => {});
+    };
+    this.disableTimer = setTimeout(check, KEEP_ENABLED_MS);
+    this.disableTimer.unref();
+  }
+
+  /** Turns the debugger off now (the inspector is being let go of). */
+  async release(): Promise<void> {
+    if (this.disableTimer) clearTimeout(this.disableTimer);
+    this.disableTimer = undefined;
+    this.enabledUntil = 0;
+    if (this.enabled && !this.connection.isClosed && !this.connection.sharedSession) await this.disable();
   }
 
   private async read(group: string): Promise<{ state: StackState; frames: CapturedFrame[] }> {
@@ -321,6 +380,19 @@ class ThreadSession {
       if (!event) return { state: 'idle', frames: [] };
       wePaused = true;
       state = this.info.kind === 'main' && this.options.suspended ? 'suspended' : 'running';
+      // A pause asked of an idle thread lands where it next enters JavaScript: Node's own code
+      // calling a timer or an I/O callback. Every read of a program that works in bursts would
+      // show that entry and never the work, so pause again at once (twice at most): the second
+      // pause lands in the work the entry leads to.
+      for (let again = 0; again < 2 && this.entersNode(event); again++) {
+        await this.connection.send('Debugger.resume').catch(() => {});
+        const next = await this.pauseBriefly(50);
+        if (!next) {
+          // the callback ended before the pause: the thread is idle again, nothing paused
+          return { state: 'idle', frames: [] };
+        }
+        event = next;
+      }
     }
     let holderId: string | undefined;
     const callFrames = event.callFrames.slice(0, MAX_FRAMES);
@@ -380,13 +452,19 @@ class ThreadSession {
     return { state, frames };
   }
 
+  /** True when every frame of a pause is Node's own code (`node:`): the thread was entering a callback. */
+  private entersNode(event: Protocol.Debugger.PausedEvent): boolean {
+    const frames = event.callFrames.slice(0, MAX_FRAMES);
+    return frames.length > 0 && frames.every((f) => (this.scripts.get(f.location.scriptId) ?? f.url ?? '').startsWith('node:'));
+  }
+
   /** `Debugger.pause` and wait for it; nothing when the thread runs no JavaScript in time. */
-  private async pauseBriefly(): Promise<Protocol.Debugger.PausedEvent | undefined> {
+  private async pauseBriefly(timeoutMs = this.options.pauseTimeoutMs ?? 500): Promise<Protocol.Debugger.PausedEvent | undefined> {
     const paused = new Promise<Protocol.Debugger.PausedEvent | undefined>((resolve) => {
       const timer = setTimeout(() => {
         this.pauseWaiter = undefined;
         resolve(undefined);
-      }, this.options.pauseTimeoutMs ?? 500);
+      }, timeoutMs);
       this.pauseWaiter = (event) => {
         clearTimeout(timer);
         resolve(event);

@@ -1,0 +1,177 @@
+/**
+ * Leak suspects (`/garbage/suspects`), memlab's method: objects allocated after a baseline
+ * snapshot and still alive in the two latest, one group per retainer path (what varies from one
+ * leaked object to the next, such as array indexes, Map slots and dictionary keys, collapsed),
+ * largest retained size first. Every group is reachable: the server answers a page at a time and
+ * "Show more" asks for the next. A click on a group shows its whole retainer path, where its
+ * objects were allocated (when traced) and some of their ids.
+ */
+import type { HeapAllocationFrame, LeakSuspectGroup, LeakSuspects } from '../../src/model';
+import { errorText } from '../api';
+import { fact } from '../components/facts';
+import { section } from '../components/section';
+import { VirtualTable } from '../components/virtualTable';
+import { h, setText } from '../dom';
+import { exactBytes, formatBytes, formatCount } from '../format';
+import type { PageContext, PageModule, PageView } from './page';
+
+export const suspectsPage: PageModule = {
+  id: 'suspects',
+  title: 'Leak suspects',
+  path: '/garbage/suspects',
+  hidden: true,
+  navId: 'garbage',
+  create: (context) => new SuspectsPage(context),
+};
+
+/** Groups asked for at a time. */
+const PAGE_SIZE = 50;
+
+interface Row extends LeakSuspectGroup {
+  rank: number;
+}
+
+function siteText(f: (HeapAllocationFrame & { count: number }) | undefined): string {
+  if (!f) return '';
+  const file = f.scriptName.replace(/^file:\/\//, '');
+  return `${f.functionName || '(anonymous)'} ${file}:${f.line}:${f.column}`;
+}
+
+function link(context: PageContext, path: string, text: string, testid: string): HTMLElement {
+  const a = h('a', { testid, attrs: { href: context.href(path) } }, text);
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    context.navigate(path);
+  });
+  return a;
+}
+
+class SuspectsPage implements PageView {
+  readonly element: HTMLElement;
+  private readonly abort = new AbortController();
+  private readonly summary = h('p', { class: 'muted', testid: 'suspects-summary' });
+  private readonly empty = h('div', { class: 'empty-state', testid: 'suspects-empty', attrs: { hidden: true } });
+  private readonly content = h('div', { attrs: { hidden: true } });
+  private readonly more = h('vscode-button', { testid: 'suspects-more', attrs: { appearance: 'secondary' } }, 'Show more');
+  private readonly pageNote = h('span', { class: 'muted', testid: 'suspects-page-note' });
+  private readonly detail = h('div', { testid: 'suspect-detail' }, h('p', { class: 'muted' }, 'Click a group (or press Enter on it) to see its retainer path.'));
+  private readonly table: VirtualTable<Row>;
+  private rows: Row[] = [];
+  private report: LeakSuspects | undefined;
+  private selected: number | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly context: PageContext) {
+    this.table = new VirtualTable<Row>({
+      testid: 'suspects',
+      label: 'Leak suspect groups',
+      columns: [
+        { id: 'rank', header: '#', width: '56px', numeric: true, value: (g) => String(g.rank + 1), sortKey: (g) => g.rank },
+        { id: 'class', header: 'Class', width: 'minmax(140px, 2fr)', value: (g) => g.className, sortKey: (g) => g.className },
+        { id: 'count', header: 'Objects', width: '90px', numeric: true, value: (g) => formatCount(g.count), sortKey: (g) => g.count },
+        { id: 'retained', header: 'Retained', width: '100px', numeric: true, value: (g) => formatBytes(g.retainedSize), tooltip: (g) => exactBytes(g.retainedSize), sortKey: (g) => g.retainedSize, description: 'What the group\u2019s objects keep alive, themselves included' },
+        { id: 'self', header: 'Self', width: '90px', numeric: true, value: (g) => formatBytes(g.selfSize), tooltip: (g) => exactBytes(g.selfSize), sortKey: (g) => g.selfSize },
+        { id: 'path', header: 'Held by', width: 'minmax(240px, 4fr)', value: (g) => g.path.slice(-3).join(' / '), tooltip: (g) => g.path.join('\n') },
+        { id: 'site', header: 'Allocated at', width: 'minmax(160px, 2fr)', value: (g) => siteText(g.allocatedAt), sortKey: (g) => siteText(g.allocatedAt) },
+      ],
+      key: (g) => String(g.rank),
+      emptyText: 'Nothing allocated after the baseline is still alive.',
+      sort: { column: 'rank', descending: false },
+      visibleRows: 14,
+      rowClass: (g) => (g.rank === this.selected ? 'selected link' : 'link'),
+      onActivate: (g) => this.select(g),
+    });
+    this.more.addEventListener('click', () => void this.loadMore());
+    this.content.append(
+      this.summary,
+      section('suspects-groups', 'Groups, largest retained size first', this.table.element, h('div', { class: 'toolbar' }, this.more, this.pageNote)),
+      section('suspect-detail', 'Selected group', this.detail));
+    this.element = h('div', { class: 'page page-wide', testid: 'page-suspects' },
+      link(context, '/garbage', '\u2190 Collected garbage', 'suspects-back'),
+      h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Leak suspects')),
+      this.empty,
+      this.content);
+    this.unsubscribe = context.events.on('snapshot-added', () => void this.load());
+    void this.load();
+  }
+
+  refresh(): void {
+    void this.load();
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.abort.abort();
+  }
+
+  private async load(): Promise<void> {
+    let report: LeakSuspects;
+    try {
+      // Ask the tracker first: without three snapshots there is nothing to ask the suspects API.
+      const state = await this.context.api.tracker(this.abort.signal);
+      if (state.live && state.snapshots.length < 3) {
+        const n = state.snapshots.length;
+        return this.explain(`There ${n === 1 ? 'is one tracker snapshot' : `are ${n ? formatCount(n) : 'no'} tracker snapshots`} yet; leak suspects need three tracker snapshots: a baseline, then two after the work that leaks.`);
+      }
+      report = await this.context.api.suspects(0, PAGE_SIZE, this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      return this.explain(errorText(e));
+    }
+    this.report = report;
+    this.rows = [];
+    this.selected = undefined;
+    this.append(report);
+    this.empty.hidden = true;
+    this.content.hidden = false;
+    setText(this.summary, `${formatCount(report.objects)} objects were allocated after tracker snapshot #${report.baseline} and are still alive in #${report.target} and #${report.final}, in ${formatCount(report.totalGroups)} groups by retainer path. Objects held inside another suspect count in its retained size, not as groups of their own.`);
+  }
+
+  private explain(problem: string): void {
+    this.content.hidden = true;
+    this.empty.replaceChildren(
+      h('h2', {}, 'No leak suspects to show'),
+      h('p', { testid: 'suspects-problem' }, problem),
+      h('p', {}, 'Leak suspects are objects made after a baseline snapshot that are still alive two snapshots later. Take a snapshot on the ',
+        link(this.context, '/tracker', 'Tracker', 'suspects-tracker-link'),
+        ' page, let the program run through the work that leaks, then take two more.'));
+    this.empty.hidden = false;
+  }
+
+  private async loadMore(): Promise<void> {
+    const report = this.report;
+    if (!report) return;
+    try {
+      const next = await this.context.api.suspects(this.rows.length, PAGE_SIZE, this.abort.signal);
+      // a new snapshot meanwhile changes the groups: start over
+      if (next.final !== report.final || next.baseline !== report.baseline) return void this.load();
+      this.append(next);
+    } catch (e) {
+      if (!this.abort.signal.aborted) setText(this.pageNote, `The next groups could not be read: ${errorText(e)}`);
+    }
+  }
+
+  private append(page: LeakSuspects): void {
+    page.groups.forEach((g, i) => this.rows.push({ ...g, rank: page.offset + i }));
+    this.table.setRows(this.rows);
+    const total = page.totalGroups;
+    this.more.hidden = this.rows.length >= total;
+    setText(this.pageNote, this.rows.length >= total ? `All ${formatCount(total)} groups shown.` : `${formatCount(this.rows.length)} of ${formatCount(total)} groups shown.`);
+  }
+
+  private select(g: Row): void {
+    this.selected = g.rank;
+    this.table.redraw();
+    const site = g.allocatedAt;
+    this.detail.replaceChildren(
+      h('h3', { class: 'subhead', testid: 'suspect-detail-class' }, `${g.className} \u00d7${formatCount(g.count)}`),
+      h('dl', { class: 'facts' },
+        ...fact('Objects', formatCount(g.count)),
+        ...fact('Retained', formatBytes(g.retainedSize), exactBytes(g.retainedSize)),
+        ...fact('Self', formatBytes(g.selfSize), exactBytes(g.selfSize)),
+        ...fact('Allocated at', site ? `${siteText(site)} (${formatCount(site.count)} of ${formatCount(g.count)})` : 'not recorded: track a class with creation stacks (trace) before the objects are made'),
+        ...fact('Some ids', g.sampleIds.map((id) => `@${id}`).join(' '))),
+      h('h3', { class: 'subhead' }, 'Retainer path, from the GC roots'),
+      h('ol', { class: 'paths', testid: 'suspect-detail-path' }, ...g.path.map((step) => h('li', {}, step)), h('li', {}, g.className)));
+  }
+}
