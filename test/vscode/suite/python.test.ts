@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { getJson, sleep, until } from './helpers';
 
-const EXTENSION_ID = 'memory-profiler.memory-profiler';
+const EXTENSION_ID = 'memory-profiler.memory-profiler-vscode';
 const OUT = process.env.MEMORY_PROFILER_TEST_OUT ?? '';
 const PID_FILE = join(OUT, 'fixture-app-py.pid');
 
