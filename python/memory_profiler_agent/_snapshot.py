@@ -136,6 +136,15 @@ class Walker:
             self.objects.append(o)
         return k
 
+    def _discover(self, o):
+        """``_ordinal`` for an object known not to be indexed yet (the hot loops looked already)."""
+        if id(o) in self.own or type(o) is AgentRef:
+            return None
+        k = len(SYNTHETIC) + len(self.objects)
+        self.index[id(o)] = k
+        self.objects.append(o)
+        return k
+
     def _synthetic_edge(self, node, etype, name, target):
         k = self._ordinal(target)
         if k is None:
@@ -206,6 +215,7 @@ class Walker:
         string = snap.string
         string_index = snap.string_index
         ordinal = self._ordinal
+        discover = self._discover
         index_get = self.index.get
         id_of = self.ids.id_of
         size_of = _safe.self_size
@@ -233,7 +243,7 @@ class Walker:
                             n = string(k)
                         target = index_get(id(v))
                         if target is None:
-                            target = ordinal(v)
+                            target = discover(v)
                             if target is None:
                                 continue
                         append(E_PROPERTY)
@@ -253,7 +263,7 @@ class Walker:
                 for v in o:
                     target = index_get(id(v))
                     if target is None:
-                        target = ordinal(v)
+                        target = discover(v)
                     if target is not None:
                         append(E_ELEMENT)
                         append(n)

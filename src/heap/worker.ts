@@ -50,16 +50,18 @@ function graphOf(h: number): HeapGraph {
 
 /** The snapshot whose query indexes were built ahead (see `prepareQueries`). */
 let prepared: HeapGraph | null = null;
+/** Snapshots opened from a file (`open`), as opposed to streamed from a live program. */
+const fromFile = new WeakSet<HeapGraph>();
 
 /**
- * Once a snapshot's class list is out, builds what a query about one object needs (retainer
- * index, distances, objects by id: seconds on tens of millions of objects) before it is asked,
- * so that the first retainers answer at once (a request that comes meanwhile waits for it). Only
- * for the latest such snapshot: the previous one's are dropped (rebuilt if a query needs them),
- * so a tracker's many snapshots do not each keep them.
+ * Once the class list of a snapshot opened from a file is out, builds what a query about one
+ * object needs (retainer index, distances, objects by id: seconds on tens of millions of objects)
+ * before it is asked, so that the first retainers answer at once (a request that comes meanwhile
+ * waits for it). Only for the latest such snapshot: the previous one's are dropped (rebuilt if a
+ * query needs them). Not for the tracker's live snapshots, whose summaries need the worker next.
  */
 function prepareQueries(g: HeapGraph): void {
-  if (prepared === g) return;
+  if (prepared === g || !fromFile.has(g)) return;
   if (prepared) {
     prepared.firstRetainer = prepared.retainerNode = null;
     prepared.distance = null;
@@ -93,6 +95,7 @@ async function openFile(path: string, id: number): Promise<HeapWorkerMethods['op
   const graph = await parseHeapSnapshotFile(path, {
     onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
   });
+  fromFile.add(graph);
   return finish(graph, performance.now() - t, id);
 }
 
