@@ -50,8 +50,8 @@ def process_info():
         max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     rss = _kib(rows, "VmRSS")
     vsz = _kib(rows, "VmSize")
-    if not max_rss:
-        max_rss = _kib(rows, "VmHWM")
+    # ru_maxrss and VmRSS are read at different moments (and counted apart): the peak is never below the present.
+    max_rss = max(max_rss, _kib(rows, "VmHWM"), rss)
     traced = tracemalloc.get_traced_memory() if tracemalloc is not None and tracemalloc.is_tracing() else None
     limit = 0
     if resource is not None:

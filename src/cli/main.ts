@@ -53,15 +53,19 @@ function maxSnapshotsOption(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** What a JavaScript class or constructor can be called (letters, digits, _ and $, not starting with a digit). */
-const CLASS_NAME = /^[\p{L}\p{Nl}_$][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}_$\u200c\u200d]*$/u;
+/**
+ * What a class can be called: a JavaScript constructor name (letters, digits, _ and $, not
+ * starting with a digit), or a Python class's dotted `__qualname__` (`Outer.Inner`).
+ */
+const NAME_PART = '[\\p{L}\\p{Nl}_$][\\p{L}\\p{Nl}\\p{Mn}\\p{Mc}\\p{Nd}\\p{Pc}_$\\u200c\\u200d]*';
+const CLASS_NAME = new RegExp(`^${NAME_PART}(\\.${NAME_PART})*$`, 'u');
 
 /** `--track A,B`, `--trace`, `--interval <ms>`: what the tracker does from the start. */
 function trackerOptions(values: { track?: string; trace?: boolean; interval?: string }): Pick<ServeOptions, 'track' | 'trace' | 'intervalMs'> {
   const track = (values.track ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (values.track !== undefined && !track.length) throw new UserError('--track needs class names, e.g. --track Order,Session', 2);
   const notAName = track.find((name) => !CLASS_NAME.test(name));
-  if (notAName !== undefined) throw new UserError(`--track takes constructor names separated by commas; "${notAName}" is not one`, 2);
+  if (notAName !== undefined) throw new UserError(`--track takes class names separated by commas (Order, or Outer.Inner for Python); "${notAName}" is not one`, 2);
   let intervalMs: number | undefined;
   if (values.interval !== undefined) {
     intervalMs = Number(values.interval);

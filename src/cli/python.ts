@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
 import { type AgentAddress, launchWithAgent, PythonTarget } from '../targets/python';
+import { describeExit, exitCodeOf, type ProgramExit } from './launch';
 import { type ServeOptions, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -23,6 +24,7 @@ async function servePython(target: PythonTarget, options: ServeOptions, onStop?:
     throw new UserError((e as Error).message);
   }
   try {
+    if (options.trace && !target.capabilities.allocationTracking) log('--trace: a Python program has no allocation tracking here; the classes are tracked without creation stacks');
     for (const name of options.track ?? []) await server.tracker.trackClass(name, { trace: false });
     if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
   } catch (e) {
@@ -42,14 +44,20 @@ export async function runPython(command: string[], options: ServeOptions): Promi
     throw new UserError((e as Error).message);
   }
   const { child } = launched;
-  const exited = new Promise<number>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1)));
+  const exit = new Promise<ProgramExit>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
   });
+  const exited = exit.then(exitCodeOf);
   let server: RunningServer;
   try {
     server = await servePython(await PythonTarget.connect(launched.address), options);
   } catch (e) {
+    // A program that ends as we attach (an error, sys.exit, a missing script) is reported by its
+    // exit, as for Node, whatever the connection said first (ECONNRESET). Its own traceback is
+    // already on the terminal above.
+    const early = await Promise.race([exit, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+    if (early) throw new UserError(`the program ${describeExit(early)} before the profiler could attach`, early.code || 1);
     child.kill();
     throw e instanceof UserError ? e : new UserError((e as Error).message);
   }

@@ -1,9 +1,10 @@
 /** The CLI's help texts. */
-export const MAIN_HELP = `memory-profiler: see where a running Node.js program's memory goes
+export const MAIN_HELP = `memory-profiler: see where a running Node.js or Python program's memory goes
 
 Usage:
   memory-profiler demo [options]                  profile a bundled demo program that leaks slowly
   memory-profiler run [options] -- node app.js    start a program with the inspector on and profile it
+  memory-profiler run [options] -- python app.py  start a Python program with the profiler's agent loaded
   memory-profiler attach <ws-url|port|host:port|pid> [options]
                                                   profile a running program (a Node pid without an inspector gets SIGUSR1)
   memory-profiler open <file.heapsnapshot>…       serve saved heap snapshots: classes, diff, retainers
@@ -39,8 +40,11 @@ port, attaches to it and serves the profiler. \`node\` commands get --inspect; a
 first Node process that runs a script of its own (not npm's or yarn's own) is profiled.
 Ctrl+C and SIGTERM end the whole process group; when the program exits the profiler stops too
 and passes on its exit code. Words after the program's name are the program's own.
+A Python command (python, python3, python3.11, a venv's python; also -m module) gets the
+profiler's agent loaded before the program instead; --track then matches __qualname__ (Outer.Inner).
 Example: memory-profiler run -- node server.js --verbose
          memory-profiler run -- npm start
+         memory-profiler run --track Order -- python3 app.py
 Tracking: --track A,B follows those classes, --trace adds creation stacks, --interval <ms>
 counts them periodically, with full snapshots within a 5 % pause budget (e.g. memory-profiler run --track Order --interval 10000 -- node app.js).
 `,

@@ -290,7 +290,7 @@ describe('option errors', () => {
       [['demo', '--track', '--debug'], 'memory-profiler: error: --track needs a value (see memory-profiler --help)'],
       [['demo', '--debug=yes'], 'memory-profiler: error: --debug takes no value (see memory-profiler --help)'],
       [['demo', '--port', '-1'], 'memory-profiler: error: --port must be a number from 0 to 65535, not "-1"'],
-      [['run', '--track', 'Order,a b', '--', 'node', 'app.js'], 'memory-profiler: error: --track takes constructor names separated by commas; "a b" is not one'],
+      [['run', '--track', 'Order,a b', '--', 'node', 'app.js'], 'memory-profiler: error: --track takes class names separated by commas (Order, or Outer.Inner for Python); "a b" is not one'],
     ] as const) {
       const p = cli([...args]);
       assert.equal((await p.exited).code, 2, args.join(' '));
