@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { connectToInspector } from '../../src/cdp';
-import type { ClassDetail } from '../../src/model';
+import type { ClassDetail, LeakSuspects } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { NodeTarget } from '../../src/target';
 import { type Program, command, fixture, getJson, startInspected } from '../helpers/programs';
@@ -61,6 +61,18 @@ for (const trace of [true]) {
         assert.equal(top.functionName, 'leak');
         assert.match(top.scriptName, /classes\.js$/);
         assert.equal(top.line, LEAK_LINE);
+      }
+
+      // leak suspects against snapshot #0: the 5 made after it, allocated in `leak` when known
+      assert.equal((await post(api, '/tracker/snapshots', { description: 'third' })).status, 200);
+      const suspects = (await getJson<LeakSuspects>(api + '/garbage/suspects?baseline=0')).body;
+      const records = suspects.groups.filter((g) => g.className === 'LeakyRecord');
+      assert.equal(records.length, 1);
+      assert.equal(records[0].count, 5);
+      const site = records[0].allocatedAt;
+      if (site) {
+        assert.deepEqual([site.functionName, site.line], ['leak', LEAK_LINE]);
+        assert.ok(site.count >= 1 && site.count <= 5);
       }
     });
   });
