@@ -1,6 +1,7 @@
 /**
  * Births told by V8's object ids with allocation tracking: an instance made after tracking began
- * is never "before", in the first snapshot too; those made before are. On test/fixtures/programs/classes.js (its `leak N` makes N LeakyRecord).
+ * is never "before", in the first snapshot too; those made before are. On
+ * test/fixtures/programs/classes.js (its `leak N` makes N LeakyRecord).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';

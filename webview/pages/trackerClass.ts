@@ -166,6 +166,7 @@ class TrackerClassPage implements PageView {
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
         : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
       ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
+      ...(stack.length ? [h('p', { class: 'muted' }, 'A hint, not proof: V8 can give an object that moved in memory the stack of an earlier allocation at its new address.')] : []),
       ...this.instanceReferents(i),
     );
   }
