@@ -109,7 +109,8 @@ class SuspectsPage implements PageView {
     try {
       // Ask the tracker first: without three snapshots there is nothing to ask the suspects API.
       const state = await this.context.api.tracker(this.abort.signal);
-      if (state.live && state.snapshots.length < 3) {
+      if (!state.live) return this.explain('This is saved data: leak suspects come from the heap snapshots of a running program.');
+      if (state.snapshots.length < 3) {
         const n = state.snapshots.length;
         return this.explain(`There ${n === 1 ? 'is one tracker snapshot' : `are ${n ? formatCount(n) : 'no'} tracker snapshots`} yet; leak suspects need three tracker snapshots: a baseline, then two after the work that leaks.`);
       }

@@ -118,7 +118,7 @@ class TrackerClassPage implements PageView {
       this.referentPicker.value = String(latest.index);
       this.showReferents(latest.index);
     }
-    setText(this.instanceNote, `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; “before” means it already existed when tracking began.`);
+    setText(this.instanceNote, `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; ${d.tracked?.startId !== undefined ? '“before” means it already existed when tracking began.' : '“before” means it was there at the class\u2019s first snapshot: made before tracking began, or after it but before that snapshot (without creation stacks V8 numbers an object only when a snapshot first sees it).'}`);
     this.instances.setRows(d.instances);
   }
 
@@ -166,6 +166,7 @@ class TrackerClassPage implements PageView {
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
         : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
       ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
+      ...(stack.length ? [h('p', { class: 'muted' }, 'A hint, not proof: V8 can give an object that moved in memory the stack of an earlier allocation at its new address.')] : []),
       ...this.instanceReferents(i),
     );
   }
