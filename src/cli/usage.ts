@@ -1,5 +1,6 @@
 /** The CLI's help texts. */
 export const MAIN_HELP = `memory-profiler: see where a running Node.js program's memory goes
+(package memory-profiler-vscode; the command is both memory-profiler-vscode and memory-profiler)
 
 Usage:
   memory-profiler demo [options]                  profile a bundled demo program that leaks slowly
