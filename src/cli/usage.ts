@@ -1,5 +1,6 @@
 /** The CLI's help texts. */
 export const MAIN_HELP = `memory-profiler: see where a running Node.js or Python program's memory goes
+(package memory-profiler-vscode; the command is both memory-profiler-vscode and memory-profiler)
 
 Usage:
   memory-profiler demo [options]                  profile a bundled demo program that leaks slowly
@@ -18,7 +19,7 @@ Options:
                    address one is generated and printed in the URL, ?token=…)
   --max-snapshots <n>  heap snapshots kept (default 20); the oldest is dropped, with a note
   --debug          verbose logging and stack traces in error responses
-  --track A,B      track these classes (constructor names) from the start (run, attach, demo)
+  --track A,B      track these classes (constructor names; Python: __qualname__) from the start (run, attach, demo)
   --trace          with --track: record allocation stacks, so instances carry their creation stack
   --interval <ms>  periodic census of tracked classes (exact counts), with full snapshots as
                    often as pausing the program at most 5 % of the time allows
