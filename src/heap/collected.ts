@@ -75,7 +75,10 @@ function missingFrom(x: HeapGraph, y: HeapGraph): number[] {
 function splitGraphs(a: HeapGraph, collected: number[]): HeapComponent[] {
   const program: number[] = [];
   const engine = new Set<number>();
-  for (const o of collected) (isEngineInternal(a, o) ? engine.add(o) : program.push(o));
+  for (const o of collected) {
+    if (isEngineInternal(a, o)) engine.add(o);
+    else program.push(o);
+  }
   const graphs = program.length ? componentsOf(a, program) : [];
   // owner of an engine node: the graph that reaches it, -1 when several do
   const owner = new Map<number, number>();

@@ -58,7 +58,13 @@ function textbookDominators(g: HeapGraph): Int32Array {
     const seen = new Uint8Array(n);
     const s = [root];
     seen[root] = 1;
-    while (s.length) for (const t of out[s.pop()!]) if (!seen[t]) (seen[t] = 1), s.push(t);
+    while (s.length) {
+      for (const t of out[s.pop()!]) {
+        if (seen[t]) continue;
+        seen[t] = 1;
+        s.push(t);
+      }
+    }
     return seen;
   };
   // what the root does not reach hangs off it: first what nothing strong points at, then the rest
@@ -76,7 +82,10 @@ function textbookDominators(g: HeapGraph): Int32Array {
     const top = st[st.length - 1];
     if (top[1] < out[top[0]].length) {
       const t = out[top[0]][top[1]++];
-      if (!visited[t]) (visited[t] = 1), st.push([t, 0]);
+      if (!visited[t]) {
+        visited[t] = 1;
+        st.push([t, 0]);
+      }
     } else {
       post[top[0]] = order.length;
       order.push(top[0]);
@@ -105,7 +114,10 @@ function textbookDominators(g: HeapGraph): Int32Array {
           d = a;
         }
       }
-      if (d !== idom[v]) (idom[v] = d), (changed = true);
+      if (d !== idom[v]) {
+        idom[v] = d;
+        changed = true;
+      }
     }
   }
   return idom;
