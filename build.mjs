@@ -56,7 +56,7 @@ if (!process.argv.includes('--no-types')) {
   try {
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
   } catch {
-    console.error('build: the library\'s type declarations did not compile (errors above)');
+    console.error("build: the library's type declarations did not compile (errors above)");
     process.exit(1);
   }
 }

@@ -25,7 +25,10 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': restrict(vscodeOnlyInExtension, cdpOnlyInNodeTarget),
       'no-restricted-syntax': [
         'error',
-        { selector: "BinaryExpression[operator='instanceof'][right.name=/^(Node|Offline|Python)Target$/]", message: 'ask the target for a capability (need(target, …)) instead of branching on its class' },
+        {
+          selector: "BinaryExpression[operator='instanceof'][right.name=/^(Node|Offline|Python)Target$/]",
+          message: 'ask the target for a capability (need(target, …)) instead of branching on its class',
+        },
       ],
     },
   },

@@ -15,7 +15,27 @@ const h = (x) => {
 const opts = flags.includes('--sequential') ? { parallel: false } : {};
 const g = await heap.parseHeapSnapshotFile(file, opts);
 const out = {};
-for (const k of ['nodeType', 'nodeName', 'nodeId', 'nodeSelfSize', 'firstEdge', 'nodeTraceId', 'nodeDetachedness', 'edgeType', 'edgeName', 'edgeTo', 'strings', 'traceFunctionInfos', 'traceTree', 'locations', 'meta', 'rootIndex', 'nodeCount', 'edgeCount']) out[k] = g[k] == null ? null : h(g[k]);
+for (const k of [
+  'nodeType',
+  'nodeName',
+  'nodeId',
+  'nodeSelfSize',
+  'firstEdge',
+  'nodeTraceId',
+  'nodeDetachedness',
+  'edgeType',
+  'edgeName',
+  'edgeTo',
+  'strings',
+  'traceFunctionInfos',
+  'traceTree',
+  'locations',
+  'meta',
+  'rootIndex',
+  'nodeCount',
+  'edgeCount',
+])
+  out[k] = g[k] == null ? null : h(g[k]);
 // strings: by value (a `SnapshotStrings` table decoded on demand since the lazy-strings pass)
 out.strings = h(Array.isArray(g.strings) ? g.strings : g.strings.toArray());
 // locations: by value (stored as Int32Array when they fit since the memory pass, Float64Array before)

@@ -30,7 +30,13 @@ for (let i = 0; i < count; i++) {
   if (i % 3 === 0) it.parent = prev; // chains
   prev = it;
   keep.push(it);
-  if (i % 10 === 0) closures.push(((k) => () => k + i)(it));
+  if (i % 10 === 0)
+    closures.push(
+      (
+        (k) => () =>
+          k + i
+      )(it),
+    );
   if (i % 50 === 0) keep.push(new Order(i, keep.slice(-5)));
   if (i % 200 === 0) {
     const m = new Map();

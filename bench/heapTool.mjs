@@ -29,7 +29,10 @@ async function digestOf(rows, field) {
     m[2] += r.retained;
     merged.set(name, m);
   }
-  const text = [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, m]) => `${n}|${field(m)}`).join('\n');
+  const text = [...merged]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([n, m]) => `${n}|${field(m)}`)
+    .join('\n');
   const { createHash } = await import('node:crypto');
   return createHash('sha1').update(text).digest('hex').slice(0, 12);
 }
@@ -64,10 +67,13 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
       parentPort.postMessage({ parseMs: t1 - t0, analysisMs: t2 - t1, classes: classes.length, nodes: g.nodeCount, edges: g.edgeCount });
     })();`;
   const w = new Worker(code, { eval: true, workerData: { engine, file, parseOptions }, ...(young ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}) });
-  Object.assign(out, await new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  }));
+  Object.assign(
+    out,
+    await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    }),
+  );
   await w.terminate();
 } else if (tool === 'ours-stream') {
   // CDP-like: string chunks of ~100 KB arrive one by one; what is left after the last one?

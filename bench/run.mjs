@@ -39,7 +39,15 @@ const OBJECTS_PER_MB = 2000;
 const engine = join(snapDir, 'heap-engine.cjs');
 await esbuild.build({ entryPoints: [join(root, 'src/heap/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: engine, logLevel: 'warning' });
 // the parse worker, found next to the engine as in dist/ (heapParseWorker.js)
-await esbuild.build({ entryPoints: [join(root, 'src/heap/parseWorker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: join(snapDir, 'heapParseWorker.js'), logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: [join(root, 'src/heap/parseWorker.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: join(snapDir, 'heapParseWorker.js'),
+  logLevel: 'warning',
+});
 
 function snapshot(mb) {
   const file = join(snapDir, `heap-${mb}mb.heapsnapshot`);
@@ -73,7 +81,12 @@ for (const { label, file } of inputs) {
   for (let round = 0; round < repeat; round++) {
     for (const tool of tools) {
       if (runs.get(tool).some((x) => x.error)) continue;
-      const r = spawnSync(process.execPath, ['--max-old-space-size=16384', join(here, 'heapTool.mjs'), tool, file, engine], { encoding: 'utf8', cwd: root, timeout: timeoutS * 1000, killSignal: 'SIGKILL' });
+      const r = spawnSync(process.execPath, ['--max-old-space-size=16384', join(here, 'heapTool.mjs'), tool, file, engine], {
+        encoding: 'utf8',
+        cwd: root,
+        timeout: timeoutS * 1000,
+        killSignal: 'SIGKILL',
+      });
       if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') {
         runs.get(tool).push({ error: `did not finish in ${timeoutS} s` });
         process.stderr.write(`${tool} ${label}: did not finish in ${timeoutS} s\n`);
@@ -138,6 +151,8 @@ for (const r of rows) {
   let extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
   if (r.retainersMs !== undefined) extra += ` (then a class's objects ${fmt(r.objectsPageMs / 1000)} s, an object's retainers ${fmt(r.retainersMs / 1000)} s)`;
   const rssNote = r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB, 0)} until the classes)` : '';
-  lines.push(`${head} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${every} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)}${rssNote} | ${fmt(r.maxRssMB / r.mb, 2)}${r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB / r.mb, 2)})` : ''} | ${ratio} | ${same} |`);
+  lines.push(
+    `${head} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${every} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)}${rssNote} | ${fmt(r.maxRssMB / r.mb, 2)}${r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB / r.mb, 2)})` : ''} | ${ratio} | ${same} |`,
+  );
 }
 console.log(lines.join('\n'));

@@ -152,7 +152,9 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {
     const r = await run(scenario);
     results[scenario].push(r);
-process.stderr.write(`round ${round + 1} ${scenario}: ${r.ticksPerSec.toFixed(1)} ticks/s, ${r.ticksPerCpuSec.toFixed(1)} ticks/cpu-s, load ${r.load.toFixed(1)}, delay p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ${r.censuses} censuses (${r.censusMs?.toFixed(0) ?? '-'} ms), ${r.fulls} full (${r.fullMs?.toFixed(0) ?? '-'} ms), paused ${(100 * r.pausedShare).toFixed(1)} %\n`);
+    process.stderr.write(
+      `round ${round + 1} ${scenario}: ${r.ticksPerSec.toFixed(1)} ticks/s, ${r.ticksPerCpuSec.toFixed(1)} ticks/cpu-s, load ${r.load.toFixed(1)}, delay p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ${r.censuses} censuses (${r.censusMs?.toFixed(0) ?? '-'} ms), ${r.fulls} full (${r.fullMs?.toFixed(0) ?? '-'} ms), paused ${(100 * r.pausedShare).toFixed(1)} %\n`,
+    );
   }
 }
 rmSync(dir, { recursive: true, force: true });
@@ -188,15 +190,33 @@ const pct = (x, b) => (x === null || b === null ? '–' : `${x >= b ? '+' : ''}$
 const perMinute = (s) => med(s, (r) => ((r.censuses + r.fulls) * 60) / SECONDS);
 const findings = [
   results.snapshotted?.length &&
-    `- **One full snapshot leaves a lasting cost.** With nothing else asked after it, the program did ${pct(med('snapshotted', (r) => r.ticksPerCpuSec), baseCpu)} ticks per CPU-second (attached without a snapshot: ${pct(med('attached', (r) => r.ticksPerCpuSec), baseCpu)}). Once a heap snapshot has been taken V8 keeps its object ids stable by tracking every object the GC moves, until the heap profiler is disabled; the tracker needs those ids for lifetimes. An allocation-heavy program pays for it in every scavenge, in both periodic modes.`,
+    `- **One full snapshot leaves a lasting cost.** With nothing else asked after it, the program did ${pct(
+      med('snapshotted', (r) => r.ticksPerCpuSec),
+      baseCpu,
+    )} ticks per CPU-second (attached without a snapshot: ${pct(
+      med('attached', (r) => r.ticksPerCpuSec),
+      baseCpu,
+    )}). Once a heap snapshot has been taken V8 keeps its object ids stable by tracking every object the GC moves, until the heap profiler is disabled; the tracker needs those ids for lifetimes. An allocation-heavy program pays for it in every scavenge, in both periodic modes.`,
   results.census?.length &&
     results.full?.length &&
-    `- **Within the budget.** The tracker counted ${fmt(100 * med('census', (r) => r.pausedShare))} % (census mode) and ${fmt(100 * med('full', (r) => r.pausedShare))} % (full mode) of the wall time paused, against a ${BUDGET * 100} % budget. At the same budget, census mode gave ${fmt(perMinute('census'))} data points a minute (exact counts, sizes estimated), full mode ${fmt(perMinute('full'))} (exact sizes); the longest event-loop stall was ${fmt(med('census', (r) => r.max), 0)} ms with censuses and ${fmt(med('full', (r) => r.max), 0)} ms with full snapshots.`,
+    `- **Within the budget.** The tracker counted ${fmt(100 * med('census', (r) => r.pausedShare))} % (census mode) and ${fmt(100 * med('full', (r) => r.pausedShare))} % (full mode) of the wall time paused, against a ${BUDGET * 100} % budget. At the same budget, census mode gave ${fmt(perMinute('census'))} data points a minute (exact counts, sizes estimated), full mode ${fmt(perMinute('full'))} (exact sizes); the longest event-loop stall was ${fmt(
+      med('census', (r) => r.max),
+      0,
+    )} ms with censuses and ${fmt(
+      med('full', (r) => r.max),
+      0,
+    )} ms with full snapshots.`,
   results.census?.length &&
-    `- **A census is not free on a small heap.** It paused the program ${fmt(med('census', (r) => r.censusMs), 0)} ms (several full GCs, then a walk over every object) against ${fmt(med('full', (r) => r.fullMs), 0)} ms for a full snapshot: ${fmt(med('full', (r) => r.fullMs) / med('census', (r) => r.censusMs))}× cheaper here, ≈140× on the TypeScript compiler's heap, whose snapshot is pathologically slow (docs/V8-NOTES.md). Its throughput cost beyond the snapshot's lasting one is the GCs it forces.`,
+    `- **A census is not free on a small heap.** It paused the program ${fmt(
+      med('census', (r) => r.censusMs),
+      0,
+    )} ms (several full GCs, then a walk over every object) against ${fmt(
+      med('full', (r) => r.fullMs),
+      0,
+    )} ms for a full snapshot: ${fmt(med('full', (r) => r.fullMs) / med('census', (r) => r.censusMs))}× cheaper here, ≈140× on the TypeScript compiler's heap, whose snapshot is pathologically slow (docs/V8-NOTES.md). Its throughput cost beyond the snapshot's lasting one is the GCs it forces.`,
 ].filter(Boolean);
 const table = [
-  '| scenario | ticks/s | change | ticks per CPU-s | change | load avg | loop delay p50 (ms) | p99 (ms) | max (ms) | censuses / full snapshots | pause each (ms): census / full | paused (tracker\'s count) |',
+  "| scenario | ticks/s | change | ticks per CPU-s | change | load avg | loop delay p50 (ms) | p99 (ms) | max (ms) | censuses / full snapshots | pause each (ms): census / full | paused (tracker's count) |",
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
 ].join('\n');

@@ -37,7 +37,11 @@ if (!existsSync(join(root, 'dist', 'webview', 'app.js'))) throw new Error('build
 let t = Date.now();
 const reused = existsSync(snapshot);
 if (!reused) execFileSync(process.execPath, [join(root, 'test/fixtures/browser/manyClasses.js'), snapshot, String(CLASSES)], { stdio: 'ignore' });
-note('snapshot written (fixture program)', reused ? 'reused' : `${((Date.now() - t) / 1000).toFixed(1)} s`, `${CLASSES.toLocaleString('en-US')} classes${reused ? ' (--keep: written by an earlier run)' : ''}`);
+note(
+  'snapshot written (fixture program)',
+  reused ? 'reused' : `${((Date.now() - t) / 1000).toFixed(1)} s`,
+  `${CLASSES.toLocaleString('en-US')} classes${reused ? ' (--keep: written by an earlier run)' : ''}`,
+);
 
 const server = spawn(process.execPath, [join(root, 'dist/cli.js'), 'open', snapshot, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 const origin = await new Promise((resolve, reject) => {
@@ -71,7 +75,13 @@ try {
   // Time to show: from navigation to the class count (all classes read, sorted and the visible rows drawn).
   t = performance.now();
   await page.goto(`${origin}/heap`);
-  await page.waitForFunction((n) => /^[\d,]+ classes$/.test(document.querySelector('[data-testid="heap-class-count"]')?.textContent ?? '') && Number(document.querySelector('[data-testid="heap-classes"]')?.getAttribute('aria-rowcount')) >= n, CLASSES, { timeout: 120_000 });
+  await page.waitForFunction(
+    (n) =>
+      /^[\d,]+ classes$/.test(document.querySelector('[data-testid="heap-class-count"]')?.textContent ?? '') &&
+      Number(document.querySelector('[data-testid="heap-classes"]')?.getAttribute('aria-rowcount')) >= n,
+    CLASSES,
+    { timeout: 120_000 },
+  );
   const shown = performance.now() - t;
   const total = Number(await page.getAttribute('[data-testid="heap-classes"]', 'aria-rowcount'));
   note('heap page: classes shown (load, fetch, sort, draw)', ms(shown), `${total.toLocaleString('en-US')} rows`);
@@ -84,7 +94,7 @@ try {
     const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
     const frames = [];
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     await frame();
     for (let i = 0; i < 200; i++) {
       const t0 = await frame();
@@ -188,7 +198,11 @@ try {
   await page.waitForFunction(() => typeof window.__graph === 'function');
   for (const n of [100, 500, 1000, 2000, 5000, 10000]) {
     const r = await page.evaluate(([count]) => window.__graph(count, 0.3), [n]);
-    note(`graph layout: ${n.toLocaleString('en-US')} nodes`, ms(r.layout), `${r.shown.toLocaleString('en-US')} drawn, first paint after ${ms(r.paint)}${r.note ? '; ' + r.note : ''}`);
+    note(
+      `graph layout: ${n.toLocaleString('en-US')} nodes`,
+      ms(r.layout),
+      `${r.shown.toLocaleString('en-US')} drawn, first paint after ${ms(r.paint)}${r.note ? '; ' + r.note : ''}`,
+    );
   }
   note('CSP violations / page errors on the graph page', `${(await page.evaluate(() => window.__csp)).length} / ${errors.length}`, errors.join('; ').slice(0, 300));
 } finally {
@@ -196,7 +210,6 @@ try {
   server.kill('SIGTERM');
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }
-
 
 const md = `# UI at scale
 

@@ -37,7 +37,10 @@ export async function packageVsix(root, work, log) {
   for (const f of readdirSync(join(root, 'dist'))) if (/^\w+Worker\.js$/.test(f)) copy(`dist/${f}`); // worker threads the server may start
   copy('dist/webview');
   copy('media');
-  cpSync(join(root, 'python', 'memory_profiler_agent'), join(stage, 'python', 'memory_profiler_agent'), { recursive: true, filter: (src) => !src.includes('__pycache__') && !src.endsWith('.pyc') });
+  cpSync(join(root, 'python', 'memory_profiler_agent'), join(stage, 'python', 'memory_profiler_agent'), {
+    recursive: true,
+    filter: (src) => !src.includes('__pycache__') && !src.endsWith('.pyc'),
+  });
   for (const f of ['CHANGELOG.md', 'LICENSE', 'LICENSE.md']) copy(f);
   // Extension users get their own README (install, Start on a debug session, the sidebar,
   // settings), not the repository's, which opens with developer commands.

@@ -18,7 +18,10 @@ function sh(cmd, env = {}) {
 
 let aptUpdated = false;
 function aptInstall(packages) {
-  if (!aptUpdated) { sh('apt-get update -qq'); aptUpdated = true; }
+  if (!aptUpdated) {
+    sh('apt-get update -qq');
+    aptUpdated = true;
+  }
   sh(`apt-get install -y -qq ${packages.join(' ')} > /dev/null`, { DEBIAN_FRONTEND: 'noninteractive' });
 }
 
@@ -58,11 +61,14 @@ export function ensureCodeServer() {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) sh(`cd '${dir}' && echo '{"private":true}' > package.json`);
   // As root its postinstall needs unsafe_perm; node-pty runs `npx node-gyp` (yes); headers are in /usr.
-  sh(`cd '${dir}' && npm install --no-save --no-audit --no-fund --foreground-scripts=false code-server@${CODE_SERVER_VERSION} > install.log 2>&1 || (tail -40 install.log; exit 1)`, {
-    npm_config_unsafe_perm: 'true',
-    npm_config_yes: 'true',
-    npm_config_nodedir: '/usr',
-    // npm 11 skips dependencies' install scripts unless allowed; code-server's postinstall installs VS Code.
-    npm_config_dangerously_allow_all_scripts: 'true',
-  });
+  sh(
+    `cd '${dir}' && npm install --no-save --no-audit --no-fund --foreground-scripts=false code-server@${CODE_SERVER_VERSION} > install.log 2>&1 || (tail -40 install.log; exit 1)`,
+    {
+      npm_config_unsafe_perm: 'true',
+      npm_config_yes: 'true',
+      npm_config_nodedir: '/usr',
+      // npm 11 skips dependencies' install scripts unless allowed; code-server's postinstall installs VS Code.
+      npm_config_dangerously_allow_all_scripts: 'true',
+    },
+  );
 }

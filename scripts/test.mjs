@@ -36,9 +36,14 @@ function nodeTests(kind) {
   if (!files.length) throw new Error(`no ${kind} tests found in test/${kind}`);
   const tap = join(LOGS, `${kind}.tap`);
   const status = run(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
     ...files,
   ]);
   const text = readFileSync(tap, 'utf8');
@@ -55,7 +60,10 @@ function vscodeTests() {
 
 const t0 = Date.now();
 // Every file, tests and UI included, must type-check (strict) before anything runs.
-for (const step of [['run', 'build', '--silent'], ['run', 'typecheck', '--silent']]) {
+for (const step of [
+  ['run', 'build', '--silent'],
+  ['run', 'typecheck', '--silent'],
+]) {
   const status = run('npm', step);
   if (status !== 0) {
     console.log(`npm ${step.join(' ')} failed\n0 passed, 1 failed`);
@@ -84,7 +92,9 @@ for (const kind of selected) {
 
 console.log(`\n=== summary (setup and build ${setupSeconds.toFixed(1)} s) ===`);
 for (const r of results) {
-  console.log(`${r.kind.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `${r.kind.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(1)} s`,
+  );
 }
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0);

@@ -245,7 +245,9 @@ export class Api {
 }
 
 /** What a route takes: its path parameters (numbers allowed), query and body, each only when it has some. */
-export type CallArgs<K extends ApiRouteKey> = (keyof PathParams<ApiPath<K>> extends never ? { params?: undefined } : { params: { [P in keyof PathParams<ApiPath<K>>]: string | number } }) & {
+export type CallArgs<K extends ApiRouteKey> = (keyof PathParams<ApiPath<K>> extends never
+  ? { params?: undefined }
+  : { params: { [P in keyof PathParams<ApiPath<K>>]: string | number } }) & {
   query?: ApiRoutes[K]['query'];
 } & (ApiRoutes[K]['body'] extends undefined ? { body?: undefined } : { body: ApiRoutes[K]['body'] });
 

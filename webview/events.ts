@@ -46,7 +46,7 @@ export function listenToServerEvents(apiBase: string, handlers: EventHandlers, t
     source?.close();
     source = undefined;
   };
-  const onVisibility = () => (document.hidden ? close() : source ?? open());
+  const onVisibility = () => (document.hidden ? close() : (source ?? open()));
   document.addEventListener('visibilitychange', onVisibility);
   if (!document.hidden) open();
   return () => {

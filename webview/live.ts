@@ -92,7 +92,12 @@ export class LiveProcess {
       [process] = await Promise.allSettled([this.api.process()]);
     }
     if (offline) {
-      this.set({ busy: false, error: undefined, status: target!.status === 'fulfilled' ? 'offline' : 'unreachable', ...(target!.status === 'fulfilled' ? { target: target!.value } : { error: toApiError(target!.reason) }) });
+      this.set({
+        busy: false,
+        error: undefined,
+        status: target!.status === 'fulfilled' ? 'offline' : 'unreachable',
+        ...(target!.status === 'fulfilled' ? { target: target!.value } : { error: toApiError(target!.reason) }),
+      });
       return;
     }
     target = target!;

@@ -27,7 +27,12 @@ function start(): void {
   events.on('target-gone', () => void live.refresh());
   let current: { path: string; view: PageView } | undefined;
 
-  const shell = new Shell(PAGES, host, (path) => navigate(path), () => void refreshAll());
+  const shell = new Shell(
+    PAGES,
+    host,
+    (path) => navigate(path),
+    () => void refreshAll(),
+  );
   document.body.replaceChildren(shell.element);
   live.subscribe((state) => shell.showLive(state));
 
@@ -37,7 +42,9 @@ function start(): void {
     current?.view.dispose();
     const page = findPage(normalized);
     const query = new URLSearchParams(/\?([^#]*)/.exec(path)?.[1] ?? '');
-    const view = page ? page.create({ api, live, events, navigate, href: host.href, path: normalized, query, openSource: host.openSource }) : notFound(normalized, host.href('/'), navigate);
+    const view = page
+      ? page.create({ api, live, events, navigate, href: host.href, path: normalized, query, openSource: host.openSource })
+      : notFound(normalized, host.href('/'), navigate);
     current = { path: normalized, view };
     shell.main.replaceChildren(view.element);
     shell.main.dataset.page = page?.id ?? 'not-found';
@@ -74,9 +81,7 @@ function notFound(path: string, homeHref: string, navigate: (path: string) => vo
     event.preventDefault();
     navigate('/');
   });
-  const element = h('div', { class: 'page not-found', testid: 'page-not-found' },
-    h('h1', {}, 'No such page'),
-    h('p', {}, 'There is no page at ', h('code', {}, path), '. '), link);
+  const element = h('div', { class: 'page not-found', testid: 'page-not-found' }, h('h1', {}, 'No such page'), h('p', {}, 'There is no page at ', h('code', {}, path), '. '), link);
   return { element, dispose() {} };
 }
 

@@ -18,8 +18,12 @@ export class Shell {
   readonly main = h('main', { id: 'page', class: 'page-host', attrs: { tabindex: -1 } });
   private readonly links = new Map<string, HTMLAnchorElement>();
   private readonly status = h('span', { id: 'status', testid: 'status', class: 'status-text' }, 'Connecting…');
-  private readonly statusBox = h('span', { class: 'status', attrs: { 'data-status': 'loading', role: 'status' } },
-    h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }), this.status);
+  private readonly statusBox = h(
+    'span',
+    { class: 'status', attrs: { 'data-status': 'loading', role: 'status' } },
+    h('span', { class: 'status-dot', attrs: { 'aria-hidden': 'true' } }),
+    this.status,
+  );
   private readonly updated = h('span', { id: 'updated', testid: 'updated', class: 'updated' }, '\u00a0');
   private readonly busy = progressRing({ id: 'busy', class: 'busy', attrs: { 'aria-label': 'Loading' } });
   readonly refreshButton: HTMLElement;
@@ -47,10 +51,13 @@ export class Shell {
     this.element = h(
       'div',
       { class: 'app' },
-      h('header', { class: 'topbar' },
+      h(
+        'header',
+        { class: 'topbar' },
         h('div', { class: 'brand', title: 'Memory Profiler' }, icon(LOGO_ICON), h('span', {}, 'Memory Profiler')),
         nav,
-        h('div', { class: 'topbar-status' }, this.busy, this.statusBox, this.updated, this.refreshButton)),
+        h('div', { class: 'topbar-status' }, this.busy, this.statusBox, this.updated, this.refreshButton),
+      ),
       this.banner,
       this.main,
     );
@@ -83,9 +90,7 @@ export class Shell {
   private showBanner(state: LiveState): void {
     let text = '';
     if (state.status === 'exited') {
-      text = state.process
-        ? 'The program has exited. The figures below are the last ones read.'
-        : 'The program has exited; no figures were read before it did.';
+      text = state.process ? 'The program has exited. The figures below are the last ones read.' : 'The program has exited; no figures were read before it did.';
     } else if (state.status === 'unreachable') {
       text = `The profiler server cannot be reached (${state.error?.detail ?? 'no answer'}). Retrying…`;
     } else if (state.status === 'error' && state.error) {

@@ -21,9 +21,7 @@ export class InspectorTransport implements Transport {
   send(message: string): void {
     const { id, method, params } = JSON.parse(message) as { id: number; method: string; params: object };
     this.session.post(method, params, (error, result) => {
-      const reply = error
-        ? { id, error: { code: (error as { code?: number }).code ?? -32000, message: error.message } }
-        : { id, result };
+      const reply = error ? { id, error: { code: (error as { code?: number }).code ?? -32000, message: error.message } } : { id, result };
       this.messageListener?.(JSON.stringify(reply));
     });
   }

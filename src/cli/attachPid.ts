@@ -50,7 +50,9 @@ export async function inspectorOfPid(pid: number): Promise<PidInspector> {
  * this, see python.ts): nothing to attach to, and nothing is sent to it.
  */
 export function attachPythonProcess(p: ProcessFacts): never {
-  throw new UserError(`pid ${p.pid} is a Python program (${describe(p)}) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent.listen()\` in it. It was left alone`);
+  throw new UserError(
+    `pid ${p.pid} is a Python program (${describe(p)}) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent.listen()\` in it. It was left alone`,
+  );
 }
 
 function describe(p: ProcessFacts): string {

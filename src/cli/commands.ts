@@ -29,7 +29,10 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   };
 
   const first = await Promise.race([
-    program.inspector.then((found) => ({ found }), (error: Error) => ({ error })),
+    program.inspector.then(
+      (found) => ({ found }),
+      (error: Error) => ({ error }),
+    ),
     program.exited.then((exit) => ({ exit })),
     interrupted.then((signal) => ({ signal })),
   ]);

@@ -40,7 +40,8 @@ export interface LaunchedProgram {
 }
 
 // Node's inspector banners: useful to the profiler, noise to the user.
-const INSPECTOR_NOISE = /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Debugger ending on ws:\/\/\S+|Waiting for the debugger to disconnect\.\.\.)\s*$/;
+const INSPECTOR_NOISE =
+  /^(Debugger listening on ws:\/\/\S+|For help, see: https:\/\/nodejs\.org\/\S*|Debugger attached\.|Debugger ending on ws:\/\/\S+|Waiting for the debugger to disconnect\.\.\.)\s*$/;
 
 /** How the banners start: a partial line that may become one of them waits for its end. */
 const INSPECTOR_NOISE_STARTS = ['Debugger listening on ', 'For help, see: ', 'Debugger attached.', 'Debugger ending on ', 'Waiting for the debugger to disconnect...'];
@@ -261,9 +262,7 @@ const FIRST_PROGRAM_GRACE_MS = 3_000;
 
 /** The Node processes under `root` (itself included) that run a script of their own, oldest first. */
 export function userProgramsUnder(root: number): ProcessFacts[] {
-  return [root, ...descendantsOf(root)]
-    .map(readProcess)
-    .filter((p): p is ProcessFacts => p !== null && isNodeProcess(p) && !isToolProcess(p));
+  return [root, ...descendantsOf(root)].map(readProcess).filter((p): p is ProcessFacts => p !== null && isNodeProcess(p) && !isToolProcess(p));
 }
 
 /**

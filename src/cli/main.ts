@@ -23,7 +23,14 @@ async function main(argv: string[]): Promise<number> {
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UserError(`--port must be a number from 0 to 65535, not "${portText}"`, 2);
   if (values.host !== undefined && !values.host.trim()) throw new UserError('--host needs an address, e.g. --host localhost', 2);
-  const options: ServeOptions = { host: values.host ?? 'localhost', port, debug: values.debug ?? false, token: values.token, maxSnapshots: maxSnapshotsOption(values['max-snapshots']), ...trackerOptions(values) };
+  const options: ServeOptions = {
+    host: values.host ?? 'localhost',
+    port,
+    debug: values.debug ?? false,
+    token: values.token,
+    maxSnapshots: maxSnapshotsOption(values['max-snapshots']),
+    ...trackerOptions(values),
+  };
 
   switch (command) {
     case 'run':
@@ -62,7 +69,10 @@ const CLASS_NAME = new RegExp(`^${NAME_PART}(\\.${NAME_PART})*$`, 'u');
 
 /** `--track A,B`, `--trace`, `--interval <ms>`: what the tracker does from the start. */
 function trackerOptions(values: { track?: string; trace?: boolean; interval?: string }): Pick<ServeOptions, 'track' | 'trace' | 'intervalMs'> {
-  const track = (values.track ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const track = (values.track ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (values.track !== undefined && !track.length) throw new UserError('--track needs class names, e.g. --track Order,Session', 2);
   const notAName = track.find((name) => !CLASS_NAME.test(name));
   if (notAName !== undefined) throw new UserError(`--track takes class names separated by commas (Order, or Outer.Inner for Python); "${notAName}" is not one`, 2);

@@ -34,8 +34,12 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
       const started = Date.now();
       const progress = progressLine(`loading ${basename(file)}`);
       try {
-        const entry = kinds[files.indexOf(file)].gzipped ? await addGzippedSnapshot(heap, file, basename(file), progress.update) : await heap.addFile(file, basename(file), progress.update);
-        progress.done(`${basename(file)}: ${entry.nodeCount.toLocaleString('en')} objects, ${entry.edgeCount.toLocaleString('en')} references, loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        const entry = kinds[files.indexOf(file)].gzipped
+          ? await addGzippedSnapshot(heap, file, basename(file), progress.update)
+          : await heap.addFile(file, basename(file), progress.update);
+        progress.done(
+          `${basename(file)}: ${entry.nodeCount.toLocaleString('en')} objects, ${entry.edgeCount.toLocaleString('en')} references, loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
       } catch (e) {
         progress.done();
         if (isHeapSnapshotError(e) || /^a broken gzip file/.test((e as Error).message)) throw new UserError(`${file}: ${(e as Error).message}`);

@@ -148,7 +148,10 @@ export function listeningSockets(pid: number): ListeningSocket[] {
     return [];
   }
   const sockets: ListeningSocket[] = [];
-  for (const [file, v6] of [['tcp', false], ['tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['tcp', false],
+    ['tcp6', true],
+  ] as const) {
     let table: string;
     try {
       table = readFileSync(`/proc/${pid}/net/${file}`, 'utf8');
@@ -192,7 +195,30 @@ export function nodeScriptOf(p: ProcessFacts): string | undefined {
 }
 
 /** Node options that take the next word as their value. */
-const NODE_VALUE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--inspect-port', '--debug-port', '--title', '--conditions', '-C', '--env-file', '--input-type', '--openssl-config', '--redirect-warnings', '--diagnostic-dir', '--report-dir', '--cpu-prof-dir', '--heap-prof-dir', '--icu-data-dir', '--disable-warning', '--watch-path', '--stack-trace-limit']);
+const NODE_VALUE_OPTIONS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--inspect-port',
+  '--debug-port',
+  '--title',
+  '--conditions',
+  '-C',
+  '--env-file',
+  '--input-type',
+  '--openssl-config',
+  '--redirect-warnings',
+  '--diagnostic-dir',
+  '--report-dir',
+  '--cpu-prof-dir',
+  '--heap-prof-dir',
+  '--icu-data-dir',
+  '--disable-warning',
+  '--watch-path',
+  '--stack-trace-limit',
+]);
 
 /** The first word of a Node command line (after the executable) that is not one of Node's options; undefined for `-e`/`-p`/REPL. */
 export function nodeScriptArgument(args: string[]): string | undefined {

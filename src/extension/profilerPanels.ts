@@ -133,10 +133,15 @@ export class ProfilerPanels implements vscode.Disposable {
       existing.panel.reveal(undefined, background);
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, titleOf(page), { viewColumn: vscode.ViewColumn.Active, preserveFocus: background }, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      titleOf(page),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: background },
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+      },
+    );
     this.adopt(panel, page);
     return panel;
   }

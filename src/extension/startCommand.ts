@@ -73,10 +73,7 @@ async function startProfiler(services: Services, options: StartOptions): Promise
   const source = chosen.kind === 'launch' ? await launchUnderDebugger(services, chosen.file) : chosen;
   services.log.info(source.kind === 'debug' ? `attaching to debug session "${source.session.name}" (${source.session.id})` : `attaching to inspector ${source.endpoint}`);
 
-  const attached = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Memory Profiler: connecting…' },
-    () => attach(source, services.log),
-  );
+  const attached = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Memory Profiler: connecting…' }, () => attach(source, services.log));
   const settings = readSettings();
   const request = { ...attached, live: attached.target, host: settings.host, port: options.port ?? settings.port, settings };
   let state: ProfilerState | undefined;

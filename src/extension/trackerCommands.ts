@@ -34,9 +34,7 @@ function running(services: Services, what: string): ProfilerState | undefined {
 function live(services: Services, what: string): ProfilerState | undefined {
   const state = running(services, what);
   if (state && (!state.live || state.goneReason !== undefined)) {
-    void vscode.window.showInformationMessage(
-      `${what} needs a running program; ${state.live ? `${state.label} is gone` : `the profiler shows saved files (${state.label})`}.`,
-    );
+    void vscode.window.showInformationMessage(`${what} needs a running program; ${state.live ? `${state.label} is gone` : `the profiler shows saved files (${state.label})`}.`);
     return undefined;
   }
   return state;
@@ -47,24 +45,21 @@ export async function takeSnapshot(services: Services, description?: string, for
   const state = live(services, 'A snapshot');
   if (!state) return undefined;
   try {
-    return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Memory Profiler: heap snapshot', cancellable: false },
-      async (progress) => {
-        let shown = 0;
-        const off = services.profiler.onSnapshotProgress((p) => {
-          const pct = Math.floor(percentOf(p));
-          if (pct > shown) {
-            progress.report({ increment: pct - shown, message: `${p.phase} ${pct} %` });
-            shown = pct;
-          }
-        });
-        try {
-          return await state.tracker.createSnapshot(description ?? '', { force });
-        } finally {
-          off.dispose();
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Memory Profiler: heap snapshot', cancellable: false }, async (progress) => {
+      let shown = 0;
+      const off = services.profiler.onSnapshotProgress((p) => {
+        const pct = Math.floor(percentOf(p));
+        if (pct > shown) {
+          progress.report({ increment: pct - shown, message: `${p.phase} ${pct} %` });
+          shown = pct;
         }
-      },
-    );
+      });
+      try {
+        return await state.tracker.createSnapshot(description ?? '', { force });
+      } finally {
+        off.dispose();
+      }
+    });
   } catch (e) {
     if (e instanceof MemoryGuardError) {
       const anyway = 'Take It Anyway';

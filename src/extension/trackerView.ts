@@ -87,13 +87,12 @@ export class TrackerTreeProvider implements vscode.TreeDataProvider<TrackerNode>
       item.id = `class:${c.name}`;
       item.iconPath = new vscode.ThemeIcon('symbol-class');
       item.contextValue = 'trackedClass';
-      item.description =
-        c.count === undefined ? 'no snapshot yet' : `${c.count.toLocaleString('en')} × · ${formatBytes(c.size ?? 0)}${c.trend ? ` ${TREND_ARROW[c.trend]}` : ''}`;
+      item.description = c.count === undefined ? 'no snapshot yet' : `${c.count.toLocaleString('en')} × · ${formatBytes(c.size ?? 0)}${c.trend ? ` ${TREND_ARROW[c.trend]}` : ''}`;
       item.tooltip = new vscode.MarkdownString(
         c.count === undefined
           ? `**${c.name}** is tracked; take a snapshot to count its instances.`
           : `**${c.name}** at the latest snapshot: ${c.count.toLocaleString('en')} instances keeping ${formatBytes(c.size ?? 0)} alive` +
-            (c.trend ? ` (${c.trend === 'same' ? 'unchanged' : c.trend === 'up' ? 'more' : 'fewer'} than the snapshot before)` : ''),
+              (c.trend ? ` (${c.trend === 'same' ? 'unchanged' : c.trend === 'up' ? 'more' : 'fewer'} than the snapshot before)` : ''),
       );
       item.command = { command: 'memoryProfiler.openClassPage', title: 'Open Class Page', arguments: [node] };
       return item;

@@ -9,16 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type {
-  HeapClassSummary,
-  HeapComponent,
-  HeapDiff,
-  HeapProgress,
-  HeapReference,
-  HeapRetainerGraph,
-  HeapSnapshotInfo,
-  HeapObjectInfo,
-} from '../model/heap';
+import type { HeapClassSummary, HeapComponent, HeapDiff, HeapProgress, HeapReference, HeapRetainerGraph, HeapSnapshotInfo, HeapObjectInfo } from '../model/heap';
 import { HeapSnapshotError } from './errors';
 import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerErrorData, HeapWorkerMethod, HeapWorkerMethods, HeapWorkerReply, SnapshotHandle } from './protocol';
 import type { RetainerOptions } from './queries';

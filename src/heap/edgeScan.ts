@@ -10,7 +10,12 @@ import { describe, digitsValue, MAX_U32 } from './snapshotText';
 
 export { MAX_U32 };
 
-export const enum EdgeRole { Ignore, Type, Name, ToNode }
+export const enum EdgeRole {
+  Ignore,
+  Type,
+  Name,
+  ToNode,
+}
 
 /** What the edge scan needs from the header (all plain data: it crosses to the worker). */
 export interface EdgeLayout {
@@ -190,7 +195,17 @@ export class EdgeScanner {
  * edge, the chunk's end, a value to reject) stops before that edge: the general loop takes it
  * (and reports any error). Returns where it stopped; updates `st` = [edge count, largest name].
  */
-function scanUsualEdges(buf: Uint8Array, i: number, st: Float64Array, types: Uint8Array, names: Uint32Array, tos: Uint32Array, F: number, nTypes: number, nodeCount: number): number {
+function scanUsualEdges(
+  buf: Uint8Array,
+  i: number,
+  st: Float64Array,
+  types: Uint8Array,
+  names: Uint32Array,
+  tos: Uint32Array,
+  F: number,
+  nTypes: number,
+  nodeCount: number,
+): number {
   const len = buf.length;
   const cap = types.length;
   let e = st[0];
@@ -271,7 +286,18 @@ export type EdgeFileResult =
    * `nextKey`: offset of what follows the edges' "]", a "," and any spaces (the next key's quote
    * in a well-formed file), or -1; `pageFlags`: the page objects, when the parse worker marked them (see parseWorker.ts)
    */
-  | { kind: 'ok'; start: number; end: number; nextKey: number; count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array; pageFlags?: Uint8Array | null }
+  | {
+      kind: 'ok';
+      start: number;
+      end: number;
+      nextKey: number;
+      count: number;
+      maxName: number;
+      types: Uint8Array;
+      names: Uint32Array;
+      tos: Uint32Array;
+      pageFlags?: Uint8Array | null;
+    }
   | { kind: 'error'; start: number; problem: string; offset: number }
   /** the file ends inside the edges array */
   | { kind: 'incomplete'; start: number }

@@ -242,7 +242,7 @@ function scanUsualNodes(
   rows: while (n < cap && i < len) {
     let j = i;
     let c = 0;
-    for (let k = 0; ; ) {
+    for (let k = 0; ;) {
       c = buf[j];
       if (c < 48 || c > 57) break rows;
       // int32 digits; past 9 digits, read again exactly (see scanUsualEdges)

@@ -100,7 +100,11 @@ function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
   return {
     result,
     sendFirstEdge: (firstEdge) => w.postMessage({ firstEdge }),
-    terminate: () => w.terminate().then(() => exited, () => exited),
+    terminate: () =>
+      w.terminate().then(
+        () => exited,
+        () => exited,
+      ),
   };
 }
 
@@ -124,7 +128,8 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
   let r = await worker.result;
   // before the analyses allocate: the worker's heap is returned first
   await worker.terminate();
-  const same = (x: EdgeFileResult) => x.kind !== 'declined' && x.start === start && (x.kind !== 'ok' || (jumpedTo >= 0 ? x.nextKey === jumpedTo : x.end === parser.skippedEdgesEnd));
+  const same = (x: EdgeFileResult) =>
+    x.kind !== 'declined' && x.start === start && (x.kind !== 'ok' || (jumpedTo >= 0 ? x.nextKey === jumpedTo : x.end === parser.skippedEdgesEnd));
   if (!r || !same(r)) {
     r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
     parallelEdgeStats.here++;

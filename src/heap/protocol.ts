@@ -70,6 +70,4 @@ export interface HeapWorkerErrorData {
 }
 
 export type HeapWorkerReply =
-  | { type: 'reply'; id: number; ok: unknown }
-  | { type: 'reply'; id: number; err: HeapWorkerErrorData }
-  | { type: 'progress'; id: number; progress: HeapProgress };
+  { type: 'reply'; id: number; ok: unknown } | { type: 'reply'; id: number; err: HeapWorkerErrorData } | { type: 'progress'; id: number; progress: HeapProgress };

@@ -3,15 +3,7 @@
  * and cycles (Tarjan's strongly connected components) of a node subset, shortest retainer paths
  * and a size-limited retainer graph, allocation stacks from the trace tree.
  */
-import type {
-  HeapAllocationFrame,
-  HeapClassDelta,
-  HeapComponent,
-  HeapDiff,
-  HeapGraphEdge,
-  HeapGraphNode,
-  HeapRetainerGraph,
-} from '../model/heap';
+import type { HeapAllocationFrame, HeapClassDelta, HeapComponent, HeapDiff, HeapGraphEdge, HeapGraphNode, HeapRetainerGraph } from '../model/heap';
 import { analyse, analyseForQueries, buildRetainers, RETAINER_ORDINAL_MASK } from './analysis';
 import type { HeapGraph } from './graph';
 
@@ -55,7 +47,10 @@ export function diffSnapshots(a: HeapGraph, b: HeapGraph): HeapDiff {
       addSize[b.classOf![o]] += b.nodeSelfSize[o];
     }
   }
-  let addedCount = 0, removedCount = 0, addedSize = 0, removedSize = 0;
+  let addedCount = 0,
+    removedCount = 0,
+    addedSize = 0,
+    removedSize = 0;
   b.classNames!.forEach((name, c) => {
     if (!addCount[c]) return;
     const d = delta(name);
@@ -122,10 +117,12 @@ export function componentsOf(g: HeapGraph, ordinals: ArrayLike<number>, options:
     }
     return v;
   };
-  for (let v = 0; v < m; v++) for (let i = adjStart[v]; i < adjStart[v + 1]; i++) {
-    const a = find(v), b = find(adj[i]);
-    if (a !== b) parent[a] = b;
-  }
+  for (let v = 0; v < m; v++)
+    for (let i = adjStart[v]; i < adjStart[v + 1]; i++) {
+      const a = find(v),
+        b = find(adj[i]);
+      if (a !== b) parent[a] = b;
+    }
   // Tarjan, iterative
   const index = new Int32Array(m).fill(-1);
   const low = new Int32Array(m);

@@ -8,7 +8,16 @@ import { HeapSnapshotError } from './errors';
 import type { SnapshotMeta } from './graph';
 
 /** What each node field holds, for the node scanner (`nodeScan.ts`). */
-export const enum NodeRole { Ignore, Type, Name, Id, SelfSize, EdgeCount, TraceId, Detachedness }
+export const enum NodeRole {
+  Ignore,
+  Type,
+  Name,
+  Id,
+  SelfSize,
+  EdgeCount,
+  TraceId,
+  Detachedness,
+}
 
 export interface SnapshotHeader {
   meta: SnapshotMeta;

@@ -324,7 +324,6 @@ export class HeapSnapshotParser {
     }
   }
 
-
   private startValue(c: number, i: number): void {
     const key = this.key;
     const needArray = () => {
@@ -523,7 +522,14 @@ export class HeapSnapshotParser {
   }
 
   /** @internal The nodes and strings, once parsed (for class ids computed before `end()`). */
-  nodesAndStrings(): { nodeType: Uint8Array; nodeName: Uint32Array; nodeSelfSize: Uint32Array | Float64Array; strings: SnapshotStrings; meta: SnapshotMeta; nodeCount: number } | null {
+  nodesAndStrings(): {
+    nodeType: Uint8Array;
+    nodeName: Uint32Array;
+    nodeSelfSize: Uint32Array | Float64Array;
+    strings: SnapshotStrings;
+    meta: SnapshotMeta;
+    nodeCount: number;
+  } | null {
     if (this.nodeCount < 0 || !this.stringsDone || !this.meta) return null;
     return { nodeType: this.nodeType, nodeName: this.nodeName, nodeSelfSize: this.nodeSelf, strings: this.strings, meta: this.meta, nodeCount: this.nodeCount };
   }

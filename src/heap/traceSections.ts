@@ -196,7 +196,10 @@ export class TraceTreeScanner {
         if (this.row.length !== W) throw new HeapSnapshotError('a trace_tree node lacks fields before its children', base + i);
         const idx = t.id.length;
         const row = this.row;
-        let id = 0, fn = 0, count = 0, size = 0;
+        let id = 0,
+          fn = 0,
+          count = 0,
+          size = 0;
         for (let k = 0; k < W; k++) {
           const r = roles[k];
           if (r === 1) id = row[k];

@@ -58,7 +58,10 @@ type WorkerReply =
   | { type: 'tracker-reply'; id: number; value?: unknown; error?: string };
 
 /** Forwards tracker calls to the worker thread and matches its replies. */
-function trackerProxy(thread: Worker, exited: () => boolean): { tracker: BackgroundTracker; reply(r: Extract<WorkerReply, { type: 'tracker-reply' }>): void; fail(why: string): void } {
+function trackerProxy(
+  thread: Worker,
+  exited: () => boolean,
+): { tracker: BackgroundTracker; reply(r: Extract<WorkerReply, { type: 'tracker-reply' }>): void; fail(why: string): void } {
   let next = 0;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const call = (method: string, ...args: unknown[]) =>

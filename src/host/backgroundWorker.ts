@@ -58,7 +58,15 @@ async function run(options: WorkerOptions): Promise<void> {
         await heap.addFile(file, basename(file));
       }
       target = new OfflineTarget(options.stats);
-      server = await startServer({ target, heap, host: options.host, port: options.port, debug: options.debug, token: options.token, onStop: () => void stop('stopped from the UI') });
+      server = await startServer({
+        target,
+        heap,
+        host: options.host,
+        port: options.port,
+        debug: options.debug,
+        token: options.token,
+        onStop: () => void stop('stopped from the UI'),
+      });
     } else {
       connection = options.target === undefined ? connectInProcess(true) : await connectToInspector(options.target);
       const suspended = Boolean(control) && options.target === undefined;

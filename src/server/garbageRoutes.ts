@@ -11,7 +11,8 @@ function pageNumber(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const text = String(value);
   const n = Number(text);
-  if (!/^\d{1,9}$/.test(text) || (name === 'limit' && (n < 1 || n > 1000))) throw new HttpError(400, `bad ${name}`, name === 'limit' ? 'limit must be a whole number from 1 to 1000' : 'offset must be a whole number');
+  if (!/^\d{1,9}$/.test(text) || (name === 'limit' && (n < 1 || n > 1000)))
+    throw new HttpError(400, `bad ${name}`, name === 'limit' ? 'limit must be a whole number from 1 to 1000' : 'offset must be a whole number');
   return n;
 }
 
@@ -30,7 +31,8 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     if (text !== undefined && !/^\d{1,9}$/.test(text)) throw new HttpError(400, 'bad to', 'to must be a tracker snapshot index');
     const count = tracker.snapshots.length;
     const found = tracker.savedGarbage(text === undefined ? count - 1 : Number(text));
-    if (!found) throw new HttpError(404, 'not available offline', 'this stats dump holds no garbage for those snapshots (a dump saves the latest pairs still held when it was written)');
+    if (!found)
+      throw new HttpError(404, 'not available offline', 'this stats dump holds no garbage for those snapshots (a dump saves the latest pairs still held when it was written)');
     return found;
   };
 
@@ -83,7 +85,14 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     if (!tracker.live) {
       const g = saved(req);
       const d = g.details.find((x) => x.index === Number(text));
-      if (!d) throw new HttpError(404, 'no such garbage graph', g.graphs.some((x) => x.index === Number(text)) ? `graph ${text} was not saved in full in this stats dump` : `snapshots ${g.from} and ${g.to} have no collected graph ${text}`);
+      if (!d)
+        throw new HttpError(
+          404,
+          'no such garbage graph',
+          g.graphs.some((x) => x.index === Number(text))
+            ? `graph ${text} was not saved in full in this stats dump`
+            : `snapshots ${g.from} and ${g.to} have no collected graph ${text}`,
+        );
       return void res.json({ ...d, from: g.from, to: g.to });
     }
     const { from, to, a, b } = pair(req);

@@ -5,7 +5,6 @@ import type { HeapStore } from './heapStore';
 import { MAX_OBJECTS_PAGE, MAX_RETAINER_NODES, MAX_RETAINER_PATHS } from './limits';
 import { integer } from './params';
 
-
 /** `/api/heap/…`: classes, diff and retainers of the snapshots the store holds. */
 export function heapRoutes(store: HeapStore): Router {
   const router = Router();

@@ -56,7 +56,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * What a request's browser says about where it comes from: `Sec-Fetch-Site` (sent by every
  * current browser; a page cannot set it) and `Origin`. `foreign` when either names another site
- * or another origin (another port of this host included); `own` when they name this server; 
+ * or another origin (another port of this host included); `own` when they name this server;
  * `unknown` when the request carries neither (a script, curl, an old browser's GET).
  */
 export function requestSite(req: Pick<Request, 'headers'>): 'own' | 'foreign' | 'unknown' {

@@ -13,7 +13,6 @@ export interface ThreadRouteOptions {
   stop?: () => void;
 }
 
-
 /**
  * `/api/threads`, `/api/threads/:id/stack`, `/api/objects/:ref` (mounted at `/api`), and
  * `POST /api/stop`, which ends the server and so resumes a program suspended by `startProfiler`.

@@ -121,7 +121,10 @@ export function tokenCheck(token: string, alsoAccepted: readonly string[] = []) 
     const given = tokenOf(req);
     if (given === undefined) {
       res.status(401).setHeader('WWW-Authenticate', 'Token');
-      res.json({ error: 'token required', detail: 'this profiler requires its access token: open the URL it printed (with ?token=…), or send the token in an "Authorization: Token …" header' });
+      res.json({
+        error: 'token required',
+        detail: 'this profiler requires its access token: open the URL it printed (with ?token=…), or send the token in an "Authorization: Token …" header',
+      });
       return;
     }
     if (!accepted.some((t) => tokensEqual(t, given))) {

@@ -80,7 +80,9 @@ export class ClassTracker {
     private readonly options: ClassTrackerOptions = {},
     dump?: StatsDump,
   ) {
-    this.dump = dump ? withNameMaps(dump) : { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: nameMap(), timeline: [], idResets: [] };
+    this.dump = dump
+      ? withNameMaps(dump)
+      : { format: STATS_FORMAT, version: STATS_VERSION, createdAt: Date.now(), target: null, tracked: [], snapshots: [], classes: nameMap(), timeline: [], idResets: [] };
     this.ownsRegistry = !options.registry;
     this.registry = options.registry ?? new SnapshotRegistry(options.client, { maxSnapshots: options.maxSnapshots });
     // Garbage computed against a dropped snapshot would keep its id lists alive.
@@ -266,7 +268,12 @@ export class ClassTracker {
       const tracked = this.dump.tracked.slice();
       const depth = Math.max(0, ...tracked.map((t) => t.resolutionLevel));
       const census = tracked.length
-        ? await this.heapClient.trackedInstances(taken.snapshot, { names: tracked.map((t) => t.name), depth, maxInstances: this.options.maxInstances ?? 10_000, stacks: tracked.some((t) => t.trace) })
+        ? await this.heapClient.trackedInstances(taken.snapshot, {
+            names: tracked.map((t) => t.name),
+            depth,
+            maxInstances: this.options.maxInstances ?? 10_000,
+            stacks: tracked.some((t) => t.trace),
+          })
         : { classes: [], stacks: [] };
       const total = taken.info.totalSize;
       const overhead = Math.max(0, Math.round((await this.options.overhead?.()) ?? 0));
@@ -276,7 +283,15 @@ export class ClassTracker {
         this.dump.idResets.push(reset);
       }
       if (proc) {
-        snapshot.process = { rss: proc.rss, vsz: proc.vsz, heapUsed: proc.heap.used, heapTotal: proc.heap.total, heapLimit: proc.heap.limit, external: proc.heap.external, arrayBuffers: proc.heap.arrayBuffers };
+        snapshot.process = {
+          rss: proc.rss,
+          vsz: proc.vsz,
+          heapUsed: proc.heap.used,
+          heapTotal: proc.heap.total,
+          heapLimit: proc.heap.limit,
+          external: proc.heap.external,
+          arrayBuffers: proc.heap.arrayBuffers,
+        };
         this.timelineSampler!.add(proc);
       }
       this.timelineSampler!.start();
@@ -296,7 +311,8 @@ export class ClassTracker {
       return snapshot;
     } catch (e) {
       await this.heapClient.dispose(taken.snapshot).catch(() => {});
-      if (this.goneReason !== undefined) throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
+      if (this.goneReason !== undefined)
+        throw new SnapshotFailedError(`the program went away while the snapshot was summarised (${(e as Error).message}); earlier snapshots are kept`, true);
       throw e;
     }
   }

@@ -12,7 +12,11 @@ export class SnapshotBusyError extends Error {
 /** The memory guard refused a snapshot: HTTP 409 unless forced. */
 export class MemoryGuardError extends Error {
   readonly status = 409;
-  constructor(message: string, readonly estimate: number, readonly available: number) {
+  constructor(
+    message: string,
+    readonly estimate: number,
+    readonly available: number,
+  ) {
     super(message);
     this.name = 'MemoryGuardError';
   }
@@ -20,7 +24,10 @@ export class MemoryGuardError extends Error {
 
 /** The capture failed (the program died, the stream broke); earlier snapshots are intact. */
 export class SnapshotFailedError extends Error {
-  constructor(message: string, readonly targetGone: boolean) {
+  constructor(
+    message: string,
+    readonly targetGone: boolean,
+  ) {
     super(message);
     this.name = 'SnapshotFailedError';
   }

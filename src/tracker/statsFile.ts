@@ -16,7 +16,10 @@ export const STATS_VERSION = 1;
 
 /** A stats file that cannot be read: says which file and what is wrong with it. */
 export class StatsFileError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
     this.name = 'StatsFileError';
   }
@@ -116,7 +119,10 @@ export async function loadStats(file: string, options: LoadStatsOptions = {}): P
     throw new StatsFileError(file, `not JSON (${(e as Error).message}); is it a stats dump?`);
   }
   if (!dump || typeof dump !== 'object' || Array.isArray(dump) || dump.format !== STATS_FORMAT) {
-    throw new StatsFileError(file, `not a Memory Profiler stats dump (format should be "${STATS_FORMAT}", found ${JSON.stringify((dump as { format?: unknown } | null)?.format ?? null)})`);
+    throw new StatsFileError(
+      file,
+      `not a Memory Profiler stats dump (format should be "${STATS_FORMAT}", found ${JSON.stringify((dump as { format?: unknown } | null)?.format ?? null)})`,
+    );
   }
   if (dump.version !== STATS_VERSION) {
     throw new StatsFileError(file, `stats format version ${JSON.stringify(dump.version)} is not supported (this profiler reads version ${STATS_VERSION})`);

@@ -59,14 +59,44 @@ export const STATS_SHAPE: Shape = object({
       name: 'string',
       tracked: nullable(trackedClass),
       snapshots: array(object({ ...classStats, index: 'integer', referents: array(referent) })),
-      instances: array(object({ id: 'integer', repr: 'string', birth: nullable('integer'), death: nullable('integer'), lostAt: optional('integer'), sizes: array({ tuple: ['integer', 'number'] }), stack: optional('integer') })),
+      instances: array(
+        object({
+          id: 'integer',
+          repr: 'string',
+          birth: nullable('integer'),
+          death: nullable('integer'),
+          lostAt: optional('integer'),
+          sizes: array({ tuple: ['integer', 'number'] }),
+          stack: optional('integer'),
+        }),
+      ),
       instancesTruncated: 'boolean',
       stacks: array(array(frame)),
     }),
   },
-  timeline: array(object({ timestamp: 'number', rss: 'number', heapUsed: 'number', heapTotal: 'number', external: 'number', arrayBuffers: 'number', spaces: array(object({ name: 'string', used: 'number', size: 'number' })) })),
+  timeline: array(
+    object({
+      timestamp: 'number',
+      rss: 'number',
+      heapUsed: 'number',
+      heapTotal: 'number',
+      external: 'number',
+      arrayBuffers: 'number',
+      spaces: array(object({ name: 'string', used: 'number', size: 'number' })),
+    }),
+  ),
   idResets: array(object({ snapshot: 'integer', detectedBy: { literal: ['sentinel', 'max-id'] }, detail: 'string' })),
-  census: optional(array(object({ timestamp: 'number', pauseMs: 'number', scanned: 'integer', basedOn: nullable('integer'), classes: { map: object({ active: 'integer', sum: 'number', avg: 'number', sizesFrom: nullable('integer'), estimated: { literal: [true] } }) } }))),
+  census: optional(
+    array(
+      object({
+        timestamp: 'number',
+        pauseMs: 'number',
+        scanned: 'integer',
+        basedOn: nullable('integer'),
+        classes: { map: object({ active: 'integer', sum: 'number', avg: 'number', sizesFrom: nullable('integer'), estimated: { literal: [true] } }) },
+      }),
+    ),
+  ),
   garbage: optional(
     array(
       object({
@@ -84,7 +114,10 @@ const MAX_DEPTH = 64;
 
 /** A field of a dump that does not have the shape the model says. */
 export class StatsShapeError extends Error {
-  constructor(readonly field: string, problem: string) {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
     super(`${field} ${problem}`);
     this.name = 'StatsShapeError';
   }

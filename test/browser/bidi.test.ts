@@ -74,7 +74,10 @@ describe('bidi text from the program is isolated', () => {
     const { page } = await session.open('/heap');
     await page.getByTestId('heap-classes-body').waitFor();
     // The table is virtualised: the filter brings each class into view.
-    for (const [filter, name] of [['gnp', REVERSED], [HEBREW, HEBREW]]) {
+    for (const [filter, name] of [
+      ['gnp', REVERSED],
+      [HEBREW, HEBREW],
+    ]) {
       await page.fill('[data-testid="heap-filter"]', filter);
       await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid="heap-classes-body"] *')].some((e) => e.textContent?.includes(n)), name);
       assert.deepEqual(await unisolated(page), [], filter);

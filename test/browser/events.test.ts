@@ -36,7 +36,8 @@ describe('snapshot-dropped reaches the pages', () => {
     session.watches.push(heapWatch);
     const heap = heapWatch.page;
     await heap.goto(`${session.origin}/heap`);
-    const snap = (description: string) => fetch(`${server.url}api/tracker/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ description }) });
+    const snap = (description: string) =>
+      fetch(`${server.url}api/tracker/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ description }) });
     assert.equal((await snap('first')).status, 200);
     await heap.waitForFunction(() => document.querySelectorAll('[data-testid="heap-snapshot"] option').length === 1);
     assert.equal((await snap('second')).status, 200);

@@ -79,7 +79,11 @@ describe('a page of another origin on the same host', () => {
     // The blocked frame is left on an error page: no UI bundle, no API request from it.
     await page.waitForTimeout(0);
     await page.waitForLoadState('load');
-    assert.deepEqual(requested.filter((u) => u.startsWith(profiler()) && u !== `${profiler()}/tracker`), [], 'nothing but the refused document was fetched');
+    assert.deepEqual(
+      requested.filter((u) => u.startsWith(profiler()) && u !== `${profiler()}/tracker`),
+      [],
+      'nothing but the refused document was fetched',
+    );
     const frameUrls = page.frames().map((f) => f.url());
     assert.ok(!frameUrls.some((u) => u === `${profiler()}/tracker`), `the frame did not show the page: ${frameUrls.join(', ')}`);
     await page.close();

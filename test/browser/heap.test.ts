@@ -66,8 +66,14 @@ describe('heap page', () => {
     await page.fill('[data-testid="heap-filter"]', '');
     await page.click('[data-testid="heap-classes-header-count"]');
     assert.equal(await page.getAttribute('[data-testid="heap-classes-header-count"]', 'aria-sort'), 'descending');
-    const counts = await page.$$eval('[data-testid="heap-classes-body"] .vt-row [data-testid$="-count"]', (cells) => cells.slice(0, 10).map((c) => Number(c.textContent!.replace(/,/g, ''))));
-    assert.deepEqual(counts, [...counts].sort((x, y) => y - x), 'sorted by count, largest first');
+    const counts = await page.$$eval('[data-testid="heap-classes-body"] .vt-row [data-testid$="-count"]', (cells) =>
+      cells.slice(0, 10).map((c) => Number(c.textContent!.replace(/,/g, ''))),
+    );
+    assert.deepEqual(
+      counts,
+      [...counts].sort((x, y) => y - x),
+      'sorted by count, largest first',
+    );
     await screenshot(page, 'heap-classes');
   });
 
@@ -81,7 +87,7 @@ describe('heap page', () => {
     assert.match((await firstObject.textContent()) ?? '', /Leaf @\d+/);
     await firstObject.click();
     await page.waitForFunction(() => document.querySelector('[data-testid="retainer-graph-canvas"]')?.getAttribute('data-laid-out') === 'true', undefined, { timeout: 20_000 });
-    assert.ok(await page.locator('[data-testid="retainer-graph-canvas"] canvas').count() >= 1, 'vis-network drew on a canvas');
+    assert.ok((await page.locator('[data-testid="retainer-graph-canvas"] canvas').count()) >= 1, 'vis-network drew on a canvas');
     const nodes = page.locator('[data-testid^="retainer-graph-node-"]');
     assert.ok((await nodes.count()) >= 3, 'the graph has the object, its holder and a root');
     assert.match((await page.textContent('[data-testid="heap-object-title"]')) ?? '', /^Why is Leaf @\d+ alive\?$/);
@@ -132,7 +138,10 @@ describe('heap page', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="retainer-graph-canvas"]')?.getAttribute('data-laid-out') === 'true', undefined, { timeout: 20_000 });
     await page.click('[data-testid="retainer-graph"] summary');
     const labels = await page.locator('[data-testid^="retainer-graph-node-"]').allTextContents();
-    assert.ok(labels.some((l) => l.includes(XSS)), 'the hostile class name is shown as text in the graph list');
+    assert.ok(
+      labels.some((l) => l.includes(XSS)),
+      'the hostile class name is shown as text in the graph list',
+    );
     assert.ok(((await page.textContent('[data-testid="heap-object-title"]')) ?? '').includes(XSS));
     await inert(watch);
     await screenshot(page, 'heap-xss');

@@ -61,7 +61,10 @@ describe('garbage and leak suspects pages on a leaky server', () => {
     const label = page.getByTestId('garbage-engine-label');
     const objects = engine.reduce((n, g) => n + g.objects, 0).toLocaleString('en-US');
     assert.match((await label.textContent()) ?? '', new RegExp(`: ${engine.length} graphs?, ${objects} objects? hidden$`));
-    assert.match((await page.textContent('[data-testid="garbage-summary"]')) ?? '', new RegExp(`${graphs.length - engine.length} reference graphs of the program's objects and ${engine.length} graphs? of engine internals only`));
+    assert.match(
+      (await page.textContent('[data-testid="garbage-summary"]')) ?? '',
+      new RegExp(`${graphs.length - engine.length} reference graphs of the program's objects and ${engine.length} graphs? of engine internals only`),
+    );
     // the last graph (an engine one) is not in the table until asked for
     await screenshot(page, 'garbage-program-first');
     const body = page.locator('[data-testid="garbage-graphs-body"]');

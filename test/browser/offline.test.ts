@@ -92,14 +92,17 @@ describe('pages from an offline stats dump', () => {
 
   test('the garbage page from the dump: the collected graphs, with the CycleNode pairs', async () => {
     const graphs = await call<Array<{ classes?: string[] }>>(`${session.origin}/api/garbage`);
-    assert.ok(graphs.some((g) => g.classes?.includes('CycleNode')), JSON.stringify(graphs).slice(0, 500));
+    assert.ok(
+      graphs.some((g) => g.classes?.includes('CycleNode')),
+      JSON.stringify(graphs).slice(0, 500),
+    );
     const { page } = await open('/garbage', 'page-garbage');
     const cycleRow = page.locator('[data-testid="garbage-graphs-body"] .vt-row', { hasText: 'CycleNode' }).first();
     await cycleRow.waitFor({ timeout: 30_000 });
     await cycleRow.click();
     await page.getByTestId('page-garbage-graph').waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="garbage-graph-canvas"]')?.getAttribute('data-laid-out') === 'true', undefined, { timeout: 30_000 });
-    assert.ok(await page.locator('[data-testid="garbage-graph-canvas"] canvas').count() >= 1);
+    assert.ok((await page.locator('[data-testid="garbage-graph-canvas"] canvas').count()) >= 1);
     await screenshot(page, 'garbage-offline');
   });
 });

@@ -20,7 +20,14 @@ test('the server document: scripts from self only, no inline code, meta tags for
 
 test('a webview document uses its nonce and the server origin for connect-src', () => {
   const nonce = 'q2Zx9Kd0b3Jk1aZpQm4x7w==';
-  const html = pageShell({ ...base, nonce, cspSource: 'https://file+.vscode-resource.vscode-cdn.net', connectSrc: 'http://127.0.0.1:8090', apiBase: 'http://127.0.0.1:8090', page: '/process' });
+  const html = pageShell({
+    ...base,
+    nonce,
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    connectSrc: 'http://127.0.0.1:8090',
+    apiBase: 'http://127.0.0.1:8090',
+    page: '/process',
+  });
   assert.match(html, new RegExp(`script-src &#39;nonce-${nonce.replace(/[+=/]/g, '\\$&')}&#39;`));
   assert.match(html, /<script nonce="q2Zx9Kd0b3Jk1aZpQm4x7w==" src="\/assets\/app.js" defer>/);
   assert.match(html, /connect-src http:\/\/127.0.0.1:8090/);

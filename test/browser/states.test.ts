@@ -65,8 +65,7 @@ async function figure(page: Page, selector: string): Promise<{ text: string; byt
   return { text: shown.text, bytes, width: shown.width };
 }
 
-const waitForStatus = (page: Page, status: string, timeout = 10_000) =>
-  page.waitForFunction((s) => document.querySelector('#status')?.textContent === s, status, { timeout });
+const waitForStatus = (page: Page, status: string, timeout = 10_000) => page.waitForFunction((s) => document.querySelector('#status')?.textContent === s, status, { timeout });
 
 async function assertClean(watch: PageWatch): Promise<void> {
   assert.deepEqual(watch.errors, [], 'uncaught page errors');
@@ -254,9 +253,14 @@ describe('UI states', () => {
       await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': webview } });
     });
     await page.goto(`${webview}/index.html`);
-    await page.getByTestId('page-process').waitFor({ timeout: 5_000 }).catch(async (e) => {
-      throw new Error(`${e.message}\npage errors: ${errors.join('\n')}\nCSP: ${await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)}\nbody: ${await page.evaluate(() => document.body.outerHTML.slice(0, 500))}`);
-    });
+    await page
+      .getByTestId('page-process')
+      .waitFor({ timeout: 5_000 })
+      .catch(async (e) => {
+        throw new Error(
+          `${e.message}\npage errors: ${errors.join('\n')}\nCSP: ${await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)}\nbody: ${await page.evaluate(() => document.body.outerHTML.slice(0, 500))}`,
+        );
+      });
     await page.waitForFunction((pid) => document.querySelector('#pid')?.textContent === String(pid), program.pid);
     assert.equal(await page.getByTestId('argv-table-3-value').locator('.cell-text').textContent(), LONG_ARG);
     await page.click('[data-testid="nav-overview"]');

@@ -80,7 +80,7 @@ describe('tracker, class, garbage and process pages', () => {
 
     await takeSnapshot(page, 2);
     await page.waitForFunction(() => document.querySelector('[data-testid="tracker-chart"]')?.getAttribute('data-points') === '2');
-    assert.ok(await page.locator('[data-testid="tracker-chart"] canvas').count() >= 1, 'uPlot drew the chart');
+    assert.ok((await page.locator('[data-testid="tracker-chart"] canvas').count()) >= 1, 'uPlot drew the chart');
     const series = (await page.getAttribute('[data-testid="tracker-chart"]', 'data-series')) ?? '';
     assert.ok(series.split('|').includes('TrackedWidget') && series.includes('rest of the JS heap'), series);
     // The suggestions come from the heap's classes.
@@ -138,12 +138,18 @@ describe('tracker, class, garbage and process pages', () => {
     const refs = page.getByTestId('class-instance-referents');
     await refs.locator(':scope > li > details').first().waitFor();
     const top = await refs.locator(':scope > li > details > summary').allTextContents();
-    assert.ok(top.some((t) => /^\.label → "widget \d+" @\d+ · \d+ B$/.test(t)), top.join(' | '));
+    assert.ok(
+      top.some((t) => /^\.label → "widget \d+" @\d+ · \d+ B$/.test(t)),
+      top.join(' | '),
+    );
     const proto = refs.locator(':scope > li > details', { has: page.locator(':scope > summary', { hasText: /^\.__proto__ → / }) });
     await proto.locator(':scope > summary').click();
     await proto.locator(':scope > ul > li > details').first().waitFor();
     const inner = await proto.locator(':scope > ul > li > details > summary').allTextContents();
-    assert.ok(inner.some((t) => /^\.constructor → .*TrackedWidget/.test(t)), inner.join(' | '));
+    assert.ok(
+      inner.some((t) => /^\.constructor → .*TrackedWidget/.test(t)),
+      inner.join(' | '),
+    );
     assert.equal(await page.getAttribute('[data-testid="nav-tracker"]', 'aria-current'), 'page');
     await screenshot(page, 'tracker-class');
     // The class named with markup has its page too, its name as text.
@@ -165,7 +171,7 @@ describe('tracker, class, garbage and process pages', () => {
     await page.getByTestId('page-garbage-graph').waitFor();
     assert.match(new URL(page.url()).pathname, /^\/garbage\/\d+$/);
     await page.waitForFunction(() => document.querySelector('[data-testid="garbage-graph-canvas"]')?.getAttribute('data-laid-out') === 'true', undefined, { timeout: 30_000 });
-    assert.ok(await page.locator('[data-testid="garbage-graph-canvas"] canvas').count() >= 1);
+    assert.ok((await page.locator('[data-testid="garbage-graph-canvas"] canvas').count()) >= 1);
     await page.click('[data-testid="garbage-graph"] summary');
     const nodes = page.locator('[data-testid^="garbage-graph-node-"]');
     assert.ok((await nodes.count()) >= 2);
@@ -190,7 +196,11 @@ describe('tracker, class, garbage and process pages', () => {
     await page.fill('[data-testid="heap-filter"]', 'TrackedWidget');
     await page.getByTestId('heap-classes-TrackedWidget-count').waitFor();
     assert.equal(await page.getByTestId('heap-classes-TrackedWidget-count').textContent(), '50');
-    const response = await fetch(`${session.origin}/api/tracker/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":"from the test"}' });
+    const response = await fetch(`${session.origin}/api/tracker/snapshots`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"description":"from the test"}',
+    });
     assert.equal(response.status, 200);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="heap-snapshot"] option').length === n + 1, before);
     await page.waitForFunction((n) => (document.querySelector('[data-testid="heap-snapshot"]') as HTMLSelectElement).value === String(n), before);

@@ -119,7 +119,11 @@ export async function getJson<T = any>(url: string, init?: RequestInit): Promise
 }
 
 /** A fetch `init` with a JSON body. */
-export const json = (method: string, body?: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+export const json = (method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
 
 /** Sends a command to a fixture that answers `{"done": …, "counts": {…}}`, and returns the counts. */
 export async function command(program: Program, line: string): Promise<Record<string, number>> {

@@ -27,7 +27,6 @@ async function profiled(): Promise<{ program: Program; api: string }> {
 }
 const post = (api: string, path: string, body: unknown) => getJson(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-
 // Without allocation tracking V8 numbers an object when a snapshot first sees it, so the first
 // snapshot cannot tell old from new; test/integration/tracker.test.ts checks that case.
 for (const trace of [true]) {
@@ -44,9 +43,18 @@ for (const trace of [true]) {
       const sorted = detail.instances.slice().sort((a, b) => a.id - b.id);
       assert.equal(sorted.length, 55);
       // ids grow with creation: the 20 oldest are "before", the next 30 born at #0, the last 5 at #1
-      assert.deepEqual(sorted.slice(0, 20).map((i) => i.birth), Array(20).fill(null));
-      assert.deepEqual(sorted.slice(20, 50).map((i) => i.birth), Array(30).fill(0));
-      assert.deepEqual(sorted.slice(50).map((i) => i.birth), Array(5).fill(1));
+      assert.deepEqual(
+        sorted.slice(0, 20).map((i) => i.birth),
+        Array(20).fill(null),
+      );
+      assert.deepEqual(
+        sorted.slice(20, 50).map((i) => i.birth),
+        Array(30).fill(0),
+      );
+      assert.deepEqual(
+        sorted.slice(50).map((i) => i.birth),
+        Array(5).fill(1),
+      );
       // every instance made after tracking began has its stack, the program's `new` line on top
       // No assertion on the stacks themselves: V8 keeps an object's allocation stack only until the
       // object moves after V8 numbered it; then the stack is lost or replaced by the stale stack of

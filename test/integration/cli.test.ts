@@ -119,7 +119,10 @@ describe('memory-profiler attach', () => {
     // The program exits: attach reports it and stops.
     program.send('exit 0');
     assert.equal((await p.exited).code, 0);
-    assert.ok(p.stderrLines.some((l) => /the program is gone/.test(l)), p.stderrLines.join('\n'));
+    assert.ok(
+      p.stderrLines.some((l) => /the program is gone/.test(l)),
+      p.stderrLines.join('\n'),
+    );
   });
 
   test('nothing listening is one clear line, no stack trace', async () => {
@@ -161,7 +164,10 @@ describe('memory-profiler demo', () => {
     const p = cli(['demo', '--port', '0']);
     const url = await servedUrl(p);
     const target = (await getJson<TargetInfo>(url + 'api/target')).body;
-    assert.ok(target.argv.some((a) => a.endsWith('leakyApp.js')), target.argv.join(' '));
+    assert.ok(
+      target.argv.some((a) => a.endsWith('leakyApp.js')),
+      target.argv.join(' '),
+    );
     const first = (await getJson<ProcessInfo>(url + 'api/process')).body;
     assert.equal(first.pid, target.pid);
     p.child.kill('SIGINT');

@@ -88,7 +88,12 @@ describe('attach <pid>', () => {
     const p = cli(['attach', String(python.pid), '--port', '0']);
     assert.equal((await p.exited).code, 1);
     assert.equal(p.stderrLines.length, 1, p.stderrLines.join('\n'));
-    assert.match(p.stderrLines[0], new RegExp(`^memory-profiler: error: pid ${python.pid} is a Python program \\(.*python3.* -c import time.*\\) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent\\.listen\\(\\)\` in it\\. It was left alone$`));
+    assert.match(
+      p.stderrLines[0],
+      new RegExp(
+        `^memory-profiler: error: pid ${python.pid} is a Python program \\(.*python3.* -c import time.*\\) whose profiler agent is not listening: start it with \`memory-profiler run -- python …\`, or call \`memory_profiler_agent\\.listen\\(\\)\` in it\\. It was left alone$`,
+      ),
+    );
     assert.ok(alive(python.pid!));
   });
 
@@ -113,7 +118,11 @@ describe('attach <pid>', () => {
       assert.equal((await getJson<TargetInfo>(url + 'api/target')).body.pid, pid);
       p.child.kill('SIGINT');
       assert.equal((await p.exited).code, 0);
-      assert.deepEqual(listeningSockets(pid).map((s) => s.port), before, 'the inspector it had stays open, and no other one was opened');
+      assert.deepEqual(
+        listeningSockets(pid).map((s) => s.port),
+        before,
+        'the inspector it had stays open, and no other one was opened',
+      );
       assert.equal(stderr.match(/Debugger listening on/g)?.length, 1, `SIGUSR1 was not sent (it would have announced the inspector again): ${stderr}`);
       assert.ok(alive(pid));
     });
@@ -150,7 +159,10 @@ describe('attach <pid>', () => {
     // The program closes it on its next turn: wait for that (an event, not a time).
     for (let i = 0; listeningSockets(pid).length && i < 200; i++) await new Promise((r) => setTimeout(r, 25));
     assert.deepEqual(listeningSockets(pid), [], `port ${opened[0].port} no longer listens`);
-    const refused = await fetch(`http://127.0.0.1:${opened[0].port}/json/version`).then(() => false, () => true);
+    const refused = await fetch(`http://127.0.0.1:${opened[0].port}/json/version`).then(
+      () => false,
+      () => true,
+    );
     assert.ok(refused, 'nothing answers on the port');
     assert.ok(alive(pid), 'the program runs on');
   });
@@ -159,11 +171,11 @@ describe('attach <pid>', () => {
 /** A scratch package whose `npm start` runs app.js, and a shell script that runs it too. */
 function scratchProject(): { cwd: string; script: string } {
   const cwd = mkdtempSync(join(dir, 'project-'));
-  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, scripts: { start: 'node app.js', 'start:other': 'node app.js --other' } }));
   writeFileSync(
-    join(cwd, 'app.js'),
-    `console.log(JSON.stringify({ ready: true, pid: process.pid, argv: process.argv.slice(2) }));\nsetInterval(() => {}, 1000);\n`,
+    join(cwd, 'package.json'),
+    JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, scripts: { start: 'node app.js', 'start:other': 'node app.js --other' } }),
   );
+  writeFileSync(join(cwd, 'app.js'), `console.log(JSON.stringify({ ready: true, pid: process.pid, argv: process.argv.slice(2) }));\nsetInterval(() => {}, 1000);\n`);
   const script = join(cwd, 'start.sh');
   // Not `exec`: the shell stays as the node program's parent, a wrapper like any other.
   writeFileSync(script, `#!/bin/sh\ncd "$(dirname "$0")"\nnode app.js "$@"\necho "app ended" >&2\n`);
@@ -186,7 +198,10 @@ describe('run with a wrapper', () => {
       const { pid } = await p.json<{ pid: number }>('ready', 30_000);
       const target = (await getJson<TargetInfo>(url + 'api/target')).body;
       assert.equal(target.pid, pid, 'the app, not the wrapper');
-      assert.ok(target.argv.some((a) => a.endsWith('app.js')), target.argv.join(' '));
+      assert.ok(
+        target.argv.some((a) => a.endsWith('app.js')),
+        target.argv.join(' '),
+      );
       const wrapperPid = Number(/started by .* \(pid (\d+)\), at/.exec(p.stderrLines.find((l) => l.includes('started by'))!)![1]);
       assert.notEqual(wrapperPid, pid);
       const group = readStat(pid)!.pgid;
@@ -245,7 +260,7 @@ describe('run: failures', () => {
       const p = cli(['run', '--port', '0', '--', process.execPath, missing]);
       assert.equal((await p.exited).code, 1);
       assert.ok(p.stderrLines.includes(`Error: Cannot find module '${missing}'`), p.stderrLines.join('\n'));
-      assert.ok(p.stderrLines.includes('  code: \'MODULE_NOT_FOUND\','), 'the program\'s output as it is');
+      assert.ok(p.stderrLines.includes("  code: 'MODULE_NOT_FOUND',"), "the program's output as it is");
       assert.ok(!p.stderrLines.some((l) => /Debugger listening|For help, see/.test(l)), 'no inspector banner');
       assert.equal(p.stderrLines.at(-1), `memory-profiler: error: the program exited with code 1 before the profiler could attach: Error: Cannot find module '${missing}'`);
     }
@@ -290,7 +305,10 @@ describe('option errors', () => {
       [['demo', '--track', '--debug'], 'memory-profiler: error: --track needs a value (see memory-profiler --help)'],
       [['demo', '--debug=yes'], 'memory-profiler: error: --debug takes no value (see memory-profiler --help)'],
       [['demo', '--port', '-1'], 'memory-profiler: error: --port must be a number from 0 to 65535, not "-1"'],
-      [['run', '--track', 'Order,a b', '--', 'node', 'app.js'], 'memory-profiler: error: --track takes class names separated by commas (Order, or Outer.Inner for Python); "a b" is not one'],
+      [
+        ['run', '--track', 'Order,a b', '--', 'node', 'app.js'],
+        'memory-profiler: error: --track takes class names separated by commas (Order, or Outer.Inner for Python); "a b" is not one',
+      ],
     ] as const) {
       const p = cli([...args]);
       assert.equal((await p.exited).code, 2, args.join(' '));

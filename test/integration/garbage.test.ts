@@ -47,7 +47,10 @@ describe('garbage: objects collected between two snapshots', () => {
       const [p, q] = [graphs[i - 1], graphs[i]];
       assert.ok(rank(p) < rank(q) || (rank(p) === rank(q) && p.totalSize >= q.totalSize), `order at ${i}`);
     }
-    assert.deepEqual(graphs.map((g) => g.index), graphs.map((_, i) => i));
+    assert.deepEqual(
+      graphs.map((g) => g.index),
+      graphs.map((_, i) => i),
+    );
     const withCycles = graphs.filter((g) => g.classes.includes('CycleNode'));
     assert.ok(withCycles.length >= 1);
 
@@ -58,7 +61,10 @@ describe('garbage: objects collected between two snapshots', () => {
       assert.deepEqual([detail.from, detail.to, detail.index], [0, 1, summary.index]);
       assert.equal(detail.objects.length, summary.objects);
       assert.equal(detail.totalSize, summary.totalSize);
-      assert.equal(detail.objects.reduce((s, o) => s + o.size, 0), summary.totalSize);
+      assert.equal(
+        detail.objects.reduce((s, o) => s + o.size, 0),
+        summary.totalSize,
+      );
       const nodes = detail.objects.filter((o) => o.className === 'CycleNode');
       cycleNodes += nodes.length;
       assert.ok(nodes.every((o) => o.type === 'object' && /^CycleNode @\d+$/.test(o.repr) && o.size > 0));
@@ -66,7 +72,10 @@ describe('garbage: objects collected between two snapshots', () => {
       const ids = new Set(nodes.map((o) => o.id));
       const peers = detail.graph.edges.filter((e) => e.name === 'peer' && ids.has(e.from) && ids.has(e.to));
       assert.equal(peers.length, nodes.length);
-      assert.deepEqual(detail.reduced.nodes.map((o) => o.className), nodes.map(() => 'CycleNode'));
+      assert.deepEqual(
+        detail.reduced.nodes.map((o) => o.className),
+        nodes.map(() => 'CycleNode'),
+      );
       assert.equal(detail.cycleObjects, nodes.length);
       assert.ok(detail.reduced.edges.every((e) => e.name === 'peer'));
       assert.equal(detail.reduced.edges.length, nodes.length);
@@ -101,7 +110,10 @@ describe('garbage: objects collected between two snapshots', () => {
     assert.equal(leaky.length, 1, 'one retainer path for all of them');
     assert.equal(leaky[0].count, 25);
     assert.equal(leaky[0].path.at(-1), 'Array → []');
-    assert.ok(leaky[0].path.some((step) => step.endsWith('→ leakCache')), leaky[0].path.join(' / '));
+    assert.ok(
+      leaky[0].path.some((step) => step.endsWith('→ leakCache')),
+      leaky[0].path.join(' / '),
+    );
     // the samples' retainer graphs are one request away
     const retainers = await getJson(api + `/heap/objects/${leaky[0].sampleIds[0]}/retainers?snapshot=${r.body.heapIndex}`);
     assert.equal(retainers.status, 200);

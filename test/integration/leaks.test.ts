@@ -58,9 +58,20 @@ describe('finding the leak in a leaky server', () => {
     // No graph of engine internals among the program's; those all come last.
     const firstEngine = graphs.findIndex((g) => g.engine);
     assert.ok(firstEngine >= 5, `first engine graph at ${firstEngine}`);
-    assert.ok(graphs.slice(firstEngine).every((g) => g.engine), 'engine graphs come last');
-    for (const g of graphs.slice(0, firstEngine)) assert.ok(g.classes.some((c) => !ENGINE_CLASSES.test(c)), `graph ${g.index} has a program object: ${g.classes}`);
-    for (const g of graphs.slice(firstEngine)) assert.ok(g.classes.every((c) => ENGINE_CLASSES.test(c)), `graph ${g.index}: ${g.classes}`);
+    assert.ok(
+      graphs.slice(firstEngine).every((g) => g.engine),
+      'engine graphs come last',
+    );
+    for (const g of graphs.slice(0, firstEngine))
+      assert.ok(
+        g.classes.some((c) => !ENGINE_CLASSES.test(c)),
+        `graph ${g.index} has a program object: ${g.classes}`,
+      );
+    for (const g of graphs.slice(firstEngine))
+      assert.ok(
+        g.classes.every((c) => ENGINE_CLASSES.test(c)),
+        `graph ${g.index}: ${g.classes}`,
+      );
     // Natives that only got a new id are in no graph.
     const named = new Set(graphs.flatMap((g) => g.classCounts?.map((c) => c.name) ?? []));
     for (const native of RENEWED_NATIVES) assert.ok(!named.has(native), `${native} is not garbage`);
@@ -68,10 +79,16 @@ describe('finding the leak in a leaky server', () => {
 
   test('a pair reduced to its cycle; a graph without cycles has an empty reduced view', async () => {
     const pair = (await getJson<GarbageGraphDetail>(api + '/garbage/0')).body;
-    assert.deepEqual(pair.reduced.nodes.map((n) => n.className), ['OrderCycle', 'OrderCycle']);
+    assert.deepEqual(
+      pair.reduced.nodes.map((n) => n.className),
+      ['OrderCycle', 'OrderCycle'],
+    );
     assert.deepEqual(pair.reduced.edges.map((e) => e.name).sort(), ['partner', 'partner']);
     assert.equal(pair.objects.filter((o) => o.className === 'OrderCycle').length, 2);
-    assert.equal(pair.objects.reduce((s, o) => s + o.size, 0), graphs[0].totalSize);
+    assert.equal(
+      pair.objects.reduce((s, o) => s + o.size, 0),
+      graphs[0].totalSize,
+    );
     const acyclic = graphs.find((g) => g.cycleObjects === 0)!;
     const detail = (await getJson<GarbageGraphDetail>(api + `/garbage/${acyclic.index}`)).body;
     assert.equal(detail.cycleObjects, 0);

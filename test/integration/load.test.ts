@@ -37,7 +37,8 @@ test(`${CLIENTS} clients for ${SECONDS} s on cached and uncached endpoints while
   // a heavier heap: snapshots take a while, so the load meets one running
   server.send('ballast 20000');
   await server.json('done');
-  const post = (path: string, body: unknown) => fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const post = (path: string, body: unknown) =>
+    fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   assert.equal((await post('/tracker/classes', { name: 'TrackedWidget' })).status, 201);
   assert.equal((await post('/tracker/snapshots', { description: 'warm' })).status, 200);
   assert.equal((await fetch(api + '/heap/classes')).status, 200);
@@ -67,8 +68,7 @@ test(`${CLIENTS} clients for ${SECONDS} s on cached and uncached endpoints while
         busy++;
         busyReasons.add(((await r.clone().json()) as { detail?: string }).detail ?? '');
         await new Promise((done) => setTimeout(done, 100));
-      }
-      else throw new Error(`snapshot under load: ${r.status} ${await r.text()}`);
+      } else throw new Error(`snapshot under load: ${r.status} ${await r.text()}`);
       await r.arrayBuffer().catch(() => undefined);
     }
   })();
@@ -109,7 +109,13 @@ test(`${CLIENTS} clients for ${SECONDS} s on cached and uncached endpoints while
   const all = [...latencies.cached, ...latencies.uncached].sort((a, b) => a - b);
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
-    return { requests: s.length, perSecond: Math.round(s.length / SECONDS), p50ms: Number(percentile(s, 50).toFixed(1)), p99ms: Number(percentile(s, 99).toFixed(1)), maxMs: Number((s[s.length - 1] ?? NaN).toFixed(1)) };
+    return {
+      requests: s.length,
+      perSecond: Math.round(s.length / SECONDS),
+      p50ms: Number(percentile(s, 50).toFixed(1)),
+      p99ms: Number(percentile(s, 99).toFixed(1)),
+      maxMs: Number((s[s.length - 1] ?? NaN).toFixed(1)),
+    };
   };
   const mb = (b: number | undefined) => (b === undefined ? undefined : Math.round(b / 1048576));
   const figures = {

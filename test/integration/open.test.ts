@@ -33,7 +33,13 @@ describe('memory-profiler open', () => {
     assert.ok(p.stderrLines.some((l) => /before\.heapsnapshot: [\d,]+ objects, [\d,]+ references, loaded in/.test(l)));
 
     const list = (await getJson<HeapSnapshotEntry[]>(url + 'api/heap/snapshots')).body;
-    assert.deepEqual(list.map((s) => [s.index, s.label]), [[0, 'before.heapsnapshot'], [1, 'after.heapsnapshot']]);
+    assert.deepEqual(
+      list.map((s) => [s.index, s.label]),
+      [
+        [0, 'before.heapsnapshot'],
+        [1, 'after.heapsnapshot'],
+      ],
+    );
 
     const classes0 = (await getJson<HeapClassSummary[]>(url + 'api/heap/classes?snapshot=0')).body;
     const classes1 = (await getJson<HeapClassSummary[]>(url + 'api/heap/classes?snapshot=1')).body;
@@ -66,7 +72,11 @@ describe('memory-profiler open', () => {
 
     // The referent tree, a level and a page at a time: the leaves array refers to its 220 Leafs.
     const array = path[1];
-    const referents = (await getJson<{ total: number; referents: Array<{ edgeType: string; name: string; object: { id: number; className: string } }> }>(url + `api/heap/objects/${array.id}/referents?snapshot=1&end=1000`)).body;
+    const referents = (
+      await getJson<{ total: number; referents: Array<{ edgeType: string; name: string; object: { id: number; className: string } }> }>(
+        url + `api/heap/objects/${array.id}/referents?snapshot=1&end=1000`,
+      )
+    ).body;
     const elements = referents.referents.filter((r) => r.edgeType === 'element' && r.object.className === 'Leaf');
     assert.equal(elements.length, 220);
     assert.ok(referents.total >= 220);

@@ -47,7 +47,10 @@ describe("classes named after Object.prototype's members", () => {
       assert.equal(r.status, 201, `${name}: ${JSON.stringify(r.body)}`);
     }
     const tracker = (await getJson<TrackerState>(api + '/tracker')).body;
-    assert.deepEqual(tracker.tracked.map((t) => t.name), NAMES);
+    assert.deepEqual(
+      tracker.tracked.map((t) => t.name),
+      NAMES,
+    );
 
     const snap = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description: 'names' }));
     assert.equal(snap.status, 200, JSON.stringify(snap.body));

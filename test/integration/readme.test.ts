@@ -56,11 +56,14 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 describe('README', () => {
   test('installs under a name that is the package name and a bin of it, and runs a program with npx', async () => {
     const [install] = blocks('Install in your project', 'sh');
-    const lines = install.split('\n').filter(Boolean).map((l) => l.replace(/\s+#.*$/, ''));
+    const lines = install
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/\s+#.*$/, ''));
     assert.equal(lines[0], `npm install --save-dev ${manifest.name}`);
     assert.equal(manifest.bin[manifest.name], 'dist/cli.js', 'npx <name> finds a bin of the same name');
     assert.equal(manifest.bin['memory-profiler'], 'dist/cli.js');
-    assert.doesNotMatch(readme, /require\('memory-profiler'\)|from 'memory-profiler'/, 'no snippet names the other project\'s package');
+    assert.doesNotMatch(readme, /require\('memory-profiler'\)|from 'memory-profiler'/, "no snippet names the other project's package");
     installHere();
     writeFileSync(join(project, 'app.js'), `console.log(JSON.stringify({ ready: true, pid: process.pid }));\nsetInterval(() => {}, 1000);\n`);
     const [npx, ...args] = lines[1].split(/\s+/);
@@ -84,7 +87,10 @@ describe('README', () => {
       const p = run(process.execPath, [file]);
       // A snippet that serves until Ctrl+C answers at the URL it printed; one that ends ends well.
       const url = /(http:\/\/\S+\/)/.exec((await p.waitFor(/http:\/\/\S+\//, 60_000))[0])![1];
-      const status = await getJson(url + 'api/target').then((r) => r.status, () => null);
+      const status = await getJson(url + 'api/target').then(
+        (r) => r.status,
+        () => null,
+      );
       if (status === null) assert.equal((await p.exited).code, 0, `${file}: ${p.stderrLines.join('\n')}`);
       else {
         assert.equal(status, 200, file);
@@ -92,8 +98,15 @@ describe('README', () => {
         p.child.kill('SIGINT');
         await p.exited;
       }
-      assert.deepEqual(p.stderrLines.filter((l) => !/^memory-profiler: /.test(l)), [], `${file} printed no error`);
-      assert.ok(p.lines.some((l) => /http:\/\//.test(l)), `${file} printed its URL`);
+      assert.deepEqual(
+        p.stderrLines.filter((l) => !/^memory-profiler: /.test(l)),
+        [],
+        `${file} printed no error`,
+      );
+      assert.ok(
+        p.lines.some((l) => /http:\/\//.test(l)),
+        `${file} printed its URL`,
+      );
     }
   });
 });

@@ -17,7 +17,12 @@ async function answer(server: RunningServer, key: string): Promise<{ status: num
   const [method, path] = key.split(' ');
   // Requests that would change state get a body that is refused before anything happens.
   const body = method === 'POST' ? JSON.stringify({ intervalMs: -1, name: '' }) : undefined;
-  const response = await fetch(`${server.url.replace(/\/$/, '')}${concrete(path)}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {}, signal: AbortSignal.timeout(60_000) });
+  const response = await fetch(`${server.url.replace(/\/$/, '')}${concrete(path)}`, {
+    method,
+    body,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    signal: AbortSignal.timeout(60_000),
+  });
   const json = (await response.json().catch(() => ({}))) as { error?: string };
   return { status: response.status, error: json.error };
 }

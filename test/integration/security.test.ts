@@ -110,7 +110,12 @@ describe('Host and Origin', () => {
     const host = `127.0.0.1:${port}`;
     const body = JSON.stringify({ name: 'TrackedWidget' });
     const headers = { Host: host, 'Content-Type': 'application/json' };
-    for (const [method, path] of [['POST', '/api/refresh'], ['POST', '/api/tracker/classes'], ['DELETE', '/api/tracker/periodic'], ['POST', '/api/tracker/snapshots']]) {
+    for (const [method, path] of [
+      ['POST', '/api/refresh'],
+      ['POST', '/api/tracker/classes'],
+      ['DELETE', '/api/tracker/periodic'],
+      ['POST', '/api/tracker/snapshots'],
+    ]) {
       const r = await raw(port, path, { method, headers: { ...headers, Origin: 'http://attacker.example' }, body });
       assert.equal(r.status, 403, `${method} ${path}`);
       assert.equal(json(r).error, 'forbidden origin');
@@ -129,7 +134,8 @@ describe('origins: scheme, host and port; Sec-Fetch-Site; webviews by token (iss
     ({ port } = (await serve({ webviewToken })).server);
   });
   const body = JSON.stringify({ name: 'TrackedWidget' });
-  const post = (headers: Record<string, string>) => raw(port, '/api/tracker/classes', { method: 'POST', headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'text/plain', ...headers }, body });
+  const post = (headers: Record<string, string>) =>
+    raw(port, '/api/tracker/classes', { method: 'POST', headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'text/plain', ...headers }, body });
 
   test('another port or scheme of the same host is another origin: its POSTs get 403 and change nothing', async () => {
     for (const origin of [`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:3000`, `https://127.0.0.1:${port}`, 'http://127.0.0.1', 'null']) {
@@ -170,7 +176,11 @@ describe('origins: scheme, host and port; Sec-Fetch-Site; webviews by token (iss
 
   test('a vscode-webview:// origin needs the token its extension gave; only then is CORS granted', async () => {
     const origin = 'vscode-webview://0a1b2c3d4e5f';
-    for (const [method, path] of [['GET', '/api/target'], ['POST', '/api/refresh'], ['GET', '/api/events']]) {
+    for (const [method, path] of [
+      ['GET', '/api/target'],
+      ['POST', '/api/refresh'],
+      ['GET', '/api/events'],
+    ]) {
       const r = await raw(port, path, { method, headers: { Origin: origin } });
       assert.equal(r.status, 403, `${method} ${path}`);
       assert.equal(r.headers['access-control-allow-origin'], undefined);
@@ -187,7 +197,9 @@ describe('origins: scheme, host and port; Sec-Fetch-Site; webviews by token (iss
       request({ host: '127.0.0.1', port, path: `/api/events?token=${webviewToken}`, headers: { Origin: origin }, agent: false }, (res) => {
         resolve(res.statusCode!);
         res.destroy();
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
     assert.equal(events, 200);
   });
@@ -213,10 +225,25 @@ describe('state changes are never GET', () => {
 
   test('every GET route is a read; every change is POST or DELETE', () => {
     const reads = new Set([
-      '/api/target', '/api/process', '/api/events',
-      '/api/heap/snapshots', '/api/heap/classes', '/api/heap/classes/:name/objects', '/api/heap/diff', '/api/heap/objects/:id', '/api/heap/objects/:id/referents', '/api/heap/objects/:id/retainers',
-      '/api/threads', '/api/threads/:id/stack', '/api/objects/:ref',
-      '/api/tracker', '/api/tracker/classes/:name', '/api/stats', '/api/garbage', '/api/garbage/suspects', '/api/garbage/:index',
+      '/api/target',
+      '/api/process',
+      '/api/events',
+      '/api/heap/snapshots',
+      '/api/heap/classes',
+      '/api/heap/classes/:name/objects',
+      '/api/heap/diff',
+      '/api/heap/objects/:id',
+      '/api/heap/objects/:id/referents',
+      '/api/heap/objects/:id/retainers',
+      '/api/threads',
+      '/api/threads/:id/stack',
+      '/api/objects/:ref',
+      '/api/tracker',
+      '/api/tracker/classes/:name',
+      '/api/stats',
+      '/api/garbage',
+      '/api/garbage/suspects',
+      '/api/garbage/:index',
       ...PAGE_PATHS,
     ]);
     const gets = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD');
@@ -226,10 +253,21 @@ describe('state changes are never GET', () => {
       assert.ok(reads.has(r.path), `GET ${r.path} is not a known read-only route: if it changes nothing, add it to the reads above; if it changes state, make it POST or DELETE`);
     }
     const changes = routes.filter((r) => !['GET', 'HEAD'].includes(r.method)).map((r) => `${r.method} ${r.path}`);
-    for (const c of ['POST /api/refresh', 'POST /api/stop', 'POST /api/tracker/snapshots', 'POST /api/tracker/classes', 'DELETE /api/tracker/classes/:name', 'POST /api/tracker/periodic', 'DELETE /api/tracker/periodic']) {
+    for (const c of [
+      'POST /api/refresh',
+      'POST /api/stop',
+      'POST /api/tracker/snapshots',
+      'POST /api/tracker/classes',
+      'DELETE /api/tracker/classes/:name',
+      'POST /api/tracker/periodic',
+      'DELETE /api/tracker/periodic',
+    ]) {
       assert.ok(changes.includes(c), `${c} in ${changes.join(', ')}`);
     }
-    assert.ok(changes.every((c) => /^(POST|DELETE|PUT|PATCH) /.test(c)), changes.join(', '));
+    assert.ok(
+      changes.every((c) => /^(POST|DELETE|PUT|PATCH) /.test(c)),
+      changes.join(', '),
+    );
   });
 
   test('a GET on a state-changing path changes nothing (404)', async () => {
@@ -363,7 +401,7 @@ describe('token off loopback', () => {
     execFileSync(process.execPath, ['-e', `require('v8').writeHeapSnapshot(${JSON.stringify(file)})`]);
     const generated = startNode([CLI, 'open', file, '--host', '0.0.0.0', '--port', '0']);
     programs.push(generated);
-    const m = (await generated.waitFor(/serving 1 snapshot at (http:\/\/0\.0\.0\.0:(\d+)\/\?token=([0-9a-f]{48}))$/, 30_000, 'stderr'));
+    const m = await generated.waitFor(/serving 1 snapshot at (http:\/\/0\.0\.0\.0:(\d+)\/\?token=([0-9a-f]{48}))$/, 30_000, 'stderr');
     const [cliPort, cliToken] = [Number(m[2]), m[3]];
     const host = { Host: `${address}:${cliPort}` };
     assert.equal((await raw(cliPort, '/api/heap/snapshots', { address, headers: host })).status, 401);
@@ -385,7 +423,8 @@ describe('CSP on every page', () => {
         const r = await raw(server.port, path + auth);
         assert.equal(r.status, 200, path);
         const csp = String(r.headers['content-security-policy']);
-        for (const directive of ["default-src 'none'", "script-src 'self'", "base-uri 'none'", "form-action 'none'", "connect-src 'self'"]) assert.ok(csp.includes(directive), `${path}: ${directive} in ${csp}`);
+        for (const directive of ["default-src 'none'", "script-src 'self'", "base-uri 'none'", "form-action 'none'", "connect-src 'self'"])
+          assert.ok(csp.includes(directive), `${path}: ${directive} in ${csp}`);
         assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:|\*/, path);
         assert.doesNotMatch(r.body, /<script(?![^>]*\bsrc=)[^>]*>/, `${path}: no inline script`);
         assert.equal(r.headers['cache-control'], 'no-store');
@@ -500,7 +539,10 @@ describe('faults', () => {
       assert.equal(cut.body.error, 'the profiled program is gone');
       assert.match(cut.body.detail, /earlier snapshots are kept/);
       const state = (await getJson(api + '/tracker')).body;
-      assert.deepEqual(state.snapshots.map((x: { description: string }) => x.description), ['before']);
+      assert.deepEqual(
+        state.snapshots.map((x: { description: string }) => x.description),
+        ['before'],
+      );
       assert.equal(state.busy, false);
       assert.equal((await getJson(api + '/heap/classes?snapshot=0')).status, 200);
       assert.equal((await getJson(api + '/process')).status, 503);
@@ -525,8 +567,6 @@ describe('faults', () => {
     assert.equal((await raw(server.port, '/api/target')).status, 200);
   });
 });
-
-
 
 /** Figures of the corpus run, printed for the README ("Security and reliability"). */
 const corpusFigures: Record<string, number | string> = {};
@@ -635,7 +675,23 @@ describe('corrupt snapshots', () => {
       yield variant('no snapshot', (t) => delete t.snapshot);
     }
     // not a heap snapshot at all
-    for (const j of ['', ' ', '\n\n', '{}', '[]', 'null', '0', '"x"', 'true', '{"snapshot": 1}', '{"snapshot": {}}', '{"nodes": [1,2]}', '{"format":"memory-profiler-stats","version":1}', readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')]) yield make('not a snapshot', j);
+    for (const j of [
+      '',
+      ' ',
+      '\n\n',
+      '{}',
+      '[]',
+      'null',
+      '0',
+      '"x"',
+      'true',
+      '{"snapshot": 1}',
+      '{"snapshot": {}}',
+      '{"nodes": [1,2]}',
+      '{"format":"memory-profiler-stats","version":1}',
+      readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ])
+      yield make('not a snapshot', j);
     yield make('gzip of a snapshot', gzipSync(snapshots[0]));
     yield make('UTF-16 snapshot', Buffer.from(`\ufeff${snapshots[0].toString('utf8').slice(0, 100_000)}`, 'utf16le'));
     for (let k = 0; k < 100; k++) {

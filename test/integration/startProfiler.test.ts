@@ -38,7 +38,11 @@ describe('startProfiler', () => {
     // The worker serves meanwhile.
     assert.equal((await getJson<TargetInfo>(`${base}/api/target`)).body.pid, pid);
     const threads = (await getJson<ThreadInfo[]>(`${base}/api/threads`)).body;
-    assert.deepEqual(threads.map((t) => t.id), ['main'], "the profiler's own thread is not listed");
+    assert.deepEqual(
+      threads.map((t) => t.id),
+      ['main'],
+      "the profiler's own thread is not listed",
+    );
     const stack = (await getJson<ThreadStack>(`${base}/api/threads/main/stack`)).body;
     assert.equal(stack.state, 'suspended');
     const caller = stack.frames.find((f) => f.function === 'suspendHere');
@@ -80,7 +84,7 @@ describe('startProfiler', () => {
     });
   }
 
-  test('if the profiler\'s thread fails once listening, the program resumes with the reason', async () => {
+  test("if the profiler's thread fails once listening, the program resumes with the reason", async () => {
     const program = startNode([fixture('suspendSelf.js')], { MEMORY_PROFILER_LIB: LIB, MEMORY_PROFILER_FAULT: 'throw-after-listening' });
     running.push(program);
     const { port } = await program.json<{ port: number }>('url');
@@ -100,7 +104,10 @@ describe('startProfiler', () => {
     const { url } = await program.json<{ url: string }>('url', 30_000);
     const base = url.replace('localhost', '127.0.0.1');
     const list = (await getJson<HeapSnapshotEntry[]>(`${base}api/heap/snapshots`)).body;
-    assert.deepEqual(list.map((s) => s.label), ['one.heapsnapshot']);
+    assert.deepEqual(
+      list.map((s) => s.label),
+      ['one.heapsnapshot'],
+    );
     assert.equal((await getJson<TargetInfo>(`${base}api/target`)).body.kind, 'offline');
     assert.equal((await getJson(`${base}api/stop`, { method: 'POST' })).status, 200);
     assert.equal((await program.json<{ reason: string }>('resumed')).reason, 'stopped from the UI');

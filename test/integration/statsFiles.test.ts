@@ -51,7 +51,10 @@ describe('gzip bombs and huge files', () => {
     try {
       await assert.rejects(loadStats(file), (e: Error) => {
         assert.ok(e instanceof StatsFileError);
-        assert.equal(e.message, `${file}: it inflates to more than 256 MiB (from 10 MiB compressed), more than a stats dump would; refused as a possible gzip bomb (loadStats(file, {maxBytes, inflateRatio}) raises the limit)`);
+        assert.equal(
+          e.message,
+          `${file}: it inflates to more than 256 MiB (from 10 MiB compressed), more than a stats dump would; refused as a possible gzip bomb (loadStats(file, {maxBytes, inflateRatio}) raises the limit)`,
+        );
         return true;
       });
     } finally {
@@ -70,7 +73,12 @@ describe('gzip bombs and huge files', () => {
     const p = startNode([CLI, 'open', file, '--port', '0']);
     running.push(p);
     assert.equal((await p.exited).code, 1);
-    assert.deepEqual(p.stderrLines.filter((l) => l.trim()), [`memory-profiler: error: ${file}: it inflates to more than 256 MiB (from 10 MiB compressed), more than a stats dump would; refused as a possible gzip bomb (loadStats(file, {maxBytes, inflateRatio}) raises the limit)`]);
+    assert.deepEqual(
+      p.stderrLines.filter((l) => l.trim()),
+      [
+        `memory-profiler: error: ${file}: it inflates to more than 256 MiB (from 10 MiB compressed), more than a stats dump would; refused as a possible gzip bomb (loadStats(file, {maxBytes, inflateRatio}) raises the limit)`,
+      ],
+    );
   });
 
   test('an uncompressed file over the limit is refused without being read', async () => {
@@ -127,7 +135,11 @@ describe('damaged stats dumps', () => {
       ['a tracked name that is a number', (d) => (d.tracked[0].name = 5), 'tracked[0].name is not a string'],
       ['a lifetime size that is not a pair', (d) => (d.classes.TrackedWidget.instances[0].sizes[0] = [1]), 'classes.TrackedWidget.instances[0].sizes[0] is not a list of 2'],
       ['a census that is not estimated', (d) => (d.census[0].classes.CycleNode.estimated = false), 'census[0].classes.CycleNode.estimated is not one of true'],
-      ['a referent tree with a bad child', (d) => (d.classes.CycleNode.snapshots[0].referents[0].children = [null]), 'classes.CycleNode.snapshots[0].referents[0].children[0] is not an object'],
+      [
+        'a referent tree with a bad child',
+        (d) => (d.classes.CycleNode.snapshots[0].referents[0].children = [null]),
+        'classes.CycleNode.snapshots[0].referents[0].children[0] is not an object',
+      ],
       ['snapshots out of order', (d) => (d.snapshots[1].index = 7), 'snapshots[1].index is 7, not 1 (its place in the list)'],
       ['classes as a list', (d) => (d.classes = []), 'classes is not an object'],
       ['a missing timeline', (d) => delete d.timeline, 'timeline is missing'],
@@ -197,7 +209,18 @@ async function assertNo500(dump: StatsDump, what: string): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   try {
     const names = [...new Set([...Object.keys(dump.classes ?? {}), 'TrackedWidget', 'CycleNode'])];
-    const paths = ['/api/tracker', '/api/stats', '/api/garbage', '/api/garbage?to=1', '/api/garbage/0', '/api/garbage/1', '/', '/tracker', '/garbage', ...names.map((n) => `/api/tracker/classes/${encodeURIComponent(n)}`)];
+    const paths = [
+      '/api/tracker',
+      '/api/stats',
+      '/api/garbage',
+      '/api/garbage?to=1',
+      '/api/garbage/0',
+      '/api/garbage/1',
+      '/',
+      '/tracker',
+      '/garbage',
+      ...names.map((n) => `/api/tracker/classes/${encodeURIComponent(n)}`),
+    ];
     for (const path of paths) {
       const status = await new Promise<number>((resolve, reject) => {
         request({ host: '127.0.0.1', port, path, agent: false }, (res) => {

@@ -53,7 +53,10 @@ describe('threads, stacks and objects', () => {
     assert.equal(status, 200);
     assert.deepEqual(body[0], { id: 'main', name: 'main', kind: 'main' });
     const workers = body.filter((t) => t.kind === 'worker');
-    assert.deepEqual(workers.map((w) => w.name), ['cruncher-worker']);
+    assert.deepEqual(
+      workers.map((w) => w.name),
+      ['cruncher-worker'],
+    );
     assert.match(workers[0].id, /^\d+$/);
   });
 
@@ -106,7 +109,13 @@ describe('threads, stacks and objects', () => {
     assert.equal(list.type, 'Array');
     const elements = await expand(list.ref!, '?offset=1&limit=5');
     assert.equal(elements.total, 3);
-    assert.deepEqual(elements.referents.map((r) => [r.name, r.preview]), [['[1]', '2'], ['[2]', '3']]);
+    assert.deepEqual(
+      elements.referents.map((r) => [r.name, r.preview]),
+      [
+        ['[1]', '2'],
+        ['[2]', '3'],
+      ],
+    );
   });
 
   test('after a heap snapshot, referents carry their retained size from it', async () => {
@@ -190,7 +199,10 @@ describe('threads, stacks and objects', () => {
     const shared = await startServer({ target: await NodeTarget.attach(connection), port: 0 });
     try {
       const sharedBase = `http://127.0.0.1:${shared.port}`;
-      assert.deepEqual((await getJson<ThreadInfo[]>(`${sharedBase}/api/threads`)).body.map((t) => t.id), ['main']);
+      assert.deepEqual(
+        (await getJson<ThreadInfo[]>(`${sharedBase}/api/threads`)).body.map((t) => t.id),
+        ['main'],
+      );
       let stack: ThreadStack | undefined;
       for (let i = 0; i < 10 && stack?.frames[0]?.function !== 'crunchNumbers'; i++) stack = (await getJson<ThreadStack>(`${sharedBase}/api/threads/main/stack`)).body;
       assert.equal(stack?.frames[0].function, 'crunchNumbers');

@@ -30,7 +30,6 @@ async function serve(fixtureName: string, makeTracker?: (target: NodeTarget) => 
   return { ...started, target, server, api };
 }
 
-
 describe('class tracker on a live program', () => {
   let program: Program;
   let api: string;
@@ -76,34 +75,55 @@ describe('class tracker on a live program', () => {
     assert.ok(s2.process && s2.process.rss > s2.process.heapUsed);
 
     const widget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
-    assert.deepEqual(widget.snapshots.map((s) => s.active), [50, 80, 70]);
+    assert.deepEqual(
+      widget.snapshots.map((s) => s.active),
+      [50, 80, 70],
+    );
     assert.equal(widget.instances.length, 80);
     const born = (b: number | null) => widget.instances.filter((i) => i.birth === b);
     assert.equal(born(null).length, 50, 'alive when tracking began: birth unknown');
     assert.equal(born(1).length, 30);
     const dead = widget.instances.filter((i) => i.death !== null);
     assert.equal(dead.length, 10);
-    assert.ok(dead.every((i) => i.death === 2 && i.birth === 1), 'the 10 dropped were the newest');
+    assert.ok(
+      dead.every((i) => i.death === 2 && i.birth === 1),
+      'the 10 dropped were the newest',
+    );
     assert.ok(dead.every((i) => i.sizes.length === 1 && i.sizes[0][0] === 1));
     assert.ok(born(null).every((i) => i.sizes.map(([s]) => s).join() === '0,1,2'));
     assert.match(widget.instances[0].repr, /^TrackedWidget @\d+$/);
     // resolution level 1: referents merged by name and class
     const refs = widget.snapshots[0].referents.map((r) => [r.name, r.count]);
-    assert.deepEqual(refs.find(([n]) => n === 'label → (string)'), ['label → (string)', 50]);
-    assert.deepEqual(refs.find(([n]) => n === 'parts → Array'), ['parts → Array', 50]);
+    assert.deepEqual(
+      refs.find(([n]) => n === 'label → (string)'),
+      ['label → (string)', 50],
+    );
+    assert.deepEqual(
+      refs.find(([n]) => n === 'parts → Array'),
+      ['parts → Array', 50],
+    );
     const gadget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedGadget')).body;
     assert.equal(gadget.instances.filter((i) => i.death === 2).length, 25);
     assert.deepEqual(gadget.snapshots[0].referents, [], 'resolution level 0 records no referents');
 
     // the snapshots are heap snapshots too
     const heapList = (await getJson<HeapSnapshotEntry[]>(api + '/heap/snapshots')).body;
-    assert.deepEqual(heapList.map((h) => h.label), ['start', 'added', 'dropped']);
+    assert.deepEqual(
+      heapList.map((h) => h.label),
+      ['start', 'added', 'dropped'],
+    );
     const classes = (await getJson<HeapClassSummary[]>(api + `/heap/classes?snapshot=${s2.heapIndex}`)).body;
     assert.equal(classes.find((c) => c.name === 'TrackedWidget')!.count, 70);
 
     const state = (await getJson<TrackerState>(api + '/tracker')).body;
-    assert.deepEqual(state.tracked.map((t) => t.name), ['TrackedWidget', 'TrackedGadget']);
-    assert.deepEqual(state.timeseries.find((s) => s.label === 'class:TrackedWidget')!.data.map(([t]) => t), [s0.timestamp, s1.timestamp, s2.timestamp]);
+    assert.deepEqual(
+      state.tracked.map((t) => t.name),
+      ['TrackedWidget', 'TrackedGadget'],
+    );
+    assert.deepEqual(
+      state.timeseries.find((s) => s.label === 'class:TrackedWidget')!.data.map(([t]) => t),
+      [s0.timestamp, s1.timestamp, s2.timestamp],
+    );
     assert.ok(state.timeseries.some((s) => s.label === 'space:old_space' && s.data.length >= 3));
   });
 
@@ -143,7 +163,10 @@ describe('class tracker on a live program', () => {
     assert.equal(s.idReset, true);
     assert.equal(s.classes.TrackedWidget.active, 70);
     const state = (await getJson<TrackerState>(api + '/tracker')).body;
-    assert.deepEqual(state.idResets.map((r) => [r.snapshot, r.detectedBy]), [[s.index, 'sentinel']]);
+    assert.deepEqual(
+      state.idResets.map((r) => [r.snapshot, r.detectedBy]),
+      [[s.index, 'sentinel']],
+    );
     const widget = (await getJson<ClassDetail>(api + '/tracker/classes/TrackedWidget')).body;
     assert.equal(widget.instances.filter((i) => i.death === s.index).length, 0, 'no deaths recorded across a reset');
     assert.equal(widget.instances.filter((i) => i.lostAt === s.index).length, 70);
@@ -223,11 +246,17 @@ describe('class tracker on a live program', () => {
     const p = startNode([CLI, 'open', future, '--port', '0']);
     running.push(p);
     assert.equal((await p.exited).code, 1);
-    assert.ok(p.stderrLines.some((l) => /future\.json\.gz: stats format version 2 is not supported/.test(l)), p.stderrLines.join('\n'));
+    assert.ok(
+      p.stderrLines.some((l) => /future\.json\.gz: stats format version 2 is not supported/.test(l)),
+      p.stderrLines.join('\n'),
+    );
   });
 
   test('traced classes carry their creation stacks', async () => {
-    const leakLine = readFileSync(fixture('classes.js'), 'utf8').split('\n').findIndex((l) => l.startsWith('function leak(')) + 1;
+    const leakLine =
+      readFileSync(fixture('classes.js'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('function leak(')) + 1;
     assert.equal((await getJson(api + '/tracker/classes', json('POST', { name: 'LeakyRecord', trace: true }))).status, 201);
     await command(program, 'leak 4');
     const s = await snapshot('traced');
@@ -257,7 +286,13 @@ describe('periodic census', () => {
     assert.equal(c.status, 200, JSON.stringify(c.body));
     const w = base.classes.TrackedWidget;
     assert.deepEqual(c.body.classes.TrackedWidget, { active: 75, avg: w.avg, sum: Math.round(w.avg * 75), sizesFrom: 0, estimated: true });
-    assert.deepEqual(c.body.classes.TrackedGadget, { active: 12, avg: base.classes.TrackedGadget.avg, sum: Math.round(base.classes.TrackedGadget.avg * 12), sizesFrom: 0, estimated: true });
+    assert.deepEqual(c.body.classes.TrackedGadget, {
+      active: 12,
+      avg: base.classes.TrackedGadget.avg,
+      sum: Math.round(base.classes.TrackedGadget.avg * 12),
+      sizesFrom: 0,
+      estimated: true,
+    });
     assert.equal(c.body.basedOn, 0);
     assert.ok(c.body.scanned > 1000 && c.body.pauseMs >= 0);
     // a class tracked after the last full snapshot: counted, no size yet
@@ -265,8 +300,14 @@ describe('periodic census', () => {
     const c2 = (await getJson<CensusEntry>(api + '/tracker/census', json('POST'))).body;
     assert.deepEqual(c2.classes.CycleNode, { active: 2, avg: 0, sum: 0, sizesFrom: null, estimated: true });
     const state = (await getJson<TrackerState>(api + '/tracker')).body;
-    assert.deepEqual(state.census.map((e) => e.classes.TrackedWidget.active), [75, 75]);
-    assert.deepEqual(state.timeseries.find((t) => t.label === 'census:TrackedWidget')!.data, state.census.map((e) => [e.timestamp, e.classes.TrackedWidget.sum]));
+    assert.deepEqual(
+      state.census.map((e) => e.classes.TrackedWidget.active),
+      [75, 75],
+    );
+    assert.deepEqual(
+      state.timeseries.find((t) => t.label === 'census:TrackedWidget')!.data,
+      state.census.map((e) => [e.timestamp, e.classes.TrackedWidget.sum]),
+    );
     assert.equal(state.snapshots.length, 1, 'a census is not a snapshot');
   });
 
@@ -297,7 +338,10 @@ describe('periodic census', () => {
       }
     };
     await wait((s) => s.census.length >= 2 && s.snapshots.length >= 1, 'a full snapshot and censuses');
-    for (const [line, expected] of [['add TrackedWidget 40', 90], ['drop TrackedWidget 70', 20]] as const) {
+    for (const [line, expected] of [
+      ['add TrackedWidget 40', 90],
+      ['drop TrackedWidget 70', 20],
+    ] as const) {
       const acknowledged = Date.now();
       assert.equal((await command(program, line)).TrackedWidget, expected);
       const s = await wait((s) => s.census.some((e) => e.timestamp > acknowledged + 5), `a census after "${line}"`);
@@ -310,7 +354,10 @@ describe('periodic census', () => {
     assert.equal((await getJson(api + '/tracker/periodic', json('DELETE'))).status, 200);
     assert.equal(status.fullSnapshots, s.snapshots.length);
     assert.equal(status.censuses, s.census.length);
-    assert.deepEqual(s.snapshots.map((x) => x.classes.TrackedWidget.active).filter((n) => n !== 50 && n !== 90 && n !== 20), []);
+    assert.deepEqual(
+      s.snapshots.map((x) => x.classes.TrackedWidget.active).filter((n) => n !== 50 && n !== 90 && n !== 20),
+      [],
+    );
     // the first full snapshot is taken at once (sizes to carry over); later ones wait for the pause credit
     const pauses = [...s.snapshots.map((x) => x.captureMs), ...s.census.map((e) => e.pauseMs)];
     assert.ok(status.pausedMs <= budget * status.elapsedMs + s.snapshots[0].captureMs + Math.max(...pauses), `paused ${status.pausedMs} ms in ${status.elapsedMs} ms`);
@@ -361,7 +408,10 @@ describe('a program killed mid-snapshot', () => {
     assert.equal(doomed.status, 503, JSON.stringify(doomed.body));
     assert.match(doomed.body.detail, /went away during the heap snapshot.*earlier snapshots are kept/);
     const state = (await getJson<TrackerState>(api + '/tracker')).body;
-    assert.deepEqual(state.snapshots.map((s) => s.description), ['before']);
+    assert.deepEqual(
+      state.snapshots.map((s) => s.description),
+      ['before'],
+    );
     assert.equal(state.busy, false);
     assert.equal(state.snapshots[0].classes.TrackedWidget.active, 50);
     const classes = await getJson<HeapClassSummary[]>(api + '/heap/classes?snapshot=0');

@@ -7,14 +7,17 @@ const running: Program[] = [];
 after(() => running.forEach((p) => p.kill()));
 
 describe('class tracker in the profiled process (worker-thread server)', () => {
-  test('startInBackground({trackClasses}) tracks from the start; tracker calls from the program; overhead is the profiler thread\'s heap', async () => {
+  test("startInBackground({trackClasses}) tracks from the start; tracker calls from the program; overhead is the profiler thread's heap", async () => {
     const program = startNode([fixture('trackSelf.js')], { MEMORY_PROFILER_LIB: LIB, MODE: 'background' });
     running.push(program);
     const { port } = await program.json<{ port: number }>('url');
     const api = `http://127.0.0.1:${port}/api`;
     const state = (await getJson<TrackerState>(api + '/tracker')).body;
     assert.equal(state.live, true);
-    assert.deepEqual(state.tracked.map((t) => t.name), ['Order']);
+    assert.deepEqual(
+      state.tracked.map((t) => t.name),
+      ['Order'],
+    );
 
     const s0 = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description: 'over http' }));
     assert.equal(s0.status, 200, JSON.stringify(s0.body));
@@ -32,19 +35,25 @@ describe('class tracker in the profiled process (worker-thread server)', () => {
     const s1 = (await program.json<{ snapshot: TrackerSnapshot }>('done')).snapshot;
     assert.deepEqual([s1.index, s1.description, s1.classes.Order.active], [1, 'from the program', 55]);
     const series = (await getJson<TrackerState>(api + '/tracker')).body.timeseries;
-    assert.deepEqual(series.find((t) => t.label === 'overhead')!.data.map(([, v]) => v > 0), [true, true]);
+    assert.deepEqual(
+      series.find((t) => t.label === 'overhead')!.data.map(([, v]) => v > 0),
+      [true, true],
+    );
 
     program.send('stop');
     await program.json('stopped');
     program.kill();
   });
 
-  test('startProfiler({tracker: {classes}}) serves the suspended program\'s tracker', async () => {
+  test("startProfiler({tracker: {classes}}) serves the suspended program's tracker", async () => {
     const program = startNode([fixture('trackSelf.js')], { MEMORY_PROFILER_LIB: LIB, MODE: 'suspend', ORDERS: '33' });
     running.push(program);
     const { port } = await program.json<{ port: number }>('url');
     const api = `http://127.0.0.1:${port}/api`;
-    assert.deepEqual((await getJson<TrackerState>(api + '/tracker')).body.tracked.map((t) => t.name), ['Order']);
+    assert.deepEqual(
+      (await getJson<TrackerState>(api + '/tracker')).body.tracked.map((t) => t.name),
+      ['Order'],
+    );
     const s = await getJson<TrackerSnapshot>(api + '/tracker/snapshots', json('POST', { description: 'suspended' }));
     assert.equal(s.status, 200, JSON.stringify(s.body));
     assert.equal(s.body.classes.Order.active, 33);

@@ -34,7 +34,10 @@ test('a SIGSTOPped program: 504 "the program does not respond" within seconds; t
   const waited = Date.now() - asked;
   console.log(`504 after ${waited} ms`);
   assert.equal(stopped.status, 504);
-  assert.deepEqual(stopped.body, { error: 'the program does not respond', detail: 'no answer to a request for its memory figures within 5 s; is it stopped (SIGSTOP) or busy in a long synchronous task?' });
+  assert.deepEqual(stopped.body, {
+    error: 'the program does not respond',
+    detail: 'no answer to a request for its memory figures within 5 s; is it stopped (SIGSTOP) or busy in a long synchronous task?',
+  });
   // Everything that does not need the program answers meanwhile.
   for (const path of ['/target', '/tracker', '/heap/snapshots']) assert.equal((await getJson(api + path)).status, 200, path);
 
@@ -58,7 +61,7 @@ test('memory-profiler run: the program dies during a snapshot; the snapshot requ
   const reader = events.body!.getReader();
   const snapshot = fetch(url + 'api/tracker/snapshots', { ...json('POST', {}), signal: AbortSignal.timeout(60_000) });
   // Killed once V8 is writing the snapshot: the first progress event says so.
-  for (let seen = ''; !seen.includes('snapshot-progress'); ) seen += new TextDecoder().decode((await reader.read()).value);
+  for (let seen = ''; !seen.includes('snapshot-progress');) seen += new TextDecoder().decode((await reader.read()).value);
   process.kill(pid, 'SIGKILL');
   const answer = await snapshot;
   assert.equal(answer.status, 503);
@@ -66,7 +69,10 @@ test('memory-profiler run: the program dies during a snapshot; the snapshot requ
   assert.equal(body.error, 'the profiled program is gone');
   assert.match(body.detail, /earlier snapshots are kept/);
   await p.exited;
-  assert.ok(p.stderrLines.some((l) => /the program was killed by SIGKILL; profiler stopped/.test(l)), p.stderrLines.join('\n'));
+  assert.ok(
+    p.stderrLines.some((l) => /the program was killed by SIGKILL; profiler stopped/.test(l)),
+    p.stderrLines.join('\n'),
+  );
 });
 
 test('memory-profiler run: the program calls process.exit as its snapshot is being summarised; the request is answered, not cut', async () => {
@@ -79,7 +85,7 @@ test('memory-profiler run: the program calls process.exit as its snapshot is bei
   const events = await fetch(url + 'api/events', { signal: AbortSignal.timeout(60_000) });
   const reader = events.body!.getReader();
   const snapshot = fetch(url + 'api/tracker/snapshots', { ...json('POST', {}), signal: AbortSignal.timeout(60_000) });
-  for (let seen = ''; !seen.includes('snapshot-progress'); ) seen += new TextDecoder().decode((await reader.read()).value);
+  for (let seen = ''; !seen.includes('snapshot-progress');) seen += new TextDecoder().decode((await reader.read()).value);
   // Read by the program as soon as V8 has written the snapshot, while the profiler summarises it.
   p.send('exit 3');
   // Before the fix the profiler stopped with the program and cut this request (an empty reply).

@@ -59,7 +59,10 @@ async function profilerPort(preferred) {
 /** Packages test/fixtures/debugpy-adapter as a .vsix in the scratch folder. */
 function packageDebugpyAdapter() {
   const vsix = join(work, 'debugpy-adapter.vsix');
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', vsix], { cwd: join(ROOT, 'test', 'fixtures', 'debugpy-adapter'), encoding: 'utf8' });
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', vsix], {
+    cwd: join(ROOT, 'test', 'fixtures', 'debugpy-adapter'),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`packaging the debugpy adapter failed:\n${r.stdout}\n${r.stderr}`);
   return vsix;
 }

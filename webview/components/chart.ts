@@ -114,10 +114,7 @@ export class TimeChart {
       cursor: { drag: { x: true, y: false } },
       hooks: { setScale: [(u, key) => key === 'x' && this.showRange(u)] },
       legend: { live: true },
-      axes: [
-        { ...axis },
-        { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => format(v)) },
-      ],
+      axes: [{ ...axis }, { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => format(v)) }],
       series: [
         { label: 'Time' },
         ...series.map((s, i) => ({
@@ -177,5 +174,7 @@ function cumulative(series: Array<Array<number | null>>): Array<Array<number | n
 function withAlpha(colour: string, alpha: number): string {
   const m = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(colour);
   if (!m) return colour;
-  return `#${m[1]}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+  return `#${m[1]}${Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, '0')}`;
 }

@@ -3,15 +3,7 @@
  * buttons, the progress ring and the data grid's elements come from here, so that swapping the
  * toolkit for plain elements or another library touches this file (and styles.css) alone.
  */
-import {
-  provideVSCodeDesignSystem,
-  vsCodeButton,
-  vsCodeCheckbox,
-  vsCodeDataGrid,
-  vsCodeDataGridCell,
-  vsCodeDataGridRow,
-  vsCodeProgressRing,
-} from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDataGrid, vsCodeDataGridCell, vsCodeDataGridRow, vsCodeProgressRing } from '@vscode/webview-ui-toolkit';
 import { type Child, h, type Props } from '../dom';
 
 /** Defines the toolkit's custom elements; call once before building the UI. */

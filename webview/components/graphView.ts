@@ -155,11 +155,14 @@ export class GraphView {
     this.note = h('p', { class: 'graph-note', testid: `${options.testid}-note`, attrs: { hidden: true } });
     this.legend = h('div', { class: 'graph-legend' });
     this.list = h('ul', { class: 'graph-node-list', testid: `${options.testid}-nodes`, attrs: { 'aria-label': `${options.label}: nodes` } });
-    this.element = h('div', { class: 'graph', testid: options.testid },
+    this.element = h(
+      'div',
+      { class: 'graph', testid: options.testid },
       this.note,
       this.canvasBox,
       this.legend,
-      h('details', { class: 'graph-list' }, h('summary', {}, 'Nodes as a list'), this.list));
+      h('details', { class: 'graph-list' }, h('summary', {}, 'Nodes as a list'), this.list),
+    );
     this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
 
@@ -169,32 +172,40 @@ export class GraphView {
     let shown = nodes;
     if (nodes.length > max) {
       // Keep the largest objects, and always the target and the roots.
-      shown = nodes.slice().sort((a, b) => Number(b.target || b.root) - Number(a.target || a.root) || b.size - a.size).slice(0, max);
+      shown = nodes
+        .slice()
+        .sort((a, b) => Number(b.target || b.root) - Number(a.target || a.root) || b.size - a.size)
+        .slice(0, max);
     }
     const kept = new Set(shown.map((n) => n.id));
     const shownEdges = edges.filter((e) => kept.has(e.from) && kept.has(e.to));
     const hidden = nodes.length - shown.length;
-    setText(this.note, hidden > 0
-      ? `${hidden.toLocaleString('en-US')} of ${nodes.length.toLocaleString('en-US')} objects are hidden (the ${max.toLocaleString('en-US')} largest are drawn, with ${shownEdges.length.toLocaleString('en-US')} of ${edges.length.toLocaleString('en-US')} references).`
-      : '');
+    setText(
+      this.note,
+      hidden > 0
+        ? `${hidden.toLocaleString('en-US')} of ${nodes.length.toLocaleString('en-US')} objects are hidden (the ${max.toLocaleString('en-US')} largest are drawn, with ${shownEdges.length.toLocaleString('en-US')} of ${edges.length.toLocaleString('en-US')} references).`
+        : '',
+    );
     this.note.hidden = hidden === 0;
 
     const { fg } = themeColours();
     const big = shown.length > 300;
     this.nodes.clear();
     this.edges.clear();
-    this.nodes.add(shown.map((n) => ({
-      id: n.id,
-      label: big ? undefined : truncate(n.label, 40),
-      value: Math.max(1, n.size),
-      color: {
-        background: typeColour(n.type),
-        border: n.target ? fg : n.cycle ? '#f14c4c' : typeColour(n.type),
-        highlight: { background: typeColour(n.type), border: fg },
-      },
-      borderWidth: n.target ? 3 : n.cycle ? 2 : 1,
-      shape: n.root ? 'diamond' : 'dot',
-    })));
+    this.nodes.add(
+      shown.map((n) => ({
+        id: n.id,
+        label: big ? undefined : truncate(n.label, 40),
+        value: Math.max(1, n.size),
+        color: {
+          background: typeColour(n.type),
+          border: n.target ? fg : n.cycle ? '#f14c4c' : typeColour(n.type),
+          highlight: { background: typeColour(n.type), border: fg },
+        },
+        borderWidth: n.target ? 3 : n.cycle ? 2 : 1,
+        shape: n.root ? 'diamond' : 'dot',
+      })),
+    );
     this.edges.add(shownEdges.map((e, i) => ({ id: `e${i}`, from: e.from, to: e.to, label: big ? undefined : truncate(e.label, 24) })));
 
     // Small graphs: a force layout (vis-network's physics, a bounded number of iterations, then
@@ -205,7 +216,11 @@ export class GraphView {
       const positions = radialLayout(shown, shownEdges);
       this.nodes.update(shown.map((n) => ({ id: n.id, ...positions.get(n.id)! })));
     }
-    const physics = { solver: 'barnesHut', barnesHut: { gravitationalConstant: -3000, springLength: 110, avoidOverlap: 0.1 }, stabilization: { iterations: shown.length <= 100 ? 150 : 80, updateInterval: 1000 } };
+    const physics = {
+      solver: 'barnesHut',
+      barnesHut: { gravitationalConstant: -3000, springLength: 110, avoidOverlap: 0.1 },
+      stabilization: { iterations: shown.length <= 100 ? 150 : 80, updateInterval: 1000 },
+    };
     const options: Options = {
       autoResize: true,
       layout: { improvedLayout: false, randomSeed: 7 },
@@ -264,12 +279,18 @@ export class GraphView {
     this.buttons.clear();
     // The list is for reading; past a few hundred items it is cut (the canvas has them all).
     const items = nodes.slice(0, 500).map((n) => {
-      const button = h('button', {
-        class: 'graph-node',
-        testid: `${this.options.testid}-node-${n.id}`,
-        title: exactBytes(n.size),
-        attrs: { type: 'button', 'aria-pressed': 'false' },
-      }, h('span', { class: 'swatch', attrs: { 'data-type': n.type } }), n.label, h('span', { class: 'muted' }, ` ${formatBytes(n.size)}${n.target ? ' · selected object' : n.root ? ' · root' : ''}${n.cycle ? ' · on a cycle' : ''}`));
+      const button = h(
+        'button',
+        {
+          class: 'graph-node',
+          testid: `${this.options.testid}-node-${n.id}`,
+          title: exactBytes(n.size),
+          attrs: { type: 'button', 'aria-pressed': 'false' },
+        },
+        h('span', { class: 'swatch', attrs: { 'data-type': n.type } }),
+        n.label,
+        h('span', { class: 'muted' }, ` ${formatBytes(n.size)}${n.target ? ' · selected object' : n.root ? ' · root' : ''}${n.cycle ? ' · on a cycle' : ''}`),
+      );
       (button.firstChild as HTMLElement).style.background = typeColour(n.type);
       button.addEventListener('click', () => this.select(n.id, true));
       this.buttons.set(n.id, button);
@@ -281,11 +302,14 @@ export class GraphView {
 
   private fillLegend(nodes: readonly GraphNodeInput[]): void {
     const types = [...new Set(nodes.map((n) => n.type))].sort();
-    this.legend.replaceChildren(...types.map((t) => {
-      const swatch = h('span', { class: 'swatch' });
-      swatch.style.background = typeColour(t);
-      return h('span', { class: 'legend' }, swatch, h('span', { class: 'legend-label' }, t));
-    }), h('span', { class: 'legend-note' }, 'size: bytes · ◆ root · arrows point from the holder to the held object'));
+    this.legend.replaceChildren(
+      ...types.map((t) => {
+        const swatch = h('span', { class: 'swatch' });
+        swatch.style.background = typeColour(t);
+        return h('span', { class: 'legend' }, swatch, h('span', { class: 'legend-label' }, t));
+      }),
+      h('span', { class: 'legend-note' }, 'size: bytes · ◆ root · arrows point from the holder to the held object'),
+    );
   }
 }
 

@@ -43,9 +43,7 @@ export class KeyedGrid<R> {
     });
     const header = gridParts.row({ attrs: { 'row-type': 'sticky-header' } });
     columns.forEach((column, i) => {
-      header.append(
-        gridParts.cell({ class: column.numeric ? 'numeric' : undefined, attrs: { 'cell-type': 'columnheader', 'grid-column': i + 1 } }, column.header),
-      );
+      header.append(gridParts.cell({ class: column.numeric ? 'numeric' : undefined, attrs: { 'cell-type': 'columnheader', 'grid-column': i + 1 } }, column.header));
     });
     this.grid.append(header);
     this.empty = h('p', { class: 'empty', testid: `${testid}-empty`, attrs: { hidden: true } }, emptyText);
@@ -66,7 +64,7 @@ export class KeyedGrid<R> {
       }
       this.fill(view, row);
       // Keep the server's order; move a row only when it is out of place.
-      const expected: Element | null = previous ? previous.nextElementSibling : this.grid.firstElementChild?.nextElementSibling ?? null;
+      const expected: Element | null = previous ? previous.nextElementSibling : (this.grid.firstElementChild?.nextElementSibling ?? null);
       if (view.element !== expected) this.grid.insertBefore(view.element, expected);
       previous = view.element;
     }

@@ -35,18 +35,30 @@ export class MemoryBreakdown {
       'div',
       { class: 'breakdown', testid: 'memory-breakdown' },
       h('div', { class: 'breakdown-track', attrs: { role: 'img', 'aria-label': 'Resident memory by part (approximate)' } }, ...this.segments),
-      h('div', { class: 'breakdown-legend' },
+      h(
+        'div',
+        { class: 'breakdown-legend' },
         ...PARTS.map((part, i) =>
-          h('span', { class: 'legend', title: part.description },
-            h('span', { class: `swatch segment-${part.id}` }), h('span', { class: 'legend-label' }, part.label), this.values[i])),
-        h('span', { class: 'legend-note' }, 'approximate split of the resident size')),
+          h(
+            'span',
+            { class: 'legend', title: part.description },
+            h('span', { class: `swatch segment-${part.id}` }),
+            h('span', { class: 'legend-label' }, part.label),
+            this.values[i],
+          ),
+        ),
+        h('span', { class: 'legend-note' }, 'approximate split of the resident size'),
+      ),
     );
   }
 
   update(p: ProcessInfo | undefined): void {
     if (!p) return;
     const sizes = PARTS.map((part) => part.bytes(p));
-    const whole = Math.max(p.rss, sizes.reduce((a, b) => a + b, 0));
+    const whole = Math.max(
+      p.rss,
+      sizes.reduce((a, b) => a + b, 0),
+    );
     PARTS.forEach((part, i) => {
       const bytes = sizes[i];
       this.segments[i].style.flexGrow = String(whole > 0 ? bytes / whole : 0);

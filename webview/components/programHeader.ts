@@ -18,10 +18,13 @@ export class ProgramHeader {
       'header',
       { class: 'program', testid: 'program' },
       this.title,
-      h('dl', { class: 'program-facts' },
+      h(
+        'dl',
+        { class: 'program-facts' },
         h('div', {}, h('dt', {}, 'PID'), h('dd', {}, this.pid)),
         h('div', {}, h('dt', {}, 'Runtime'), h('dd', {}, this.runtime)),
-        h('div', {}, h('dt', {}, 'Kind'), h('dd', {}, this.kind))),
+        h('div', {}, h('dt', {}, 'Kind'), h('dd', {}, this.kind)),
+      ),
       this.argv,
     );
   }

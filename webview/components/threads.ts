@@ -28,16 +28,28 @@ export class ThreadsView {
   private current: string | undefined;
   private request = 0;
 
-  constructor(private readonly api: Api, private readonly signal: AbortSignal, private readonly openSource?: (url: string, line: number, column: number) => void) {
-    this.grid = new KeyedGrid<ThreadInfo>('threads', [
-      { id: 'id', header: 'Id', width: '100px', value: (t) => t.id },
-      { id: 'name', header: 'Name', width: '2fr', value: (t) => t.name },
-      { id: 'kind', header: 'Kind', width: '1fr', value: (t) => (t.kind === 'main' ? 'main thread' : 'worker') },
-      { id: 'url', header: 'Code', width: '3fr', value: (t) => t.url ?? '', tooltip: (t) => t.url ?? '' },
-    ], (t) => t.id, 'No thread information.');
+  constructor(
+    private readonly api: Api,
+    private readonly signal: AbortSignal,
+    private readonly openSource?: (url: string, line: number, column: number) => void,
+  ) {
+    this.grid = new KeyedGrid<ThreadInfo>(
+      'threads',
+      [
+        { id: 'id', header: 'Id', width: '100px', value: (t) => t.id },
+        { id: 'name', header: 'Name', width: '2fr', value: (t) => t.name },
+        { id: 'kind', header: 'Kind', width: '1fr', value: (t) => (t.kind === 'main' ? 'main thread' : 'worker') },
+        { id: 'url', header: 'Code', width: '3fr', value: (t) => t.url ?? '', tooltip: (t) => t.url ?? '' },
+      ],
+      (t) => t.id,
+      'No thread information.',
+    );
     // On demand: reading threads enables the debugger in the program, and a stack pauses it
     // for a moment; a page view alone should not do that.
-    const read = button({ testid: 'threads-read', appearance: 'secondary', attrs: { title: 'Lists the threads; reading a stack pauses that thread for a moment' } }, 'Read threads');
+    const read = button(
+      { testid: 'threads-read', appearance: 'secondary', attrs: { title: 'Lists the threads; reading a stack pauses that thread for a moment' } },
+      'Read threads',
+    );
     read.addEventListener('click', () => void this.load());
     setText(this.status, 'The program\u2019s main thread and worker threads, each with its stack, source and local variables.');
     this.grid.element.hidden = true;
@@ -62,11 +74,13 @@ export class ThreadsView {
     setText(this.status, `${threads.length} thread${threads.length === 1 ? '' : 's'}. Pick one to read its stack.`);
     this.grid.element.hidden = false;
     this.grid.update(threads);
-    this.buttons.replaceChildren(...threads.map((t) => {
-      const b = button({ testid: `thread-stack-${t.id}`, appearance: t.id === this.current ? 'primary' : 'secondary' }, `Stack of ${isolatedString(t.name)}`);
-      b.addEventListener('click', () => void this.showStack(t.id));
-      return b;
-    }));
+    this.buttons.replaceChildren(
+      ...threads.map((t) => {
+        const b = button({ testid: `thread-stack-${t.id}`, appearance: t.id === this.current ? 'primary' : 'secondary' }, `Stack of ${isolatedString(t.name)}`);
+        b.addEventListener('click', () => void this.showStack(t.id));
+        return b;
+      }),
+    );
   }
 
   async showStack(id: string): Promise<void> {
@@ -81,7 +95,8 @@ export class ThreadsView {
         h('p', { testid: 'thread-state' }, `${isolatedString(stack.thread.name)}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
         stack.frames.length
           ? h('ol', { class: 'frames', testid: 'frames' }, ...stack.frames.map((f, i) => this.frame(f, i)))
-          : h('p', { class: 'muted' }, 'No JavaScript on the stack.'));
+          : h('p', { class: 'muted' }, 'No JavaScript on the stack.'),
+      );
     } catch (e) {
       if (this.signal.aborted || request !== this.request) return;
       this.stackBox.replaceChildren(h('p', { class: 'error' }, `The stack could not be read: ${errorText(e)}`));
@@ -102,10 +117,16 @@ export class ThreadsView {
       body.append(open);
     }
     if (f.context) {
-      body.append(h('pre', { class: 'source', testid: `frame-${index}-source` }, ...f.context.lines.map((line, k) => {
-        const n = f.context!.startLine + k;
-        return h('span', { class: `source-line${n === f.line ? ' current' : ''}` }, h('span', { class: 'line-no' }, String(n)), line);
-      })));
+      body.append(
+        h(
+          'pre',
+          { class: 'source', testid: `frame-${index}-source` },
+          ...f.context.lines.map((line, k) => {
+            const n = f.context!.startLine + k;
+            return h('span', { class: `source-line${n === f.line ? ' current' : ''}` }, h('span', { class: 'line-no' }, String(n)), line);
+          }),
+        ),
+      );
     }
     const locals = h('ul', { class: 'tree', testid: `frame-${index}-locals` });
     const localsToggle = h('details', { class: 'locals' }, h('summary', {}, 'Locals'), locals);
@@ -134,7 +155,13 @@ export class ThreadsView {
   }
 
   private referent(x: ObjectReferent): HTMLElement {
-    const label = [h('span', { class: 't-name' }, x.name), h('span', { class: 't-type' }, `: ${x.type}`), ' ', h('span', { class: 't-preview' }, x.preview), h('span', { class: 't-size' }, ` (${formatBytes(x.size)})`)];
+    const label = [
+      h('span', { class: 't-name' }, x.name),
+      h('span', { class: 't-type' }, `: ${x.type}`),
+      ' ',
+      h('span', { class: 't-preview' }, x.preview),
+      h('span', { class: 't-size' }, ` (${formatBytes(x.size)})`),
+    ];
     if (!x.ref) return h('li', { testid: `local-${x.name}` }, h('span', { class: 'tree-leaf' }, ...label));
     const children = h('ul', { class: 'tree' });
     const details = h('details', { testid: `local-${x.name}` }, h('summary', {}, ...label), children);

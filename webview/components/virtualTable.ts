@@ -90,12 +90,17 @@ export class VirtualTable<R> {
     const template = options.columns.map((c) => c.width).join(' ');
     const head = h('div', { class: 'vt-head', attrs: { role: 'row' } });
     for (const column of options.columns) {
-      const cell = h('div', {
-        class: `vt-cell vt-header${column.numeric ? ' numeric' : ''}${column.sortKey ? ' sortable' : ''}`,
-        testid: `${options.testid}-header-${column.id}`,
-        title: column.description,
-        attrs: { role: 'columnheader', tabindex: column.sortKey ? 0 : undefined },
-      }, h('span', { class: 'vt-header-text' }, column.header), h('span', { class: 'vt-sort', attrs: { 'aria-hidden': 'true' } }));
+      const cell = h(
+        'div',
+        {
+          class: `vt-cell vt-header${column.numeric ? ' numeric' : ''}${column.sortKey ? ' sortable' : ''}`,
+          testid: `${options.testid}-header-${column.id}`,
+          title: column.description,
+          attrs: { role: 'columnheader', tabindex: column.sortKey ? 0 : undefined },
+        },
+        h('span', { class: 'vt-header-text' }, column.header),
+        h('span', { class: 'vt-sort', attrs: { 'aria-hidden': 'true' } }),
+      );
       if (column.sortKey) {
         cell.addEventListener('click', () => this.sortBy(column.id));
         cell.addEventListener('keydown', (e) => {
@@ -110,11 +115,16 @@ export class VirtualTable<R> {
     }
     this.spacer = h('div', { class: 'vt-spacer' });
     this.window = h('div', { class: 'vt-window', attrs: { role: 'rowgroup' } });
-    this.body = h('div', {
-      class: 'vt-body',
-      testid: `${options.testid}-body`,
-      attrs: { tabindex: 0, role: 'rowgroup', 'aria-label': `${options.label} (use the arrow keys)` },
-    }, this.spacer, this.window);
+    this.body = h(
+      'div',
+      {
+        class: 'vt-body',
+        testid: `${options.testid}-body`,
+        attrs: { tabindex: 0, role: 'rowgroup', 'aria-label': `${options.label} (use the arrow keys)` },
+      },
+      this.spacer,
+      this.window,
+    );
     this.body.style.height = `${this.visibleRows * this.rowHeight}px`;
     this.body.addEventListener('scroll', () => this.schedule(), { passive: true });
     this.body.addEventListener('keydown', (e) => this.onKeyDown(e));
@@ -127,11 +137,17 @@ export class VirtualTable<R> {
       options.onActivate?.(this.rows[index], index);
     });
     this.empty = h('p', { class: 'empty', testid: `${options.testid}-empty`, attrs: { hidden: true } }, options.emptyText);
-    this.element = h('div', {
-      class: 'vt',
-      testid: options.testid,
-      attrs: { role: 'grid', 'aria-label': options.label, 'aria-rowcount': 0 },
-    }, head, this.body, this.empty);
+    this.element = h(
+      'div',
+      {
+        class: 'vt',
+        testid: options.testid,
+        attrs: { role: 'grid', 'aria-label': options.label, 'aria-rowcount': 0 },
+      },
+      head,
+      this.body,
+      this.empty,
+    );
     this.element.style.setProperty('--vt-columns', template);
     this.element.style.setProperty('--vt-row-height', `${this.rowHeight}px`);
     this.showSort();
@@ -266,12 +282,24 @@ export class VirtualTable<R> {
     const page = Math.max(1, this.visibleRows - 1);
     let next = this.active;
     switch (e.key) {
-      case 'ArrowDown': next = Math.min(count - 1, this.active + 1); break;
-      case 'ArrowUp': next = Math.max(0, this.active - 1); break;
-      case 'PageDown': next = Math.min(count - 1, this.active + page); break;
-      case 'PageUp': next = Math.max(0, this.active - page); break;
-      case 'Home': next = 0; break;
-      case 'End': next = count - 1; break;
+      case 'ArrowDown':
+        next = Math.min(count - 1, this.active + 1);
+        break;
+      case 'ArrowUp':
+        next = Math.max(0, this.active - 1);
+        break;
+      case 'PageDown':
+        next = Math.min(count - 1, this.active + page);
+        break;
+      case 'PageUp':
+        next = Math.max(0, this.active - page);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = count - 1;
+        break;
       case 'Enter':
       case ' ':
         if (this.active >= 0) this.options.onActivate?.(this.rows[this.active], this.active);

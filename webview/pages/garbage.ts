@@ -58,8 +58,14 @@ function explain(container: HTMLElement, problem: string, context: PageContext):
   container.replaceChildren(
     h('h2', {}, 'No collected objects to show'),
     h('p', { testid: 'garbage-problem' }, problem),
-    h('p', {}, 'Garbage here is what the program let go of between two tracker snapshots: take a snapshot on the ', link,
-      ' page, let the program run, and take another. Then this page lists the objects collected in between, as reference graphs.'));
+    h(
+      'p',
+      {},
+      'Garbage here is what the program let go of between two tracker snapshots: take a snapshot on the ',
+      link,
+      ' page, let the program run, and take another. Then this page lists the objects collected in between, as reference graphs.',
+    ),
+  );
   container.hidden = false;
 }
 
@@ -83,9 +89,32 @@ class GarbageListPage implements PageView {
       columns: [
         { id: 'index', header: 'Graph', width: '70px', numeric: true, value: (g) => `#${g.index}`, sortKey: (g) => g.index },
         { id: 'objects', header: 'Objects', width: '1fr', numeric: true, value: (g) => formatCount(g.objects), sortKey: (g) => g.objects },
-        { id: 'cycles', header: 'On cycles', width: '1fr', numeric: true, value: (g) => formatCount(g.cycleObjects), sortKey: (g) => g.cycleObjects, description: 'Objects that lie on reference cycles' },
-        { id: 'size', header: 'Total size', width: '1fr', numeric: true, value: (g) => formatBytes(g.totalSize), tooltip: (g) => exactBytes(g.totalSize), sortKey: (g) => g.totalSize },
-        { id: 'classes', header: 'Classes', width: 'minmax(240px, 3fr)', value: classesText, sortKey: (g) => g.classes[0] ?? '', description: 'The classes of the graph\u2019s objects: those on cycles first, then the program\u2019s, then the engine\u2019s' },
+        {
+          id: 'cycles',
+          header: 'On cycles',
+          width: '1fr',
+          numeric: true,
+          value: (g) => formatCount(g.cycleObjects),
+          sortKey: (g) => g.cycleObjects,
+          description: 'Objects that lie on reference cycles',
+        },
+        {
+          id: 'size',
+          header: 'Total size',
+          width: '1fr',
+          numeric: true,
+          value: (g) => formatBytes(g.totalSize),
+          tooltip: (g) => exactBytes(g.totalSize),
+          sortKey: (g) => g.totalSize,
+        },
+        {
+          id: 'classes',
+          header: 'Classes',
+          width: 'minmax(240px, 3fr)',
+          value: classesText,
+          sortKey: (g) => g.classes[0] ?? '',
+          description: 'The classes of the graph\u2019s objects: those on cycles first, then the program\u2019s, then the engine\u2019s',
+        },
       ],
       key: (g) => String(g.index),
       emptyText: 'Nothing the program let go of was collected between these snapshots.',
@@ -96,10 +125,13 @@ class GarbageListPage implements PageView {
     });
     this.engineBox.addEventListener('change', () => this.show());
     this.content.append(this.summary, h('div', { class: 'toolbar' }, this.engineToggle), this.table.element);
-    this.element = h('div', { class: 'page page-wide', testid: 'page-garbage' },
+    this.element = h(
+      'div',
+      { class: 'page page-wide', testid: 'page-garbage' },
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Collected garbage'), suspectsLink(context)),
       this.empty,
-      section('garbage-graphs', 'Reference graphs of collected objects', this.content));
+      section('garbage-graphs', 'Reference graphs of collected objects', this.content),
+    );
     this.unsubscribe = context.events.on('snapshot-added', () => void this.load());
     void this.load();
   }
@@ -120,9 +152,13 @@ class GarbageListPage implements PageView {
       const state = await this.context.api.tracker(this.abort.signal);
       if (state.snapshots.length < 2) {
         this.content.hidden = true;
-        explain(this.empty, state.live
-          ? `There ${state.snapshots.length === 1 ? 'is one tracker snapshot' : 'are no tracker snapshots'} yet; garbage needs two.`
-          : 'This saved data has fewer than two tracker snapshots: garbage needs two.', this.context);
+        explain(
+          this.empty,
+          state.live
+            ? `There ${state.snapshots.length === 1 ? 'is one tracker snapshot' : 'are no tracker snapshots'} yet; garbage needs two.`
+            : 'This saved data has fewer than two tracker snapshots: garbage needs two.',
+          this.context,
+        );
         return;
       }
       try {
@@ -154,9 +190,15 @@ class GarbageListPage implements PageView {
     const program = report.graphs.length - engine.length;
     const engineObjects = engine.reduce((n, g) => n + g.objects, 0);
     const between = Number.isFinite(report.from) ? `tracker snapshots #${report.from} and #${report.to}` : 'the last two tracker snapshots';
-    setText(this.summary, `${formatCount(report.objects)} objects (${formatBytes(report.totalSize)}) were collected between ${between}: ${plural(program, 'reference graph')} of the program's objects${engine.length ? ` and ${plural(engine.length, 'graph')} of engine internals only` : ''}. Graphs with reference cycles come first.`);
+    setText(
+      this.summary,
+      `${formatCount(report.objects)} objects (${formatBytes(report.totalSize)}) were collected between ${between}: ${plural(program, 'reference graph')} of the program's objects${engine.length ? ` and ${plural(engine.length, 'graph')} of engine internals only` : ''}. Graphs with reference cycles come first.`,
+    );
     this.engineToggle.hidden = engine.length === 0;
-    setText(this.engineLabel, `Show engine internals (compiled code, hidden classes, backing stores, natives): ${plural(engine.length, 'graph')}, ${plural(engineObjects, 'object')} ${this.engineBox.checked ? 'shown' : 'hidden'}`);
+    setText(
+      this.engineLabel,
+      `Show engine internals (compiled code, hidden classes, backing stores, natives): ${plural(engine.length, 'graph')}, ${plural(engineObjects, 'object')} ${this.engineBox.checked ? 'shown' : 'hidden'}`,
+    );
     this.table.setRows(this.engineBox.checked ? report.graphs : report.graphs.filter((g) => !g.engine));
   }
 }
@@ -174,13 +216,19 @@ class GarbageGraphPage implements PageView {
   private readonly fullButton = button({ testid: 'garbage-full', appearance: 'primary' }, 'Full graph');
   private readonly cyclesButton = button({ testid: 'garbage-cycles', appearance: 'secondary' }, 'Only cycles');
   private readonly graphNote = h('p', { class: 'muted', testid: 'garbage-graph-note' });
-  private readonly noCycles = h('p', { class: 'empty-state', testid: 'garbage-no-cycles', attrs: { hidden: true } },
-    'No object of this graph lies on a reference cycle: it was collected because nothing referred to it any more, not as part of a cycle. The full graph shows all its objects.');
+  private readonly noCycles = h(
+    'p',
+    { class: 'empty-state', testid: 'garbage-no-cycles', attrs: { hidden: true } },
+    'No object of this graph lies on a reference cycle: it was collected because nothing referred to it any more, not as part of a cycle. The full graph shows all its objects.',
+  );
   private readonly objectBox = h('div', { testid: 'garbage-object' }, h('p', { class: 'muted' }, 'Click a node (or a row below) to see the object.'));
   private readonly table: VirtualTable<GarbageObject>;
   private selected: number | undefined;
 
-  constructor(private readonly context: PageContext, private readonly index: number) {
+  constructor(
+    private readonly context: PageContext,
+    private readonly index: number,
+  ) {
     this.graph = new GraphView({ testid: 'garbage-graph', label: `Collected graph ${index}`, onSelect: (id) => this.showObject(id), height: 440 });
     this.table = new VirtualTable<GarbageObject>({
       testid: 'garbage-objects',
@@ -210,12 +258,9 @@ class GarbageGraphPage implements PageView {
       this.summary,
       section('garbage-graph', 'Graph', h('div', { class: 'toolbar' }, this.fullButton, this.cyclesButton, this.graphNote), this.noCycles, this.graph.element),
       section('garbage-object', 'Selected object', this.objectBox),
-      section('garbage-objects', 'Objects', this.table.element));
-    this.element = h('div', { class: 'page page-wide', testid: 'page-garbage-graph' },
-      back,
-      h('header', { class: 'page-head' }, this.title),
-      this.empty,
-      this.content);
+      section('garbage-objects', 'Objects', this.table.element),
+    );
+    this.element = h('div', { class: 'page page-wide', testid: 'page-garbage-graph' }, back, h('header', { class: 'page-head' }, this.title), this.empty, this.content);
     setText(this.title, `Collected graph #${index}`);
     void this.load();
   }
@@ -241,7 +286,10 @@ class GarbageGraphPage implements PageView {
     const d = this.detail;
     this.empty.hidden = true;
     this.content.hidden = false;
-    setText(this.summary, `${formatCount(d.objects.length)} objects, ${formatBytes(d.totalSize)}, ${formatCount(d.cycleObjects)} of them on reference cycles; collected between tracker snapshots #${d.from} and #${d.to}.`);
+    setText(
+      this.summary,
+      `${formatCount(d.objects.length)} objects, ${formatBytes(d.totalSize)}, ${formatCount(d.cycleObjects)} of them on reference cycles; collected between tracker snapshots #${d.from} and #${d.to}.`,
+    );
     this.table.setRows(d.objects);
     this.drawGraph();
   }
@@ -264,7 +312,10 @@ class GarbageGraphPage implements PageView {
       setText(this.graphNote, 'Only the objects on reference cycles: none.');
       return;
     }
-    setText(this.graphNote, `${this.reduced ? 'Only the objects on reference cycles' : 'All objects'}: ${formatCount(g.nodes.length)} nodes, ${formatCount(g.edges.length)} references${g.truncated ? ' (cut at the server\u2019s node limit)' : ''}. Size: bytes; colour: type; red ring: on a cycle.`);
+    setText(
+      this.graphNote,
+      `${this.reduced ? 'Only the objects on reference cycles' : 'All objects'}: ${formatCount(g.nodes.length)} nodes, ${formatCount(g.edges.length)} references${g.truncated ? ' (cut at the server\u2019s node limit)' : ''}. Size: bytes; colour: type; red ring: on a cycle.`,
+    );
     this.graph.setGraph(
       g.nodes.map((n) => ({ id: n.id, label: n.repr, type: n.type, size: n.size, cycle: onCycle.has(n.id) })),
       g.edges.map((e) => ({ from: e.from, to: e.to, label: edgeLabel(e.edgeType, e.name) })),
@@ -282,9 +333,15 @@ class GarbageGraphPage implements PageView {
     const inc = refs.filter((e) => e.to === id).length;
     this.objectBox.replaceChildren(
       h('h3', { class: 'subhead', testid: 'garbage-object-repr' }, o.repr),
-      h('dl', { class: 'facts' },
-        ...fact('Id', `@${o.id}`), ...fact('Class', o.className), ...fact('Type', o.type),
+      h(
+        'dl',
+        { class: 'facts' },
+        ...fact('Id', `@${o.id}`),
+        ...fact('Class', o.className),
+        ...fact('Type', o.type),
         ...fact('Size', formatBytes(o.size), exactBytes(o.size)),
-        ...fact('References', `${formatCount(out)} out, ${formatCount(inc)} in (within this graph)`)));
+        ...fact('References', `${formatCount(out)} out, ${formatCount(inc)} in (within this graph)`),
+      ),
+    );
   }
 }

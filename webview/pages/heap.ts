@@ -94,36 +94,54 @@ class HeapPage implements PageView {
   constructor(private readonly context: PageContext) {
     const columns: Array<VColumn<Row>> = (this.columns = [
       {
-        id: 'name', header: 'Class', width: 'minmax(200px, 3fr)',
-        value: (r) => r.kind === 'class' ? `${this.expanded.has(r.c.name) ? '▾' : '▸'} ${isolatedString(r.c.name)}`
-          : r.kind === 'object' ? r.o.repr
-          : r.kind === 'more' ? `Show ${Math.min(PAGE_SIZE, r.total - r.loaded)} more (${formatCount(r.loaded)} of ${formatCount(r.total)} shown)`
-          : 'Loading…',
-        tooltip: (r) => r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${isolatedString(r.o.repr)} (${r.o.type})` : '',
+        id: 'name',
+        header: 'Class',
+        width: 'minmax(200px, 3fr)',
+        value: (r) =>
+          r.kind === 'class'
+            ? `${this.expanded.has(r.c.name) ? '▾' : '▸'} ${isolatedString(r.c.name)}`
+            : r.kind === 'object'
+              ? r.o.repr
+              : r.kind === 'more'
+                ? `Show ${Math.min(PAGE_SIZE, r.total - r.loaded)} more (${formatCount(r.loaded)} of ${formatCount(r.total)} shown)`
+                : 'Loading…',
+        tooltip: (r) => (r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${isolatedString(r.o.repr)} (${r.o.type})` : ''),
         sortKey: (r) => (r.kind === 'class' ? r.c.name : ''),
       },
       {
-        id: 'count', header: 'Objects', width: 'minmax(90px, 1fr)', numeric: true,
-        value: (r) => r.kind === 'class' ? formatCount(r.c.count) : r.kind === 'object' ? `@${r.o.id}` : '',
+        id: 'count',
+        header: 'Objects',
+        width: 'minmax(90px, 1fr)',
+        numeric: true,
+        value: (r) => (r.kind === 'class' ? formatCount(r.c.count) : r.kind === 'object' ? `@${r.o.id}` : ''),
         sortKey: (r) => (r.kind === 'class' ? r.c.count : 0),
         description: 'Number of objects of this class',
       },
       {
-        id: 'self', header: 'Self size', width: 'minmax(90px, 1fr)', numeric: true,
-        value: (r) => r.kind === 'class' ? formatBytes(r.c.selfSize) : r.kind === 'object' ? formatBytes(r.o.selfSize) : '',
-        tooltip: (r) => r.kind === 'class' ? exactBytes(r.c.selfSize) : r.kind === 'object' ? exactBytes(r.o.selfSize) : '',
+        id: 'self',
+        header: 'Self size',
+        width: 'minmax(90px, 1fr)',
+        numeric: true,
+        value: (r) => (r.kind === 'class' ? formatBytes(r.c.selfSize) : r.kind === 'object' ? formatBytes(r.o.selfSize) : ''),
+        tooltip: (r) => (r.kind === 'class' ? exactBytes(r.c.selfSize) : r.kind === 'object' ? exactBytes(r.o.selfSize) : ''),
         sortKey: (r) => (r.kind === 'class' ? r.c.selfSize : 0),
         description: 'The objects\u2019 own sizes',
       },
       {
-        id: 'retained', header: 'Retained size', width: 'minmax(110px, 1fr)', numeric: true,
-        value: (r) => r.kind === 'class' ? formatBytes(r.c.retainedSize) : r.kind === 'object' ? formatBytes(r.o.retainedSize) : '',
-        tooltip: (r) => r.kind === 'class' ? exactBytes(r.c.retainedSize) : r.kind === 'object' ? exactBytes(r.o.retainedSize) : '',
+        id: 'retained',
+        header: 'Retained size',
+        width: 'minmax(110px, 1fr)',
+        numeric: true,
+        value: (r) => (r.kind === 'class' ? formatBytes(r.c.retainedSize) : r.kind === 'object' ? formatBytes(r.o.retainedSize) : ''),
+        tooltip: (r) => (r.kind === 'class' ? exactBytes(r.c.retainedSize) : r.kind === 'object' ? exactBytes(r.o.retainedSize) : ''),
         sortKey: (r) => (r.kind === 'class' ? r.c.retainedSize : 0),
         description: 'Memory freed if these objects were collected (nested objects of the class counted once)',
       },
       {
-        id: 'distance', header: 'Distance', width: '80px', numeric: true,
+        id: 'distance',
+        header: 'Distance',
+        width: '80px',
+        numeric: true,
         value: (r) => (r.kind === 'object' && r.o.distance !== undefined ? String(r.o.distance) : ''),
         description: 'References on the shortest path from a GC root',
       },
@@ -132,13 +150,17 @@ class HeapPage implements PageView {
       testid: 'heap-classes',
       label: 'Objects by class',
       columns,
-      key: (r) => r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${r.parent}#${r.o.id}` : `${r.parent}#${r.kind}`,
+      key: (r) => (r.kind === 'class' ? r.c.name : r.kind === 'object' ? `${r.parent}#${r.o.id}` : `${r.parent}#${r.kind}`),
       emptyText: 'No class matches the filter.',
       sort: this.sort,
       visibleRows: 18,
       onSort: (sort) => {
         this.sort = sort;
-        this.classes = sortRows(this.classes.map((c) => ({ kind: 'class', c }) as Row), columns, sort).map((r) => (r as { c: HeapClassSummary }).c);
+        this.classes = sortRows(
+          this.classes.map((c) => ({ kind: 'class', c }) as Row),
+          columns,
+          sort,
+        ).map((r) => (r as { c: HeapClassSummary }).c);
         this.showRows();
       },
       onActivate: (row) => this.activate(row),
@@ -147,7 +169,8 @@ class HeapPage implements PageView {
         const open = this.expanded.has(row.c.name);
         if ((key === 'ArrowRight' && !open) || (key === 'ArrowLeft' && open)) this.toggle(row.c.name);
       },
-      rowClass: (r) => [r.kind !== 'class' ? 'child' : '', r.kind === 'more' ? 'more' : '', r.kind === 'object' && r.o.id === this.selectedObject ? 'selected' : ''].join(' ').trim(),
+      rowClass: (r) =>
+        [r.kind !== 'class' ? 'child' : '', r.kind === 'more' ? 'more' : '', r.kind === 'object' && r.o.id === this.selectedObject ? 'selected' : ''].join(' ').trim(),
       level: (r) => (r.kind === 'class' ? 0 : 1),
     });
     this.graph = new GraphView({ testid: 'retainer-graph', label: 'Retainer graph', onSelect: (id) => void this.showObjectById(id), height: 380 });
@@ -158,12 +181,36 @@ class HeapPage implements PageView {
       label: 'Change per class',
       columns: [
         { id: 'name', header: 'Class', width: 'minmax(200px, 3fr)', value: (d) => d.name, sortKey: (d) => d.name },
-        { id: 'added', header: 'New', width: '1fr', numeric: true, value: (d) => formatCount(d.addedCount), sortKey: (d) => d.addedCount, description: 'Objects in the second snapshot only' },
-        { id: 'removed', header: 'Gone', width: '1fr', numeric: true, value: (d) => formatCount(d.removedCount), sortKey: (d) => d.removedCount, description: 'Objects in the first snapshot only' },
+        {
+          id: 'added',
+          header: 'New',
+          width: '1fr',
+          numeric: true,
+          value: (d) => formatCount(d.addedCount),
+          sortKey: (d) => d.addedCount,
+          description: 'Objects in the second snapshot only',
+        },
+        {
+          id: 'removed',
+          header: 'Gone',
+          width: '1fr',
+          numeric: true,
+          value: (d) => formatCount(d.removedCount),
+          sortKey: (d) => d.removedCount,
+          description: 'Objects in the first snapshot only',
+        },
         { id: 'countDelta', header: '# Δ', width: '1fr', numeric: true, value: (d) => signed(d.countDelta), sortKey: (d) => d.countDelta },
         { id: 'addedSize', header: 'Allocated', width: '1fr', numeric: true, value: (d) => formatBytes(d.addedSize), sortKey: (d) => d.addedSize },
         { id: 'removedSize', header: 'Freed', width: '1fr', numeric: true, value: (d) => formatBytes(d.removedSize), sortKey: (d) => d.removedSize },
-        { id: 'sizeDelta', header: 'Size Δ', width: '1fr', numeric: true, value: (d) => (d.sizeDelta > 0 ? '+' : '') + formatBytes(d.sizeDelta), tooltip: (d) => exactBytes(d.sizeDelta), sortKey: (d) => Math.abs(d.sizeDelta) },
+        {
+          id: 'sizeDelta',
+          header: 'Size Δ',
+          width: '1fr',
+          numeric: true,
+          value: (d) => (d.sizeDelta > 0 ? '+' : '') + formatBytes(d.sizeDelta),
+          tooltip: (d) => exactBytes(d.sizeDelta),
+          sortKey: (d) => Math.abs(d.sizeDelta),
+        },
       ],
       key: (d) => d.name,
       emptyText: 'No class changed between these snapshots.',
@@ -182,30 +229,34 @@ class HeapPage implements PageView {
     this.diffFrom.addEventListener('change', () => void this.loadDiff());
     this.diffTo.addEventListener('change', () => void this.loadDiff());
 
-    this.diffSection = section('heap-diff', 'Comparison of two snapshots',
+    this.diffSection = section(
+      'heap-diff',
+      'Comparison of two snapshots',
       h('div', { class: 'toolbar' }, h('label', {}, 'From ', this.diffFrom), h('label', {}, 'to ', this.diffTo)),
       this.diffSummary,
-      this.diffTable.element);
+      this.diffTable.element,
+    );
     this.content.append(
-      section('heap-classes', 'Objects by class',
-        h('div', { class: 'toolbar' }, this.filterInput, this.classCount),
-        this.status,
-        this.table.element),
-      section('heap-object', 'Why is it alive?',
+      section('heap-classes', 'Objects by class', h('div', { class: 'toolbar' }, this.filterInput, this.classCount), this.status, this.table.element),
+      section(
+        'heap-object',
+        'Why is it alive?',
         h('h3', { class: 'object-title' }, this.objectTitle),
         this.objectHint,
         this.objectFacts,
         this.graphBox,
         h('h3', { class: 'subhead' }, 'Shortest paths from the roots'),
-        this.paths),
+        this.paths,
+      ),
       this.diffSection,
     );
-    this.element = h('div', { class: 'page page-wide', testid: 'page-heap' },
-      h('header', { class: 'page-head' },
-        h('h1', { class: 'page-title' }, 'Heap'),
-        h('div', { class: 'toolbar' }, h('label', {}, 'Snapshot ', this.picker), this.summary)),
+    this.element = h(
+      'div',
+      { class: 'page page-wide', testid: 'page-heap' },
+      h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Heap'), h('div', { class: 'toolbar' }, h('label', {}, 'Snapshot ', this.picker), this.summary)),
       this.empty,
-      this.content);
+      this.content,
+    );
     const offAdded = context.events.on('snapshot-added', () => void this.loadSnapshots(true));
     const offDropped = context.events.on('snapshot-dropped', () => void this.loadSnapshots(false));
     this.unsubscribe = () => {
@@ -279,9 +330,11 @@ class HeapPage implements PageView {
     this.empty.hidden = false;
     this.empty.replaceChildren(
       h('h2', {}, problem ? 'No snapshots' : 'No heap snapshot yet'),
-      problem ? h('p', {}, problem) : h('p', {}, 'This page shows every object of a heap snapshot by class. Take a snapshot on the ',
-        this.link('/tracker', 'Tracker'), ' page, or open saved snapshots:'),
-      h('pre', { class: 'code' }, 'memory-profiler open before.heapsnapshot after.heapsnapshot'));
+      problem
+        ? h('p', {}, problem)
+        : h('p', {}, 'This page shows every object of a heap snapshot by class. Take a snapshot on the ', this.link('/tracker', 'Tracker'), ' page, or open saved snapshots:'),
+      h('pre', { class: 'code' }, 'memory-profiler open before.heapsnapshot after.heapsnapshot'),
+    );
   }
 
   private link(path: string, text: string): HTMLAnchorElement {
@@ -303,7 +356,11 @@ class HeapPage implements PageView {
     try {
       const classes = await this.context.api.heapClasses(index, this.abort.signal);
       if (request !== this.classesRequest) return;
-      this.classes = sortRows(classes.map((c) => ({ kind: 'class', c }) as Row), this.columns, this.sort).map((r) => (r as { c: HeapClassSummary }).c);
+      this.classes = sortRows(
+        classes.map((c) => ({ kind: 'class', c }) as Row),
+        this.columns,
+        this.sort,
+      ).map((r) => (r as { c: HeapClassSummary }).c);
       setText(this.status, '');
       this.showRows();
     } catch (e) {
@@ -382,9 +439,12 @@ class HeapPage implements PageView {
     setText(this.objectTitle, `Why is ${isolatedString(o.repr)} alive?`);
     this.objectHint.hidden = true;
     this.objectFacts.replaceChildren(
-      ...fact('Class', o.className), ...fact('Type', o.type), ...fact('Self size', formatBytes(o.selfSize), exactBytes(o.selfSize)),
+      ...fact('Class', o.className),
+      ...fact('Type', o.type),
+      ...fact('Self size', formatBytes(o.selfSize), exactBytes(o.selfSize)),
       ...fact('Retained size', formatBytes(o.retainedSize), exactBytes(o.retainedSize)),
-      ...fact('Distance from the roots', o.distance === undefined ? '—' : String(o.distance)));
+      ...fact('Distance from the roots', o.distance === undefined ? '—' : String(o.distance)),
+    );
     if (!redrawGraph) {
       this.graph.select(o.id, false);
       return;
@@ -435,7 +495,10 @@ class HeapPage implements PageView {
     try {
       const diff = await this.context.api.diff(from, to, this.abort.signal);
       if (request !== this.diffRequest) return;
-      setText(this.diffSummary, `${formatCount(diff.addedCount)} new objects (${formatBytes(diff.addedSize)}), ${formatCount(diff.removedCount)} gone (${formatBytes(diff.removedSize)}), matched by object id.`);
+      setText(
+        this.diffSummary,
+        `${formatCount(diff.addedCount)} new objects (${formatBytes(diff.addedSize)}), ${formatCount(diff.removedCount)} gone (${formatBytes(diff.removedSize)}), matched by object id.`,
+      );
       this.diffTable.setRows(diff.classes);
     } catch (e) {
       if (this.abort.signal.aborted || request !== this.diffRequest) return;

@@ -69,7 +69,16 @@ class SuspectsPage implements PageView {
         { id: 'rank', header: '#', width: '56px', numeric: true, value: (g) => String(g.rank + 1), sortKey: (g) => g.rank },
         { id: 'class', header: 'Class', width: 'minmax(140px, 2fr)', value: (g) => g.className, sortKey: (g) => g.className },
         { id: 'count', header: 'Objects', width: '90px', numeric: true, value: (g) => formatCount(g.count), sortKey: (g) => g.count },
-        { id: 'retained', header: 'Retained', width: '100px', numeric: true, value: (g) => formatBytes(g.retainedSize), tooltip: (g) => exactBytes(g.retainedSize), sortKey: (g) => g.retainedSize, description: 'What the group\u2019s objects keep alive, themselves included' },
+        {
+          id: 'retained',
+          header: 'Retained',
+          width: '100px',
+          numeric: true,
+          value: (g) => formatBytes(g.retainedSize),
+          tooltip: (g) => exactBytes(g.retainedSize),
+          sortKey: (g) => g.retainedSize,
+          description: 'What the group\u2019s objects keep alive, themselves included',
+        },
         { id: 'self', header: 'Self', width: '90px', numeric: true, value: (g) => formatBytes(g.selfSize), tooltip: (g) => exactBytes(g.selfSize), sortKey: (g) => g.selfSize },
         { id: 'path', header: 'Held by', width: 'minmax(240px, 4fr)', value: (g) => g.path.slice(-3).join(' / '), tooltip: (g) => g.path.join('\n') },
         { id: 'site', header: 'Allocated at', width: 'minmax(160px, 2fr)', value: (g) => siteText(g.allocatedAt), sortKey: (g) => siteText(g.allocatedAt) },
@@ -85,12 +94,16 @@ class SuspectsPage implements PageView {
     this.content.append(
       this.summary,
       section('suspects-groups', 'Groups, largest retained size first', this.table.element, h('div', { class: 'toolbar' }, this.more, this.pageNote)),
-      section('suspect-detail', 'Selected group', this.detail));
-    this.element = h('div', { class: 'page page-wide', testid: 'page-suspects' },
+      section('suspect-detail', 'Selected group', this.detail),
+    );
+    this.element = h(
+      'div',
+      { class: 'page page-wide', testid: 'page-suspects' },
       link(context, '/garbage', '\u2190 Collected garbage', 'suspects-back'),
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Leak suspects')),
       this.empty,
-      this.content);
+      this.content,
+    );
     this.unsubscribe = context.events.on('snapshot-added', () => void this.load());
     void this.load();
   }
@@ -112,7 +125,9 @@ class SuspectsPage implements PageView {
       if (!state.live) return this.explain('This is saved data: leak suspects come from the heap snapshots of a running program.');
       if (state.snapshots.length < 3) {
         const n = state.snapshots.length;
-        return this.explain(`There ${n === 1 ? 'is one tracker snapshot' : `are ${n ? formatCount(n) : 'no'} tracker snapshots`} yet; leak suspects need three tracker snapshots: a baseline, then two after the work that leaks.`);
+        return this.explain(
+          `There ${n === 1 ? 'is one tracker snapshot' : `are ${n ? formatCount(n) : 'no'} tracker snapshots`} yet; leak suspects need three tracker snapshots: a baseline, then two after the work that leaks.`,
+        );
       }
       report = await this.context.api.suspects(0, PAGE_SIZE, this.abort.signal);
     } catch (e) {
@@ -125,7 +140,10 @@ class SuspectsPage implements PageView {
     this.append(report);
     this.empty.hidden = true;
     this.content.hidden = false;
-    setText(this.summary, `${formatCount(report.objects)} objects were allocated after tracker snapshot #${report.baseline} and are still alive in #${report.target} and #${report.final}, in ${formatCount(report.totalGroups)} groups by retainer path. Objects held inside another suspect count in its retained size, not as groups of their own.`);
+    setText(
+      this.summary,
+      `${formatCount(report.objects)} objects were allocated after tracker snapshot #${report.baseline} and are still alive in #${report.target} and #${report.final}, in ${formatCount(report.totalGroups)} groups by retainer path. Objects held inside another suspect count in its retained size, not as groups of their own.`,
+    );
   }
 
   private explain(problem: string): void {
@@ -133,9 +151,14 @@ class SuspectsPage implements PageView {
     this.empty.replaceChildren(
       h('h2', {}, 'No leak suspects to show'),
       h('p', { testid: 'suspects-problem' }, problem),
-      h('p', {}, 'Leak suspects are objects made after a baseline snapshot that are still alive two snapshots later. Take a snapshot on the ',
+      h(
+        'p',
+        {},
+        'Leak suspects are objects made after a baseline snapshot that are still alive two snapshots later. Take a snapshot on the ',
         link(this.context, '/tracker', 'Tracker', 'suspects-tracker-link'),
-        ' page, let the program run through the work that leaks, then take two more.'));
+        ' page, let the program run through the work that leaks, then take two more.',
+      ),
+    );
     this.empty.hidden = false;
   }
 
@@ -166,13 +189,22 @@ class SuspectsPage implements PageView {
     const site = g.allocatedAt;
     this.detail.replaceChildren(
       h('h3', { class: 'subhead', testid: 'suspect-detail-class' }, `${g.className} \u00d7${formatCount(g.count)}`),
-      h('dl', { class: 'facts' },
+      h(
+        'dl',
+        { class: 'facts' },
         ...fact('Objects', formatCount(g.count)),
         ...fact('Retained', formatBytes(g.retainedSize), exactBytes(g.retainedSize)),
         ...fact('Self', formatBytes(g.selfSize), exactBytes(g.selfSize)),
-        ...fact('Allocated at', site ? `${siteText(site)} (${formatCount(site.count)} of ${formatCount(g.count)})` : 'not recorded: track a class with creation stacks (trace) before the objects are made'),
-        ...fact('Some ids', g.sampleIds.map((id) => `@${id}`).join(' '))),
+        ...fact(
+          'Allocated at',
+          site
+            ? `${siteText(site)} (${formatCount(site.count)} of ${formatCount(g.count)})`
+            : 'not recorded: track a class with creation stacks (trace) before the objects are made',
+        ),
+        ...fact('Some ids', g.sampleIds.map((id) => `@${id}`).join(' ')),
+      ),
       h('h3', { class: 'subhead' }, 'Retainer path, from the GC roots'),
-      h('ol', { class: 'paths', testid: 'suspect-detail-path' }, ...g.path.map((step) => h('li', {}, step)), h('li', {}, g.className)));
+      h('ol', { class: 'paths', testid: 'suspect-detail-path' }, ...g.path.map((step) => h('li', {}, step)), h('li', {}, g.className)),
+    );
   }
 }

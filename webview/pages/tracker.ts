@@ -45,22 +45,34 @@ export class TrackerPage implements PageView {
   private readonly snapshotFacts = h('dl', { class: 'facts', testid: 'tracker-snapshot-facts' });
   private readonly actions: HTMLElement;
   private readonly snapshotButton = button({ testid: 'take-snapshot', attrs: { title: 'Take a heap snapshot now (pauses the program briefly)' } }, 'Take snapshot');
-  private readonly progress = h('div', { class: 'progress', testid: 'snapshot-progress', attrs: { role: 'progressbar', 'aria-label': 'Snapshot progress', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true } });
+  private readonly progress = h('div', {
+    class: 'progress',
+    testid: 'snapshot-progress',
+    attrs: { role: 'progressbar', 'aria-label': 'Snapshot progress', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true },
+  });
   private readonly progressFill = h('span', { class: 'progress-fill' });
   private readonly progressText = h('span', { class: 'muted', testid: 'snapshot-progress-text' });
   private readonly trackInput = h('input', {
-    class: 'input', testid: 'track-input',
+    class: 'input',
+    testid: 'track-input',
     attrs: { type: 'search', list: 'track-options', placeholder: 'Class name, e.g. Order', 'aria-label': 'Class to track', spellcheck: 'false', autocomplete: 'off' },
   });
   private readonly trackOptions = h('datalist', { id: 'track-options', testid: 'track-options' });
   private readonly traceBox = h('input', { testid: 'track-trace', attrs: { type: 'checkbox' } });
   private readonly traceLabel = h('label', { title: 'Record where instances are allocated (slows allocation down)' }, this.traceBox, 'with creation stacks');
-  private readonly levelSelect = h('select', { class: 'select', testid: 'track-level', attrs: { 'aria-label': 'Referents recorded to this depth' } },
-    ...[0, 1, 2, 3].map((n) => h('option', { attrs: { value: n } }, n === 0 ? 'no referents' : `referents ${n} level${n > 1 ? 's' : ''} deep`)));
+  private readonly levelSelect = h(
+    'select',
+    { class: 'select', testid: 'track-level', attrs: { 'aria-label': 'Referents recorded to this depth' } },
+    ...[0, 1, 2, 3].map((n) => h('option', { attrs: { value: n } }, n === 0 ? 'no referents' : `referents ${n} level${n > 1 ? 's' : ''} deep`)),
+  );
   private readonly trackButton = button({ testid: 'track-button', appearance: 'secondary' }, 'Track');
   private readonly trackedList = h('ul', { class: 'tracked-list', testid: 'tracked-list' });
   private readonly periodicBox = h('input', { testid: 'periodic-toggle', attrs: { type: 'checkbox' } });
-  private readonly periodicInterval = h('input', { class: 'input input-short', testid: 'periodic-interval', attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' } });
+  private readonly periodicInterval = h('input', {
+    class: 'input input-short',
+    testid: 'periodic-interval',
+    attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' },
+  });
   private readonly periodicText = h('span', { class: 'muted', testid: 'periodic-status' });
   /** The stacked chart: the JS heap only by default (memory outside it would dwarf the classes). */
   private readonly outsideBox = h('input', { testid: 'chart-outside', attrs: { type: 'checkbox' } });
@@ -80,9 +92,25 @@ export class TrackerPage implements PageView {
         { id: 'description', header: 'Description', width: 'minmax(140px, 2fr)', value: (s) => s.description || '—', sortKey: (s) => s.description },
         { id: 'time', header: 'Taken', width: '90px', value: (s) => formatClock(s.timestamp), tooltip: (s) => new Date(s.timestamp).toISOString(), sortKey: (s) => s.timestamp },
         { id: 'total', header: 'JS heap', width: '1fr', numeric: true, value: (s) => formatBytes(s.total), tooltip: (s) => exactBytes(s.total), sortKey: (s) => s.total },
-        { id: 'tracked', header: 'Tracked', width: '1fr', numeric: true, value: (s) => formatBytes(s.trackedTotal), tooltip: (s) => exactBytes(s.trackedTotal), sortKey: (s) => s.trackedTotal },
+        {
+          id: 'tracked',
+          header: 'Tracked',
+          width: '1fr',
+          numeric: true,
+          value: (s) => formatBytes(s.trackedTotal),
+          tooltip: (s) => exactBytes(s.trackedTotal),
+          sortKey: (s) => s.trackedTotal,
+        },
         { id: 'rss', header: 'Resident', width: '1fr', numeric: true, value: (s) => formatBytes(s.process?.rss), sortKey: (s) => s.process?.rss ?? 0 },
-        { id: 'pause', header: 'Pause', width: '80px', numeric: true, value: (s) => `${formatCount(s.captureMs)} ms`, sortKey: (s) => s.captureMs, description: 'How long the program was paused for the snapshot' },
+        {
+          id: 'pause',
+          header: 'Pause',
+          width: '80px',
+          numeric: true,
+          value: (s) => `${formatCount(s.captureMs)} ms`,
+          sortKey: (s) => s.captureMs,
+          description: 'How long the program was paused for the snapshot',
+        },
       ],
       key: (s) => String(s.index),
       emptyText: 'No snapshot yet.',
@@ -97,9 +125,34 @@ export class TrackerPage implements PageView {
       columns: [
         { id: 'name', header: 'Class', width: 'minmax(160px, 2fr)', value: (r) => r.name, sortKey: (r) => r.name },
         { id: 'active', header: 'Instances', width: '1fr', numeric: true, value: (r) => formatCount(r.active), sortKey: (r) => r.active },
-        { id: 'sum', header: 'Total', width: '1fr', numeric: true, value: (r) => formatBytes(r.sum), tooltip: (r) => exactBytes(r.sum), sortKey: (r) => r.sum, description: 'Bytes the instances keep alive (retained size)' },
-        { id: 'avg', header: 'Average', width: '1fr', numeric: true, value: (r) => formatBytes(Math.round(r.avg)), tooltip: (r) => exactBytes(Math.round(r.avg)), sortKey: (r) => r.avg },
-        { id: 'pct', header: 'Share', width: '1fr', numeric: true, value: (r) => `${r.pct.toFixed(2)} %`, sortKey: (r) => r.pct, description: 'Share of the JS heap (the snapshot\u2019s objects), not of the resident size' },
+        {
+          id: 'sum',
+          header: 'Total',
+          width: '1fr',
+          numeric: true,
+          value: (r) => formatBytes(r.sum),
+          tooltip: (r) => exactBytes(r.sum),
+          sortKey: (r) => r.sum,
+          description: 'Bytes the instances keep alive (retained size)',
+        },
+        {
+          id: 'avg',
+          header: 'Average',
+          width: '1fr',
+          numeric: true,
+          value: (r) => formatBytes(Math.round(r.avg)),
+          tooltip: (r) => exactBytes(Math.round(r.avg)),
+          sortKey: (r) => r.avg,
+        },
+        {
+          id: 'pct',
+          header: 'Share',
+          width: '1fr',
+          numeric: true,
+          value: (r) => `${r.pct.toFixed(2)} %`,
+          sortKey: (r) => r.pct,
+          description: 'Share of the JS heap (the snapshot\u2019s objects), not of the resident size',
+        },
       ],
       key: (r) => r.name,
       emptyText: 'No tracked class in this snapshot.',
@@ -116,10 +169,35 @@ export class TrackerPage implements PageView {
       columns: [
         { id: 'time', header: 'Taken', width: '90px', value: (r) => formatClock(r.timestamp), tooltip: (r) => new Date(r.timestamp).toISOString(), sortKey: (r) => r.timestamp },
         { id: 'name', header: 'Class', width: 'minmax(160px, 2fr)', value: (r) => r.name, sortKey: (r) => r.name },
-        { id: 'active', header: 'Instances', width: '1fr', numeric: true, value: (r) => formatCount(r.active), sortKey: (r) => r.active, description: 'Exact: counted after a full garbage collection' },
-        { id: 'sum', header: 'Total (est.)', width: '1fr', numeric: true, value: (r) => formatBytes(r.sum), tooltip: (r) => exactBytes(r.sum), sortKey: (r) => r.sum, description: 'Instances × their average retained size in the full snapshot the sizes come from' },
+        {
+          id: 'active',
+          header: 'Instances',
+          width: '1fr',
+          numeric: true,
+          value: (r) => formatCount(r.active),
+          sortKey: (r) => r.active,
+          description: 'Exact: counted after a full garbage collection',
+        },
+        {
+          id: 'sum',
+          header: 'Total (est.)',
+          width: '1fr',
+          numeric: true,
+          value: (r) => formatBytes(r.sum),
+          tooltip: (r) => exactBytes(r.sum),
+          sortKey: (r) => r.sum,
+          description: 'Instances × their average retained size in the full snapshot the sizes come from',
+        },
         { id: 'basedOn', header: 'Sizes from', width: '90px', numeric: true, value: (r) => (r.basedOn === null ? '—' : `#${r.basedOn}`), sortKey: (r) => r.basedOn ?? -1 },
-        { id: 'pause', header: 'Pause', width: '80px', numeric: true, value: (r) => `${formatCount(Math.round(r.pauseMs))} ms`, sortKey: (r) => r.pauseMs, description: 'How long the program was paused for the census' },
+        {
+          id: 'pause',
+          header: 'Pause',
+          width: '80px',
+          numeric: true,
+          value: (r) => `${formatCount(Math.round(r.pauseMs))} ms`,
+          sortKey: (r) => r.pauseMs,
+          description: 'How long the program was paused for the census',
+        },
       ],
       key: (r) => r.key,
       emptyText: 'No census yet.',
@@ -128,9 +206,12 @@ export class TrackerPage implements PageView {
       rowClass: () => 'link',
       onActivate: (r) => context.navigate(`/tracker/class/${encodeURIComponent(r.name)}`),
     });
-    this.censusSection = section('tracker-census', 'Censuses (instance counts between full snapshots)',
+    this.censusSection = section(
+      'tracker-census',
+      'Censuses (instance counts between full snapshots)',
       h('p', { class: 'muted' }, 'Exact instance counts of the tracked classes without a heap snapshot; sizes are estimated from the latest full snapshot.'),
-      this.censusTable.element);
+      this.censusTable.element,
+    );
 
     this.snapshotButton.addEventListener('click', () => void this.takeSnapshot());
     this.trackButton.addEventListener('click', () => void this.track());
@@ -145,36 +226,54 @@ export class TrackerPage implements PageView {
       if (this.periodicBox.checked) void this.setPeriodic();
     });
 
-    this.actions = h('div', { class: 'actions', testid: 'tracker-actions' },
+    this.actions = h(
+      'div',
+      { class: 'actions', testid: 'tracker-actions' },
       h('div', { class: 'toolbar' }, this.snapshotButton, this.progress, this.progressText),
-      h('div', { class: 'toolbar' },
-        h('label', {}, 'Track a class ', this.trackInput), this.trackOptions,
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', {}, 'Track a class ', this.trackInput),
+        this.trackOptions,
         this.traceLabel,
         h('label', { title: 'What the instances refer to, merged by name and class, per snapshot (the class page shows it)' }, this.levelSelect),
-        this.trackButton),
-      h('div', { class: 'toolbar' },
-        h('label', {}, this.periodicBox, 'Periodic snapshots every'), this.periodicInterval, h('span', { class: 'muted' }, 'seconds'), this.periodicText),
-      h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Tracked:'), this.trackedList));
+        this.trackButton,
+      ),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', {}, this.periodicBox, 'Periodic snapshots every'),
+        this.periodicInterval,
+        h('span', { class: 'muted' }, 'seconds'),
+        this.periodicText,
+      ),
+      h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Tracked:'), this.trackedList),
+    );
 
-    this.element = h('div', { class: 'page page-wide', testid: 'page-tracker' },
+    this.element = h(
+      'div',
+      { class: 'page page-wide', testid: 'page-tracker' },
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Class tracker')),
       this.message,
       this.droppedNote,
       this.actions,
       this.empty,
-      section('tracker-chart', 'Memory per snapshot',
+      section(
+        'tracker-chart',
+        'Memory per snapshot',
         h('p', { class: 'muted' }, 'Stacked: each tracked class (retained bytes) and the rest of the JS heap. Click a legend entry to hide it.'),
-        h('div', { class: 'toolbar' },
+        h(
+          'div',
+          { class: 'toolbar' },
           h('label', {}, this.trackedOnlyBox, 'Only the tracked classes (their own scale)'),
-          h('label', {}, this.outsideBox, 'Add resident memory outside the JS heap')),
-        this.chart.element),
+          h('label', {}, this.outsideBox, 'Add resident memory outside the JS heap'),
+        ),
+        this.chart.element,
+      ),
       section('tracker-timeline', 'Timeline (sampled every second once a class is tracked, and at each snapshot)', this.timeline.element),
       section('tracker-snapshots', 'Snapshots', this.snapshotsTable.element),
       this.censusSection,
-      section('tracker-snapshot', 'Tracked classes per snapshot',
-        h('h3', { class: 'subhead' }, this.snapshotTitle),
-        this.snapshotFacts,
-        this.classTable.element),
+      section('tracker-snapshot', 'Tracked classes per snapshot', h('h3', { class: 'subhead' }, this.snapshotTitle), this.snapshotFacts, this.classTable.element),
     );
     this.unsubscribe.push(
       // A runtime without allocation tracking offers no creation stacks.
@@ -241,20 +340,35 @@ export class TrackerPage implements PageView {
     if (nothing) this.showEmpty(state);
     this.snapshotsTable.setRows(state.snapshots);
     this.censusSection.hidden = state.census.length === 0;
-    this.censusTable.setRows(state.census.flatMap((c, i) => Object.entries(c.classes).map(([name, k]) => ({ key: `${i}:${name}`, timestamp: c.timestamp, pauseMs: c.pauseMs, name, active: k.active, sum: k.sum, basedOn: c.basedOn }))));
+    this.censusTable.setRows(
+      state.census.flatMap((c, i) =>
+        Object.entries(c.classes).map(([name, k]) => ({ key: `${i}:${name}`, timestamp: c.timestamp, pauseMs: c.pauseMs, name, active: k.active, sum: k.sum, basedOn: c.basedOn })),
+      ),
+    );
     if (follow || this.selected >= state.snapshots.length) this.selected = state.snapshots.length - 1;
     this.selectSnapshot(this.selected);
     this.showChart(state);
-    this.trackedList.replaceChildren(...state.tracked.map((t) => {
-      const link = h('a', { testid: `tracked-${t.name}`, attrs: { href: this.context.href(`/tracker/class/${encodeURIComponent(t.name)}`) } }, t.name);
-      link.addEventListener('click', (e) => {
-        e.preventDefault();
-        this.context.navigate(`/tracker/class/${encodeURIComponent(t.name)}`);
-      });
-      const remove = h('button', { class: 'chip-remove', testid: `untrack-${t.name}`, title: `Stop tracking ${isolatedString(t.name)}`, attrs: { type: 'button', 'aria-label': `Stop tracking ${isolatedString(t.name)}` } }, '×');
-      remove.addEventListener('click', () => void this.untrack(t.name));
-      return h('li', { class: 'chip' }, link, t.trace ? h('span', { class: 'muted' }, ' (stacks)') : null, state.live ? remove : null);
-    }));
+    this.trackedList.replaceChildren(
+      ...state.tracked.map((t) => {
+        const link = h('a', { testid: `tracked-${t.name}`, attrs: { href: this.context.href(`/tracker/class/${encodeURIComponent(t.name)}`) } }, t.name);
+        link.addEventListener('click', (e) => {
+          e.preventDefault();
+          this.context.navigate(`/tracker/class/${encodeURIComponent(t.name)}`);
+        });
+        const remove = h(
+          'button',
+          {
+            class: 'chip-remove',
+            testid: `untrack-${t.name}`,
+            title: `Stop tracking ${isolatedString(t.name)}`,
+            attrs: { type: 'button', 'aria-label': `Stop tracking ${isolatedString(t.name)}` },
+          },
+          '×',
+        );
+        remove.addEventListener('click', () => void this.untrack(t.name));
+        return h('li', { class: 'chip' }, link, t.trace ? h('span', { class: 'muted' }, ' (stacks)') : null, state.live ? remove : null);
+      }),
+    );
     if (!state.tracked.length) this.trackedList.append(h('li', { class: 'muted' }, 'none'));
     this.periodicBox.checked = state.periodic !== null;
     if (state.periodic && document.activeElement !== this.periodicInterval) this.periodicInterval.value = String(Math.round(state.periodic.intervalMs / 1000));
@@ -265,16 +379,28 @@ export class TrackerPage implements PageView {
     const live = state.live;
     this.empty.replaceChildren(
       h('h2', {}, 'No tracker snapshot yet'),
-      h('p', {}, live
-        ? 'The tracker counts the instances of chosen classes in heap snapshots. Track a class above (or not: the table shows the heap either way), then take a snapshot, or switch periodic snapshots on.'
-        : 'This is saved data without tracker snapshots. Record some with a running program:'),
+      h(
+        'p',
+        {},
+        live
+          ? 'The tracker counts the instances of chosen classes in heap snapshots. Track a class above (or not: the table shows the heap either way), then take a snapshot, or switch periodic snapshots on.'
+          : 'This is saved data without tracker snapshots. Record some with a running program:',
+      ),
       h('p', {}, 'From the command line:'),
       h('pre', { class: 'code', testid: 'tracker-empty-cli' }, 'memory-profiler run --track Order --interval 10000 -- node app.js'),
       h('p', {}, 'From the program itself (then track classes and take snapshots on this page):'),
-      h('pre', { class: 'code', testid: 'tracker-empty-code' },
-        "const { startInBackground } = require('memory-profiler-vscode');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));"),
+      h(
+        'pre',
+        { class: 'code', testid: 'tracker-empty-code' },
+        "const { startInBackground } = require('memory-profiler-vscode');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));",
+      ),
       h('p', {}, 'From a script, over the HTTP API:'),
-      h('pre', { class: 'code' }, `curl -X POST -H 'content-type: application/json' -d '{"name":"Order"}' ${serverUrl(this.context.api.base)}/api/tracker/classes\ncurl -X POST ${serverUrl(this.context.api.base)}/api/tracker/snapshots`));
+      h(
+        'pre',
+        { class: 'code' },
+        `curl -X POST -H 'content-type: application/json' -d '{"name":"Order"}' ${serverUrl(this.context.api.base)}/api/tracker/classes\ncurl -X POST ${serverUrl(this.context.api.base)}/api/tracker/snapshots`,
+      ),
+    );
   }
 
   private selectSnapshot(index: number): void {
@@ -294,7 +420,13 @@ export class TrackerPage implements PageView {
       ['Tracked classes', formatBytes(snapshot.trackedTotal), exactBytes(snapshot.trackedTotal)],
       ['Profiler overhead', snapshot.overhead ? formatBytes(snapshot.overhead) : 'not measurable (separate process)'],
     ];
-    if (p) facts.push(['Resident size', formatBytes(p.rss), exactBytes(p.rss)], ['Virtual size', formatBytes(p.vsz), exactBytes(p.vsz)], ['JS heap allocated', formatBytes(p.heapTotal), exactBytes(p.heapTotal)], ['External', formatBytes(p.external), exactBytes(p.external)]);
+    if (p)
+      facts.push(
+        ['Resident size', formatBytes(p.rss), exactBytes(p.rss)],
+        ['Virtual size', formatBytes(p.vsz), exactBytes(p.vsz)],
+        ['JS heap allocated', formatBytes(p.heapTotal), exactBytes(p.heapTotal)],
+        ['External', formatBytes(p.external), exactBytes(p.external)],
+      );
     if (snapshot.idReset) facts.push(['Object ids', 'reset before this snapshot: lifetimes are cut here']);
     this.snapshotFacts.replaceChildren(...facts.flatMap(([k, v, t]) => [h('dt', {}, k), h('dd', { title: t }, v)]));
     this.classTable.setRows(Object.entries(snapshot.classes).map(([name, stats]) => ({ name, ...stats })));
@@ -304,16 +436,20 @@ export class TrackerPage implements PageView {
     const snapshots = state.snapshots;
     const x = snapshots.map((s) => s.timestamp);
     const byLabel = new Map(state.timeseries.map((t) => [t.label, new Map(t.data)]));
-    const at = (label: string, fallback: (s: TrackerSnapshot) => number | null) =>
-      snapshots.map((s) => byLabel.get(label)?.get(s.timestamp) ?? fallback(s));
+    const at = (label: string, fallback: (s: TrackerSnapshot) => number | null) => snapshots.map((s) => byLabel.get(label)?.get(s.timestamp) ?? fallback(s));
     const names = [...new Set([...state.tracked.map((t) => t.name), ...snapshots.flatMap((s) => Object.keys(s.classes))])];
-    const series: ChartSeries[] = names.map((name, i) => ({ label: name, values: at(`class:${name}`, (s) => (Object.hasOwn(s.classes, name) ? s.classes[name].sum : null)), colour: seriesColour(i) }));
+    const series: ChartSeries[] = names.map((name, i) => ({
+      label: name,
+      values: at(`class:${name}`, (s) => (Object.hasOwn(s.classes, name) ? s.classes[name].sum : null)),
+      colour: seriesColour(i),
+    }));
     // In-process profiling: the profiler thread's own heap (a separate isolate); 0 for another process.
     const trackedOnly = this.trackedOnlyBox.checked && names.length > 0;
     if (!trackedOnly) {
       if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
       series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
-      if (this.outsideBox.checked) series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
+      if (this.outsideBox.checked)
+        series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
     }
     this.chart.setData(x, series);
 
@@ -321,14 +457,22 @@ export class TrackerPage implements PageView {
     // Periodic censuses add `census:Name` (estimated bytes: exact count × the last full snapshot's average).
     const samples = state.timeseries.filter((t) => t.label === 'rss' || ((t.label.startsWith('space:') || t.label.startsWith('census:')) && t.data.some(([, v]) => v > 0)));
     const times = [...new Set(samples.flatMap((t) => t.data.map(([ts]) => ts)))].sort((a, b) => a - b);
-    this.timeline.setData(times, samples.map((t, i) => {
-      const m = new Map(t.data);
-      const label = t.label === 'rss' ? 'resident size' : t.label.startsWith('census:') ? `${isolatedString(t.label.slice('census:'.length))} (census, est.)` : t.label.slice('space:'.length);
-      return { label, values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
-    }));
+    this.timeline.setData(
+      times,
+      samples.map((t, i) => {
+        const m = new Map(t.data);
+        const label =
+          t.label === 'rss'
+            ? 'resident size'
+            : t.label.startsWith('census:')
+              ? `${isolatedString(t.label.slice('census:'.length))} (census, est.)`
+              : t.label.slice('space:'.length);
+        return { label, values: times.map((ts) => m.get(ts) ?? null), colour: seriesColour(i) };
+      }),
+    );
   }
 
-  private showProgress(p: HeapProgress & { description?: string } | undefined): void {
+  private showProgress(p: (HeapProgress & { description?: string }) | undefined): void {
     if (!p) return;
     const fraction = p.totalBytes ? (p.bytes ?? 0) / p.totalBytes : p.total ? p.done / p.total : 0;
     this.progress.hidden = false;
@@ -368,7 +512,10 @@ export class TrackerPage implements PageView {
       }
       const classes = await this.context.api.heapClasses(snapshots.length - 1, this.abort.signal);
       // Largest first: the likely suspects come first in the suggestions.
-      this.heapClassNames = classes.filter((c) => !c.name.startsWith('(')).sort((a, b) => b.retainedSize - a.retainedSize).map((c) => c.name);
+      this.heapClassNames = classes
+        .filter((c) => !c.name.startsWith('('))
+        .sort((a, b) => b.retainedSize - a.retainedSize)
+        .map((c) => c.name);
       this.fillOptions();
     } catch {
       this.heapClassNames = undefined;

@@ -45,7 +45,10 @@ class TrackerClassPage implements PageView {
   /** Tracker snapshot index → the heap snapshot it kept (for an instance's referents). */
   private heapIndexOf = new Map<number, number>();
 
-  constructor(private readonly context: PageContext, private readonly name: string) {
+  constructor(
+    private readonly context: PageContext,
+    private readonly name: string,
+  ) {
     this.instances = new VirtualTable<InstanceLifetime>({
       testid: 'class-instances',
       label: 'Instances',
@@ -53,7 +56,15 @@ class TrackerClassPage implements PageView {
         { id: 'id', header: 'Id', width: '130px', numeric: true, value: (i) => `@${i.id}`, sortKey: (i) => i.id },
         { id: 'repr', header: 'Instance', width: 'minmax(180px, 3fr)', value: (i) => i.repr, sortKey: (i) => i.repr },
         { id: 'lifetime', header: 'Lifetime', width: 'minmax(140px, 1.4fr)', value: (i) => lifetime(i), sortKey: (i) => i.birth ?? -1 },
-        { id: 'size', header: 'Size (last seen)', width: '1fr', numeric: true, value: (i) => formatBytes(i.sizes.at(-1)?.[1]), tooltip: (i) => exactBytes(i.sizes.at(-1)?.[1]), sortKey: (i) => i.sizes.at(-1)?.[1] ?? 0 },
+        {
+          id: 'size',
+          header: 'Size (last seen)',
+          width: '1fr',
+          numeric: true,
+          value: (i) => formatBytes(i.sizes.at(-1)?.[1]),
+          tooltip: (i) => exactBytes(i.sizes.at(-1)?.[1]),
+          sortKey: (i) => i.sizes.at(-1)?.[1] ?? 0,
+        },
         { id: 'stack', header: 'Created at', width: 'minmax(160px, 2fr)', value: (i) => this.frameText(i.stack), sortKey: (i) => this.frameText(i.stack) },
       ],
       key: (i) => String(i.id),
@@ -68,7 +79,9 @@ class TrackerClassPage implements PageView {
       e.preventDefault();
       context.navigate('/tracker');
     });
-    this.element = h('div', { class: 'page page-wide', testid: 'page-tracker-class' },
+    this.element = h(
+      'div',
+      { class: 'page page-wide', testid: 'page-tracker-class' },
       back,
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title', testid: 'class-name' }, name)),
       this.message,
@@ -102,23 +115,37 @@ class TrackerClassPage implements PageView {
     const latest = d.snapshots.at(-1);
     this.count.set(latest ? formatCount(latest.active) : '—', '', latest ? `in snapshot #${latest.index}` : 'no snapshot yet');
     this.total.set(latest ? formatBytes(latest.sum) : '—', latest ? exactBytes(latest.sum) : '', latest ? `${latest.pct.toFixed(2)} % of the JS heap` : '');
-    this.avg.set(latest ? formatBytes(Math.round(latest.avg)) : '—', latest ? exactBytes(Math.round(latest.avg)) : '', latest ? `own size ${formatBytes(latest.active ? Math.round(latest.selfSum / latest.active) : 0)}` : '');
-    this.range.set(latest ? `${formatBytes(latest.min)} / ${formatBytes(latest.max)}` : '—', '', d.tracked ? (d.tracked.trace ? 'with creation stacks' : 'tracked') : 'no longer tracked');
+    this.avg.set(
+      latest ? formatBytes(Math.round(latest.avg)) : '—',
+      latest ? exactBytes(Math.round(latest.avg)) : '',
+      latest ? `own size ${formatBytes(latest.active ? Math.round(latest.selfSum / latest.active) : 0)}` : '',
+    );
+    this.range.set(
+      latest ? `${formatBytes(latest.min)} / ${formatBytes(latest.max)}` : '—',
+      '',
+      d.tracked ? (d.tracked.trace ? 'with creation stacks' : 'tracked') : 'no longer tracked',
+    );
     // The tracker state has the timestamps; the detail has the per-snapshot figures.
     const state = await this.context.api.tracker(this.abort.signal).catch(() => undefined);
     const times = new Map(state?.snapshots.map((s) => [s.index, s.timestamp]) ?? []);
     this.heapIndexOf = new Map(state?.snapshots.filter((s) => s.heapIndex !== undefined).map((s) => [s.index, s.heapIndex!]) ?? []);
     const rows = d.snapshots.filter((s) => times.has(s.index));
-    this.chart.setData(rows.map((s) => times.get(s.index)!), [
-      { label: 'total (retained)', values: rows.map((s) => s.sum), colour: seriesColour(0) },
-      { label: 'own size', values: rows.map((s) => s.selfSum), colour: seriesColour(1) },
-    ]);
+    this.chart.setData(
+      rows.map((s) => times.get(s.index)!),
+      [
+        { label: 'total (retained)', values: rows.map((s) => s.sum), colour: seriesColour(0) },
+        { label: 'own size', values: rows.map((s) => s.selfSum), colour: seriesColour(1) },
+      ],
+    );
     this.referentPicker.replaceChildren(...d.snapshots.map((s) => h('option', { attrs: { value: s.index } }, `#${s.index}`)));
     if (latest) {
       this.referentPicker.value = String(latest.index);
       this.showReferents(latest.index);
     }
-    setText(this.instanceNote, `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; ${d.tracked?.startId !== undefined ? '“before” means it already existed when tracking began.' : '“before” means it was there at the class\u2019s first snapshot: made before tracking began, or after it but before that snapshot (without creation stacks V8 numbers an object only when a snapshot first sees it).'}`);
+    setText(
+      this.instanceNote,
+      `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; ${d.tracked?.startId !== undefined ? '“before” means it already existed when tracking began.' : '“before” means it was there at the class\u2019s first snapshot: made before tracking began, or after it but before that snapshot (without creation stacks V8 numbers an object only when a snapshot first sees it).'}`,
+    );
     this.instances.setRows(d.instances);
   }
 
@@ -127,9 +154,15 @@ class TrackerClassPage implements PageView {
     const tree = s?.referents ?? [];
     this.referents.replaceChildren(...tree.map((r) => referentItem(r)));
     if (!tree.length) {
-      this.referents.append(h('li', { class: 'muted' }, this.detail?.tracked?.resolutionLevel
-        ? 'No referents in this snapshot.'
-        : 'Referents are recorded when the class is tracked with a resolution level above 0 (POST /api/tracker/classes {"name", "resolutionLevel": 2}).'));
+      this.referents.append(
+        h(
+          'li',
+          { class: 'muted' },
+          this.detail?.tracked?.resolutionLevel
+            ? 'No referents in this snapshot.'
+            : 'Referents are recorded when the class is tracked with a resolution level above 0 (POST /api/tracker/classes {"name", "resolutionLevel": 2}).',
+        ),
+      );
     }
   }
 
@@ -152,15 +185,20 @@ class TrackerClassPage implements PageView {
   private showInstance(i: InstanceLifetime): void {
     this.selectedInstance = i.id;
     this.instances.redraw();
-    const stack = i.stack === undefined ? [] : this.detail?.stacks[i.stack] ?? [];
+    const stack = i.stack === undefined ? [] : (this.detail?.stacks[i.stack] ?? []);
     const ownFrames = stack.filter(isProgramFrame);
     const shown = ownFrames.length ? ownFrames : stack;
     const folded = stack.length - shown.length;
     this.instanceDetail.replaceChildren(
       h('h3', { class: 'subhead' }, i.repr),
-      h('dl', { class: 'facts' },
-        h('dt', {}, 'Lifetime'), h('dd', {}, lifetime(i)),
-        h('dt', {}, 'Size per snapshot'), h('dd', { testid: 'class-instance-sizes' }, i.sizes.map(([s, b]) => `#${s}: ${formatBytes(b)}`).join(', ') || '—')),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Lifetime'),
+        h('dd', {}, lifetime(i)),
+        h('dt', {}, 'Size per snapshot'),
+        h('dd', { testid: 'class-instance-sizes' }, i.sizes.map(([s, b]) => `#${s}: ${formatBytes(b)}`).join(', ') || '—'),
+      ),
       h('h3', { class: 'subhead' }, 'Creation stack'),
       stack.length
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
@@ -196,7 +234,12 @@ class TrackerClassPage implements PageView {
       return;
     }
     const items = page.referents.map((r) => {
-      const label = [h('span', { class: 't-name' }, edgeLabel(r)), ' → ', h('span', {}, r.object.repr), h('span', { class: 't-size' }, ` · ${formatBytes(r.object.retainedSize ?? r.object.selfSize)}`)];
+      const label = [
+        h('span', { class: 't-name' }, edgeLabel(r)),
+        ' → ',
+        h('span', {}, r.object.repr),
+        h('span', { class: 't-size' }, ` · ${formatBytes(r.object.retainedSize ?? r.object.selfSize)}`),
+      ];
       const children = h('ul', { class: 'tree' });
       const details = h('details', { attrs: { 'data-id': r.object.id } }, h('summary', {}, ...label), children);
       details.addEventListener('toggle', () => {

@@ -9,7 +9,6 @@
  */
 import type { CdpConnection } from '../../cdp';
 
-
 /**
  * The last id V8 has given, as allocation tracking reports it (`HeapProfiler.lastSeenObjectId`,
  * pushed at once when tracking starts, then every 50 ms): every live object has an id up to it,

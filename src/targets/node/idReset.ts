@@ -42,10 +42,18 @@ export class IdResetDetector implements ObjectIds {
     const dropped = this.droppedTo;
     this.droppedTo = undefined;
     if (previous !== undefined && id !== undefined && id !== previous) {
-      return { snapshot: index, detectedBy: 'sentinel', detail: `Object.prototype had id ${previous} and now has ${id}: another client reset V8's object ids (HeapProfiler.disable); lifetimes before and after cannot be matched` };
+      return {
+        snapshot: index,
+        detectedBy: 'sentinel',
+        detail: `Object.prototype had id ${previous} and now has ${id}: another client reset V8's object ids (HeapProfiler.disable); lifetimes before and after cannot be matched`,
+      };
     }
     if (dropped) {
-      return { snapshot: index, detectedBy: 'max-id', detail: `the last object id went down from ${dropped.from} to ${dropped.to}: V8's object ids were reset; lifetimes before and after cannot be matched` };
+      return {
+        snapshot: index,
+        detectedBy: 'max-id',
+        detail: `the last object id went down from ${dropped.from} to ${dropped.to}: V8's object ids were reset; lifetimes before and after cannot be matched`,
+      };
     }
     return undefined;
   }

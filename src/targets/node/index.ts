@@ -5,4 +5,13 @@
  */
 export { NodeTarget, type NodeTargetOptions } from './nodeTarget';
 export { PROFILER_THREAD_NAME, type ThreadInspectorOptions } from './threads';
-export { CdpConnection, CdpError, ConnectionClosedError, connectInProcess, connectToInspector, connectToJsDebugProxy, resolveInspectorUrl, type JsDebugProxyAddress } from '../../cdp';
+export {
+  CdpConnection,
+  CdpError,
+  ConnectionClosedError,
+  connectInProcess,
+  connectToInspector,
+  connectToJsDebugProxy,
+  resolveInspectorUrl,
+  type JsDebugProxyAddress,
+} from '../../cdp';

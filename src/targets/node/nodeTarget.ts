@@ -73,10 +73,7 @@ export class NodeTarget implements ProfiledTarget {
 
   /** Reads who the program is; fails with a clear message when it is not a Node program. */
   static async attach(connection: CdpConnection, options: NodeTargetOptions = {}): Promise<NodeTarget> {
-    const identity = await evaluate<Identity>(
-      connection,
-      `({ pid: process.pid, title: process.title, version: process.version, argv: process.argv.slice() })`,
-    );
+    const identity = await evaluate<Identity>(connection, `({ pid: process.pid, title: process.title, version: process.version, argv: process.argv.slice() })`);
     if (typeof identity?.pid !== 'number') throw new Error('the attached program does not look like a Node.js process');
     const target = new NodeTarget(connection, identity, options);
     await connection.send('Runtime.enable');

@@ -82,7 +82,12 @@ export class PythonTarget implements ProfiledTarget {
       const params = e.params as { name?: unknown; description?: unknown; intervalMs?: unknown; trace?: unknown; resolutionLevel?: unknown };
       let request: ProgramRequest | undefined;
       if (e.event === 'trackClass' && typeof params.name === 'string') {
-        request = { kind: 'trackClass', name: params.name, trace: params.trace === true, resolutionLevel: typeof params.resolutionLevel === 'number' ? params.resolutionLevel : undefined };
+        request = {
+          kind: 'trackClass',
+          name: params.name,
+          trace: params.trace === true,
+          resolutionLevel: typeof params.resolutionLevel === 'number' ? params.resolutionLevel : undefined,
+        };
       } else if (e.event === 'createSnapshot') request = { kind: 'createSnapshot', description: String(params.description ?? '') };
       else if (e.event === 'startPeriodicSnapshots' && typeof params.intervalMs === 'number') request = { kind: 'startPeriodicSnapshots', intervalMs: params.intervalMs };
       else if (e.event === 'stopPeriodicSnapshots') request = { kind: 'stopPeriodicSnapshots' };

@@ -79,7 +79,11 @@ describe('Node command lines', () => {
     ]) {
       assert.ok(isToolProcess(facts(argv)), argv.join(' '));
     }
-    for (const argv of [['node', '/srv/app/server.js'], ['node', '/srv/npm-stats/index.js'], ['node', '--inspect=0', '/srv/app/yarn-report.js']]) {
+    for (const argv of [
+      ['node', '/srv/app/server.js'],
+      ['node', '/srv/npm-stats/index.js'],
+      ['node', '--inspect=0', '/srv/app/yarn-report.js'],
+    ]) {
       assert.ok(!isToolProcess(facts(argv)), argv.join(' '));
     }
   });

@@ -77,8 +77,14 @@ test('class retained size counts nested instances of the same class once', () =>
   const classes = classSummary(g);
   const list = classes.find((c) => c.name === 'List')!;
   assert.deepEqual(list, { name: 'List', count: 3, selfSize: 30, retainedSize: 46 });
-  assert.deepEqual(classes.find((c) => c.name === '(string)'), { name: '(string)', count: 1, selfSize: 16, retainedSize: 16 });
-  assert.deepEqual(classes.find((c) => c.name === '(closure)'), { name: '(closure)', count: 1, selfSize: 32, retainedSize: 32 });
+  assert.deepEqual(
+    classes.find((c) => c.name === '(string)'),
+    { name: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
+  );
+  assert.deepEqual(
+    classes.find((c) => c.name === '(closure)'),
+    { name: '(closure)', count: 1, selfSize: 32, retainedSize: 32 },
+  );
 });
 
 test('shortcut edges retain only from the root; cliques without a root path hang off the root', () => {
@@ -104,17 +110,28 @@ test('shortcut edges retain only from the root; cliques without a root path hang
 test('SCC: components and cycles of a node subset', () => {
   const b = new SnapshotBuilder();
   const root = b.node('synthetic', '', 0);
-  const a = b.obj('N', 1), c = b.obj('N', 2), d = b.obj('N', 4), s = b.obj('S', 8), lone = b.obj('L', 16), t = b.obj('T', 32);
+  const a = b.obj('N', 1),
+    c = b.obj('N', 2),
+    d = b.obj('N', 4),
+    s = b.obj('S', 8),
+    lone = b.obj('L', 16),
+    t = b.obj('T', 32);
   b.edge(root, a, 'element', 0).edge(a, c).edge(c, d).edge(d, a).edge(s, s).edge(root, s, 'element', 1).edge(root, lone, 'element', 2);
   b.edge(d, t);
   const g = parseHeapSnapshot(b.toJSON());
   const comps = componentsOf(g, [a, c, d, s, lone, t]);
   assert.equal(comps.length, 3);
   const big = comps[0];
-  assert.deepEqual(big.ids.sort((x, y) => x - y), [g.nodeId[a], g.nodeId[c], g.nodeId[d], g.nodeId[t]]);
+  assert.deepEqual(
+    big.ids.sort((x, y) => x - y),
+    [g.nodeId[a], g.nodeId[c], g.nodeId[d], g.nodeId[t]],
+  );
   assert.equal(big.totalSize, 39);
   assert.equal(big.cycles.length, 1);
-  assert.deepEqual(big.cycles[0].sort((x, y) => x - y), [g.nodeId[a], g.nodeId[c], g.nodeId[d]]);
+  assert.deepEqual(
+    big.cycles[0].sort((x, y) => x - y),
+    [g.nodeId[a], g.nodeId[c], g.nodeId[d]],
+  );
   const self = comps.find((k) => k.ids.includes(g.nodeId[s]))!;
   assert.deepEqual(self.cycles, [[g.nodeId[s]]], 'a self edge is a cycle');
   assert.deepEqual(comps.find((k) => k.ids.includes(g.nodeId[lone]))!.cycles, []);
@@ -140,8 +157,16 @@ test('diff by object id: added, removed and per-class deltas', () => {
     for (const [name, size, id] of items) b.edge(root, b.obj(name, size, id), 'element', id);
     return parseHeapSnapshot(b.toJSON());
   };
-  const a = mk([['Keep', 10, 3], ['Gone', 20, 5], ['Gone', 20, 7]]);
-  const c = mk([['Keep', 10, 3], ['New', 30, 9], ['Gone', 25, 11]]);
+  const a = mk([
+    ['Keep', 10, 3],
+    ['Gone', 20, 5],
+    ['Gone', 20, 7],
+  ]);
+  const c = mk([
+    ['Keep', 10, 3],
+    ['New', 30, 9],
+    ['Gone', 25, 11],
+  ]);
   const d = diffSnapshots(a, c);
   assert.equal(d.addedCount, 2);
   assert.equal(d.removedCount, 2);
@@ -149,8 +174,14 @@ test('diff by object id: added, removed and per-class deltas', () => {
   assert.equal(d.removedSize, 40);
   const gone = d.classes.find((x) => x.name === 'Gone')!;
   assert.deepEqual(gone, { name: 'Gone', addedCount: 1, removedCount: 2, countDelta: -1, addedSize: 25, removedSize: 40, sizeDelta: -15 });
-  assert.deepEqual(d.classes.find((x) => x.name === 'New'), { name: 'New', addedCount: 1, removedCount: 0, countDelta: 1, addedSize: 30, removedSize: 0, sizeDelta: 30 });
-  assert.equal(d.classes.find((x) => x.name === 'Keep'), undefined);
+  assert.deepEqual(
+    d.classes.find((x) => x.name === 'New'),
+    { name: 'New', addedCount: 1, removedCount: 0, countDelta: 1, addedSize: 30, removedSize: 0, sizeDelta: 30 },
+  );
+  assert.equal(
+    d.classes.find((x) => x.name === 'Keep'),
+    undefined,
+  );
 });
 
 test('strings: escapes and surrogate pairs decode, also when split across chunks byte by byte', () => {
@@ -190,13 +221,16 @@ test('bad input raises HeapSnapshotError with an offset', () => {
     [good + 'x', /after the end/],
   ];
   for (const [text, re] of cases) {
-    assert.throws(() => parseHeapSnapshot(text), (e: unknown) => {
-      assert.ok(e instanceof HeapSnapshotError, `expected HeapSnapshotError for ${re}, got ${e}`);
-      assert.match(e.message, re);
-      assert.match(e.message, /at byte \d+/);
-      assert.equal(typeof e.offset, 'number');
-      return true;
-    });
+    assert.throws(
+      () => parseHeapSnapshot(text),
+      (e: unknown) => {
+        assert.ok(e instanceof HeapSnapshotError, `expected HeapSnapshotError for ${re}, got ${e}`);
+        assert.match(e.message, re);
+        assert.match(e.message, /at byte \d+/);
+        assert.equal(typeof e.offset, 'number');
+        return true;
+      },
+    );
   }
 });
 

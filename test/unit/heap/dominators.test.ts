@@ -32,7 +32,9 @@ function textbookDominators(g: HeapGraph): Int32Array {
   const edgesOf = (o: number) => Array.from({ length: g.firstEdge[o + 1] - g.firstEdge[o] }, (_, i) => g.firstEdge[o] + i);
   // page objects: reachable from the root's shortcut edges without weak edges
   const page = new Uint8Array(n);
-  const stack = edgesOf(root).filter((e) => g.edgeType[e] === shortcut).map((e) => g.edgeTo[e]);
+  const stack = edgesOf(root)
+    .filter((e) => g.edgeType[e] === shortcut)
+    .map((e) => g.edgeTo[e]);
   for (const t of stack) page[t] = 1;
   while (stack.length) {
     const o = stack.pop()!;
@@ -96,7 +98,7 @@ function textbookDominators(g: HeapGraph): Int32Array {
   for (let o = 0; o < n; o++) for (const t of out[o]) preds[t].push(o);
   const idom = new Int32Array(n).fill(-1);
   idom[root] = root;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let i = order.length - 2; i >= 0; i--) {
       const v = order[i];

@@ -15,7 +15,6 @@ import { rng } from '../../helpers/random';
 let small = '';
 let dir = '';
 
-
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'heap-fuzz-'));
   const file = join(dir, 'f.heapsnapshot');
@@ -23,7 +22,6 @@ before(() => {
   small = cutDown(readFileSync(file, 'utf8'), 400);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
 
 function tryParse(input: Buffer, chunk: number): 'ok' | 'error' {
   const p = new HeapSnapshotParser({ totalBytes: input.length });
@@ -33,7 +31,10 @@ function tryParse(input: Buffer, chunk: number): 'ok' | 'error' {
     // a harmless mutation: the analyses must cope with whatever graph it gives
     classSummary(g);
     retainerGraph(g, g.nodeCount - 1, { maxNodes: 20 });
-    componentsOf(g, [0, 1, 2].filter((o) => o < g.nodeCount));
+    componentsOf(
+      g,
+      [0, 1, 2].filter((o) => o < g.nodeCount),
+    );
     diffSnapshots(g, g);
     return 'ok';
   } catch (e) {
@@ -100,7 +101,7 @@ test('1000+ mutated inputs end in HeapSnapshotError or a usable graph', () => {
     (m) => (m.edge_types = [['context']]),
     (m) => (m.node_fields = ['type', 'type', 'name', 'id', 'self_size', 'edge_count']),
     (m) => (m.edge_fields = ['type', 'name_or_index']),
-    (m) => ((m.node_fields as string[]).reverse()),
+    (m) => (m.node_fields as string[]).reverse(),
     (m) => (m.trace_node_fields = ['id']),
   ];
   for (let k = 0; k < 40; k++) {

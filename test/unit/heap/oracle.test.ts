@@ -137,7 +137,10 @@ test('cycles in the fixture: the three CycleNodes form one cycle, the self-refer
   for (let o = 0; o < graph.nodeCount; o++) if (graph.classOf![o] === c) ords.push(o);
   const comps = componentsOf(graph, ords);
   assert.deepEqual(comps.map((k) => k.ids.length).sort(), [1, 3]);
-  assert.deepEqual(comps.map((k) => k.cycles.length), [1, 1]);
+  assert.deepEqual(
+    comps.map((k) => k.cycles.length),
+    [1, 1],
+  );
 });
 
 test('retainer path of a Leaf goes through its array to the root', () => {

@@ -98,11 +98,12 @@ test('bad input: the same HeapSnapshotError at the same offset as in one thread'
   const edgesEnd = text.indexOf(']', edgesAt);
   const stringsAt = text.indexOf('"strings"');
   let seed = 99;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const at = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo));
   const cases: Array<[string, Buffer]> = [];
   // truncated: in the nodes, in the edges, just after them, in the strings
-  for (const cut of [at(nodesAt, edgesAt), at(edgesAt, edgesEnd), at(edgesAt, edgesEnd), edgesEnd, edgesEnd + 1, at(stringsAt, base.length)]) cases.push([`cut ${cut}`, base.subarray(0, cut)]);
+  for (const cut of [at(nodesAt, edgesAt), at(edgesAt, edgesEnd), at(edgesAt, edgesEnd), edgesEnd, edgesEnd + 1, at(stringsAt, base.length)])
+    cases.push([`cut ${cut}`, base.subarray(0, cut)]);
   // bytes changed in the edges (several errors: the first one counts), and in the nodes and strings
   for (let k = 0; k < 10; k++) {
     const b = Buffer.from(base);
@@ -110,7 +111,10 @@ test('bad input: the same HeapSnapshotError at the same offset as in one thread'
     if (k % 3 === 0) b[at(stringsAt, base.length)] = 0x5d;
     cases.push([`edges ${k}`, b]);
   }
-  for (const [lo, hi] of [[nodesAt + 9, edgesAt], [stringsAt + 11, base.length - 2]]) {
+  for (const [lo, hi] of [
+    [nodesAt + 9, edgesAt],
+    [stringsAt + 11, base.length - 2],
+  ]) {
     const b = Buffer.from(base);
     b[at(lo, hi)] = 0x7b;
     b[at(edgesAt + 9, edgesEnd)] = 0x78;
@@ -146,7 +150,8 @@ test('any chunking gives the same graph (the whole-node and whole-edge loops sto
   const det = s.snapshot.meta.node_fields.indexOf('detachedness');
   assert.equal(det, F - 1);
   for (let o = 0; o < s.snapshot.node_count; o++) s.nodes[o * F + det] = o % 3 ? 0 : 100 + (o % 1000);
-  for (const bytes of [Buffer.from(text, 'latin1'), Buffer.from(JSON.stringify(JSON.parse(Buffer.from(text, 'latin1').toString('utf8')))), Buffer.from(JSON.stringify(s))]) chunkings(bytes);
+  for (const bytes of [Buffer.from(text, 'latin1'), Buffer.from(JSON.stringify(JSON.parse(Buffer.from(text, 'latin1').toString('utf8')))), Buffer.from(JSON.stringify(s))])
+    chunkings(bytes);
 });
 
 function chunkings(bytes: Buffer): void {
@@ -180,8 +185,14 @@ test('numbers of 10 digits and more are read exactly (the whole-row loops add up
   chunkings(bytes);
   // a self size past 2^32 is kept (as a double); an id or an index past 2^32 is the clear error
   assert.equal(parseHeapSnapshot(text.replace(',0004294967295,', ',4294967296,')).nodeSelfSize[1], 4294967296);
-  for (const [from, to] of [[',3000000001,', ',4294967296,'], ['4000000000', '4294967296']]) {
-    assert.throws(() => parseHeapSnapshot(text.replace(from, to)), (e: unknown) => e instanceof HeapSnapshotError && e.message.includes('number 4294967296') && e.message.includes('too large'));
+  for (const [from, to] of [
+    [',3000000001,', ',4294967296,'],
+    ['4000000000', '4294967296'],
+  ]) {
+    assert.throws(
+      () => parseHeapSnapshot(text.replace(from, to)),
+      (e: unknown) => e instanceof HeapSnapshotError && e.message.includes('number 4294967296') && e.message.includes('too large'),
+    );
   }
 });
 
@@ -211,7 +222,16 @@ test('after the nodes this thread goes on from the key that follows the edges; a
 /** The edge layout of a SnapshotBuilder snapshot (edges type, name, to; 7 node fields; root first), for scanEdgesOfFile. */
 function builderEdgeLayout(g: HeapGraph): EdgeLayout {
   const types = g.meta.edgeTypes;
-  return { roles: [1, 2, 3], nodeFieldCount: 7, edgeTypeCount: types.length, nodeCount: g.nodeCount, total: g.edgeCount, rootIndex: 0, weakType: types.indexOf('weak'), shortcutType: types.indexOf('shortcut') };
+  return {
+    roles: [1, 2, 3],
+    nodeFieldCount: 7,
+    edgeTypeCount: types.length,
+    nodeCount: g.nodeCount,
+    total: g.edgeCount,
+    rootIndex: 0,
+    weakType: types.indexOf('weak'),
+    shortcutType: types.indexOf('shortcut'),
+  };
 }
 
 test('finding the edges: a jump over the nodes guessed from their first chunk, started over when it lands past them', async () => {
@@ -254,7 +274,7 @@ test('an error right after the nodes, in the chunk that ends them, is the one-th
   assert.match(r.ok ? '' : r.problem, /string 0 is not a valid JSON string/);
 });
 
-test('finding the edges: a good guess of the nodes\' length needs no second search', async () => {
+test("finding the edges: a good guess of the nodes' length needs no second search", async () => {
   // nodes of one size: the guess from the first chunk is right; the nodes' end falls in the chunk
   // the jump reads (nodes of 10–20 KiB with 4 KiB chunks)
   for (const count of [450, 600, 750]) {

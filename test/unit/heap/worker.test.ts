@@ -43,7 +43,10 @@ test('the worker opens a file, reports progress and gives the same classes as in
   assert.ok(refs.some((r) => r.name === 'label' && r.object.type === 'string'));
   const r = await client.retainers(snapshot, id, { maxNodes: 30 });
   assert.ok(r.paths.length > 0 && r.nodes.length <= 30);
-  const comps = await client.components(snapshot, leaves.objects.map((o) => o.id));
+  const comps = await client.components(
+    snapshot,
+    leaves.objects.map((o) => o.id),
+  );
   assert.equal(comps.length, 5);
   await client.dispose(snapshot);
   await assert.rejects(client.classes(snapshot), /unknown snapshot/);

@@ -14,7 +14,7 @@ test('isLoopback accepts only loopback names', () => {
   for (const h of ['localhost.evil.example', '10.0.0.1', '0.0.0.0', 'example.com']) assert.equal(isLoopback(h), false, h);
 });
 
-test('a wildcard bind allows this machine\'s own addresses and name in Host; a named host only itself', async () => {
+test("a wildcard bind allows this machine's own addresses and name in Host; a named host only itself", async () => {
   const { allowedHostNames, isWildcard } = await import('../../../src/server/security');
   const { hostname, networkInterfaces } = await import('node:os');
   for (const h of ['0.0.0.0', '::', '[::]', '']) assert.equal(isWildcard(h), true, h);

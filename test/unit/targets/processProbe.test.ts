@@ -18,7 +18,7 @@ test('parseProcStatus keeps every row in order; statusBytes reads kB rows', () =
   assert.equal(statusBytes(rows, 'VmSwap'), 0, 'absent');
 });
 
-test('parseProcStatus reads this process\'s real status file', () => {
+test("parseProcStatus reads this process's real status file", () => {
   const rows = parseProcStatus(readFileSync('/proc/self/status', 'utf8'));
   assert.equal(new Map(rows).get('Pid'), String(process.pid));
   assert.ok(statusBytes(rows, 'VmRSS') > 0);

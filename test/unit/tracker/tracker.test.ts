@@ -90,7 +90,13 @@ describe('periodic snapshots', () => {
       const censuses = log.filter(([kind]) => kind === 'census').length;
       // credit: 5 % of 1 s per turn = 50 ms, minus a 10 ms census. The first 200 ms snapshot is
       // paid back over 9 turns of censuses, then a full snapshot every 5th turn.
-      assert.deepEqual(log.slice(0, 12).map(([kind]) => kind[0]).join(''), 'fcccccccccfc');
+      assert.deepEqual(
+        log
+          .slice(0, 12)
+          .map(([kind]) => kind[0])
+          .join(''),
+        'fcccccccccfc',
+      );
       assert.deepEqual([fulls.length, censuses], [11, 49]);
       for (let i = 1; i < fulls.length; i++) assert.ok(fulls[i] - fulls[i - 1] - 200 >= 200 / 0.05, `full snapshots ${fulls[i] - fulls[i - 1]} ms apart`);
       assert.equal(status.pausedMs, 11 * 200 + 49 * 10);
@@ -151,8 +157,18 @@ describe('instance lifetimes', () => {
     addCensus(d, census([7]), ctx(2));
     const life = Object.fromEntries(d.instances.map((i) => [i.id, [i.birth, i.death]]));
     assert.deepEqual(life, { 1: [null, 2], 3: [null, 1], 5: [null, 2], 7: [1, null], 9: [1, 2] });
-    assert.deepEqual(d.snapshots.map((s) => [s.active, s.sum, s.avg, s.pct]), [[3, 60, 20, 6], [4, 80, 20, 8], [1, 20, 20, 2]]);
-    assert.deepEqual(d.instances.find((i) => i.id === 7)!.sizes, [[1, 20], [2, 20]]);
+    assert.deepEqual(
+      d.snapshots.map((s) => [s.active, s.sum, s.avg, s.pct]),
+      [
+        [3, 60, 20, 6],
+        [4, 80, 20, 8],
+        [1, 20, 20, 2],
+      ],
+    );
+    assert.deepEqual(d.instances.find((i) => i.id === 7)!.sizes, [
+      [1, 20],
+      [2, 20],
+    ]);
   });
 
   test('an id reset cuts lifetimes instead of recording deaths and births', () => {
@@ -160,8 +176,14 @@ describe('instance lifetimes', () => {
     addCensus(d, census([1, 3]), ctx(0));
     addCensus(d, census([2, 4, 6]), ctx(1, true));
     assert.equal(d.instances.filter((i) => i.death !== null).length, 0);
-    assert.deepEqual(d.instances.filter((i) => i.lostAt === 1).map((i) => i.id), [1, 3]);
-    assert.deepEqual(d.instances.filter((i) => i.birth === null && i.sizes[0][0] === 1).map((i) => i.id), [2, 4, 6]);
+    assert.deepEqual(
+      d.instances.filter((i) => i.lostAt === 1).map((i) => i.id),
+      [1, 3],
+    );
+    assert.deepEqual(
+      d.instances.filter((i) => i.birth === null && i.sizes[0][0] === 1).map((i) => i.id),
+      [2, 4, 6],
+    );
   });
 
   test('with a truncated list, only ids up to the last listed one can be declared dead', () => {
@@ -169,7 +191,10 @@ describe('instance lifetimes', () => {
     addCensus(d, census([1, 3, 5]), ctx(0));
     addCensus(d, census([1], true), ctx(1));
     assert.equal(d.instancesTruncated, true);
-    assert.deepEqual(d.instances.map((i) => i.death), [null, null, null]);
+    assert.deepEqual(
+      d.instances.map((i) => i.death),
+      [null, null, null],
+    );
   });
 });
 

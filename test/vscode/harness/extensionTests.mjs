@@ -23,7 +23,7 @@ export async function runExtensionTests(browser, server, { folder, extensionPath
     const list = Array.isArray(args) ? args : [args];
     const text = typeof list[0] === 'string' ? format(list[0].replace(/%c/g, ''), ...list.slice(1).filter((a) => !/^color:/.test(String(a)))) : list.join(' ');
     appendFileSync(logFile, `[${type}] ${text}\n`);
-    if (/^\s*(✔|✘|✓|\d+\)|\d+ (passing|failing|pending))/.test(text) || /^\s{2,}\S/.test(text) && type === 'info') log?.(`  ${text.trim()}`);
+    if (/^\s*(✔|✘|✓|\d+\)|\d+ (passing|failing|pending))/.test(text) || (/^\s{2,}\S/.test(text) && type === 'info')) log?.(`  ${text.trim()}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
   page.on('console', (m) => appendFileSync(logFile, `[workbench ${m.type()}] ${m.text()}\n`));

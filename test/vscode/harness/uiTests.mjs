@@ -17,7 +17,10 @@ async function runCommand(page, title, timeoutMs = 60_000) {
     await input.fill('>' + title);
     // The row whose label is exactly the title (fuzzy matching lists look-alikes first at times).
     const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: exact }) })
+      .first();
     try {
       await row.waitFor({ timeout: 2000 });
       await row.click();
@@ -84,7 +87,13 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
       // The command may ask which launch configuration to run (the palette's fuzzy match can also
       // pick "Select and Start Debugging"): choose the fixture's.
       const config = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Fixture App' }).first();
-      if (await config.waitFor({ timeout: 3000 }).then(() => true, () => false)) await config.click();
+      if (
+        await config.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await config.click();
       pid = await waitFor('the fixture program to start under the debugger', () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), 60_000);
       log?.(`fixture running, pid ${pid}`);
       await runCommand(page, 'Memory Profiler: Start Memory Profiler');
@@ -104,7 +113,11 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
         await page.locator('.quick-input-widget', { hasText: 'Track Class' }).first().waitFor({ timeout: 60_000 });
         await input.fill('FixtureWidget');
         const exact = /^\s*FixtureWidget\s*$/;
-        await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click({ timeout: 15_000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row')
+          .filter({ has: page.locator('.label-name', { hasText: exact }) })
+          .first()
+          .click({ timeout: 15_000 });
         await runCommand(page, 'Memory Profiler: Take Snapshot');
         // Debugging switched the sidebar to Run and Debug: bring the Tracker view back.
         const row = page.locator('.monaco-list-row', { hasText: 'FixtureWidget' }).filter({ hasText: '250' }).first();
@@ -118,20 +131,32 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
         await runCommand(page, 'Memory Profiler: Open Tracker Panel');
         const frames = page.frameLocator('iframe.webview');
         // Several panels exist now: find the one whose document shows the tracker page.
-        await waitFor('FixtureWidget in a webview panel', async () => {
-          const count = await page.locator('iframe.webview').count();
-          for (let i = 0; i < count; i++) {
-            const text = await frames.nth(i).frameLocator('#active-frame').locator('body').innerText({ timeout: 1000 }).catch(() => '');
-            if (text.includes('FixtureWidget')) return true;
-          }
-          return false;
-        }, 30_000);
+        await waitFor(
+          'FixtureWidget in a webview panel',
+          async () => {
+            const count = await page.locator('iframe.webview').count();
+            for (let i = 0; i < count; i++) {
+              const text = await frames
+                .nth(i)
+                .frameLocator('#active-frame')
+                .locator('body')
+                .innerText({ timeout: 1000 })
+                .catch(() => '');
+              if (text.includes('FixtureWidget')) return true;
+            }
+            return false;
+          },
+          30_000,
+        );
         await page.screenshot({ path: join(artifacts, 'vscode-ui-tracker-panel.png') });
       });
       let tab;
       await step('the status bar item opens the server in the browser', async () => {
         const popup = page.waitForEvent('popup', { timeout: 15_000 });
-        await page.locator('.statusbar-item', { hasText: `Memory Profiler :${profilerPort}` }).first().click();
+        await page
+          .locator('.statusbar-item', { hasText: `Memory Profiler :${profilerPort}` })
+          .first()
+          .click();
         tab = await popup;
         await tab.waitForLoadState('domcontentloaded');
         const url = tab.url();
@@ -143,8 +168,18 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
       });
       if (tab) {
         // Pages use URLs relative to themselves, so they render behind code-server's /proxy/<port>/.
-        await step('the pages render in the browser behind code-server\'s /proxy/ path', async () => {
-          await waitFor(`pid ${pid} in the browser tab`, async () => (await tab.locator('body').innerText().catch(() => '')).includes(String(pid)), 15_000);
+        await step("the pages render in the browser behind code-server's /proxy/ path", async () => {
+          await waitFor(
+            `pid ${pid} in the browser tab`,
+            async () =>
+              (
+                await tab
+                  .locator('body')
+                  .innerText()
+                  .catch(() => '')
+              ).includes(String(pid)),
+            15_000,
+          );
           await tab.screenshot({ path: join(artifacts, 'vscode-ui-browser-tab.png') }).catch(() => {});
         });
         await tab.close();
@@ -152,7 +187,10 @@ export async function runUiTests(browser, server, { folder, scratch, artifacts, 
       await step('the end of the debug session is reported', async () => {
         await runCommand(page, 'Debug: Stop');
         await page.locator('.notifications-toasts', { hasText: 'is gone' }).first().waitFor({ timeout: 20_000 });
-        await page.locator('.statusbar-item', { hasText: `Memory Profiler :${profilerPort}` }).first().waitFor({ timeout: 5_000 });
+        await page
+          .locator('.statusbar-item', { hasText: `Memory Profiler :${profilerPort}` })
+          .first()
+          .waitFor({ timeout: 5_000 });
       });
       await page.screenshot({ path: join(artifacts, 'vscode-ui-target-gone.png') });
       await step('Stop Memory Profiler hides the status bar item', async () => {

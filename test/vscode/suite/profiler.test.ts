@@ -18,7 +18,6 @@ interface StartResult {
   pid: number;
 }
 
-
 /** Holds `port` (like another program would); drops every connection so close() never waits. */
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -136,9 +135,8 @@ suite('Memory Profiler in a Node debug session', function () {
   test('a busy port fails clearly, and a free port can be used instead', async () => {
     const blocker = await listen(port);
     try {
-      await assert.rejects(
-        Promise.resolve(vscode.commands.executeCommand('memoryProfiler.start', { onPortInUse: 'fail', openPanel: false })),
-        (e: Error) => /in use/.test(e.message),
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('memoryProfiler.start', { onPortInUse: 'fail', openPanel: false })), (e: Error) =>
+        /in use/.test(e.message),
       );
       const result = await vscode.commands.executeCommand<StartResult>('memoryProfiler.start', { onPortInUse: 'free', openPanel: false });
       assert.notStrictEqual(result.port, port);

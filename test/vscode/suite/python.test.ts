@@ -48,7 +48,11 @@ suite('Memory Profiler in a Python (debugpy) debug session', function () {
   });
 
   test('Start loads the agent into the debuggee: its pid, its threads, the exact count of a tracked class', async () => {
-    const result = await vscode.commands.executeCommand<{ url: string; port: number; pid: number }>('memoryProfiler.start', { debugSessionId: session.id, onPortInUse: 'free', openPanel: false });
+    const result = await vscode.commands.executeCommand<{ url: string; port: number; pid: number }>('memoryProfiler.start', {
+      debugSessionId: session.id,
+      onPortInUse: 'free',
+      openPanel: false,
+    });
     assert.ok(result, 'start returns where it serves');
     assert.strictEqual(result.pid, pid);
     const base = `http://127.0.0.1:${result.port}/api`;
@@ -58,7 +62,10 @@ suite('Memory Profiler in a Python (debugpy) debug session', function () {
     assert.ok(target.capabilities.includes('threads') && target.capabilities.includes('heapSnapshots'), target.capabilities.join(', '));
     assert.strictEqual((await getJson<{ pid: number }>(`${base}/process`)).pid, pid);
     const threads = await getJson<Array<{ name: string }>>(`${base}/threads`);
-    assert.ok(threads.some((t) => t.name === 'MainThread'), threads.map((t) => t.name).join(', '));
+    assert.ok(
+      threads.some((t) => t.name === 'MainThread'),
+      threads.map((t) => t.name).join(', '),
+    );
     await post(`${base}/tracker/classes`, { name: 'Order' });
     const snapshot = await post<{ classes: Record<string, { active: number }> }>(`${base}/tracker/snapshots`, {});
     assert.strictEqual(snapshot.classes.Order.active, 137);

@@ -23,7 +23,6 @@ interface ViewClass {
   snapshots: Array<{ index: number; count: number; size: number }>;
 }
 
-
 const run = <T>(command: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<T>(command, ...args));
 const viewData = () => run<ViewClass[]>('memoryProfiler.trackerViewData');
 
@@ -62,15 +61,22 @@ suite('Memory Profiler tracker commands and view', function () {
     assert.deepStrictEqual(await viewData(), [], 'nothing tracked at first');
     assert.strictEqual(await run('memoryProfiler.trackClass', 'FixtureWidget'), 'FixtureWidget');
     const before = await viewData();
-    assert.deepStrictEqual(before.map((c) => [c.name, c.count]), [['FixtureWidget', undefined]], 'tracked, not yet counted');
+    assert.deepStrictEqual(
+      before.map((c) => [c.name, c.count]),
+      [['FixtureWidget', undefined]],
+      'tracked, not yet counted',
+    );
     const t0 = Date.now();
     const snapshot = await run<{ index: number; classes: Record<string, { active: number }> }>('memoryProfiler.takeSnapshot', 'first');
     console.log(`      snapshot 0 in ${Date.now() - t0} ms`);
     assert.strictEqual(snapshot.classes.FixtureWidget.active, WIDGETS);
     const [widget] = await viewData();
-    assert.strictEqual(widget.count, WIDGETS, 'the view shows the fixture\'s 250 widgets');
+    assert.strictEqual(widget.count, WIDGETS, "the view shows the fixture's 250 widgets");
     assert.ok(widget.size && widget.size > 0, `a retained size (got ${widget.size})`);
-    assert.deepStrictEqual(widget.snapshots.map((s) => [s.index, s.count]), [[0, WIDGETS]]);
+    assert.deepStrictEqual(
+      widget.snapshots.map((s) => [s.index, s.count]),
+      [[0, WIDGETS]],
+    );
   });
 
   test('a second snapshot gives the trend, and the garbage API receives the dropped cycles', async () => {
@@ -89,16 +95,26 @@ suite('Memory Profiler tracker commands and view', function () {
   });
 
   test('a class tracked through the HTTP API (the pages) shows in the view, and the code lens offers the others', async () => {
-    const response = await fetch(`${base}/api/tracker/classes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'GarbageCycle' }) });
+    const response = await fetch(`${base}/api/tracker/classes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'GarbageCycle' }),
+    });
     assert.strictEqual(response.status, 201, await response.text());
-    assert.deepStrictEqual((await viewData()).map((c) => c.name), ['FixtureWidget', 'GarbageCycle']);
+    assert.deepStrictEqual(
+      (await viewData()).map((c) => c.name),
+      ['FixtureWidget', 'GarbageCycle'],
+    );
     try {
       const folder = vscode.workspace.workspaceFolders![0];
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'app.js'));
       const lenses = await run<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
       const titles = lenses.map((l) => l.command?.title ?? '');
       assert.ok(titles.includes('Track instances of this class'), `a lens to track FixtureRecord (got ${JSON.stringify(titles)})`);
-      assert.ok(titles.some((t) => t.includes('FixtureWidget is tracked')), 'tracked classes get a lens to their page');
+      assert.ok(
+        titles.some((t) => t.includes('FixtureWidget is tracked')),
+        'tracked classes get a lens to their page',
+      );
     } finally {
       assert.strictEqual(await run('memoryProfiler.untrackClass', 'GarbageCycle'), 'GarbageCycle');
     }
@@ -142,7 +158,13 @@ suite('Memory Profiler tracker commands and view', function () {
     await config.update('trackClasses', ['FixtureWidget', 'GarbageCycle'], vscode.ConfigurationTarget.Global);
     try {
       await run('memoryProfiler.start', { debugSessionId: session!.id, onPortInUse: 'free', openPanel: false });
-      assert.deepStrictEqual((await viewData()).map((c) => [c.name, c.count]), [['FixtureWidget', undefined], ['GarbageCycle', undefined]]);
+      assert.deepStrictEqual(
+        (await viewData()).map((c) => [c.name, c.count]),
+        [
+          ['FixtureWidget', undefined],
+          ['GarbageCycle', undefined],
+        ],
+      );
     } finally {
       await config.update('trackClasses', undefined, vscode.ConfigurationTarget.Global);
       await run('memoryProfiler.stop');
@@ -160,9 +182,12 @@ suite('Memory Profiler without a debug session', function () {
     const d = vscode.debug.onDidStartDebugSession((s) => sessions.push(s));
     try {
       const result = await run<{ pid: number; port: number }>('memoryProfiler.start', { launch: join(folder.uri.fsPath, 'app.js'), onPortInUse: 'free', openPanel: false });
-      const pid = await until('the launched program\'s pid', () => (existsSync(PID_FILE) ? Number(readFileSync(PID_FILE, 'utf8')) || undefined : undefined));
+      const pid = await until("the launched program's pid", () => (existsSync(PID_FILE) ? Number(readFileSync(PID_FILE, 'utf8')) || undefined : undefined));
       assert.strictEqual(result.pid, pid);
-      assert.ok(sessions.some((s) => s.name.startsWith('Memory Profiler: app.js')), `a launch named after the file (got ${sessions.map((s) => s.name).join(', ')})`);
+      assert.ok(
+        sessions.some((s) => s.name.startsWith('Memory Profiler: app.js')),
+        `a launch named after the file (got ${sessions.map((s) => s.name).join(', ')})`,
+      );
     } finally {
       d.dispose();
       await run('memoryProfiler.stop');
@@ -180,9 +205,15 @@ suite('Memory Profiler without a debug session', function () {
     assert.ok(existsSync(file), `heapGen wrote a snapshot (${gen.stderr})`);
     const opened = await run<{ port: number }>('memoryProfiler.openStatsFile', [file], { onPortInUse: 'free', openPanel: false });
     const list = await getJson<Array<{ label: string; nodeCount: number }>>(`http://127.0.0.1:${opened.port}/api/heap/snapshots`);
-    assert.deepStrictEqual(list.map((s) => s.label), ['small.heapsnapshot']);
+    assert.deepStrictEqual(
+      list.map((s) => s.label),
+      ['small.heapsnapshot'],
+    );
     const classes = await getJson<Array<{ name: string; count: number }>>(`http://127.0.0.1:${opened.port}/api/heap/classes?snapshot=0`);
-    assert.ok(classes.find((c) => c.name === 'Item' && c.count >= 2000), 'the generated Item objects are counted');
+    assert.ok(
+      classes.find((c) => c.name === 'Item' && c.count >= 2000),
+      'the generated Item objects are counted',
+    );
     assert.deepStrictEqual(await viewData(), [], 'nothing tracked in a heap snapshot');
     assert.strictEqual(await run('memoryProfiler.stop'), true);
   });
@@ -192,46 +223,47 @@ suite('Memory Profiler without a debug session', function () {
 // and reports the extension host's longest event-loop stall while the heap worker parses it.
 // A benchmark, registered only when asked for: a 200 MB snapshot takes tens of seconds.
 const STALL_FILE = process.env.MEMORY_PROFILER_STALL_BENCH;
-if (STALL_FILE) suite('extension host stall while a heap snapshot is parsed', function () {
-  this.timeout(600_000);
-  test(`opening ${STALL_FILE ?? 'a heap snapshot'} keeps the extension host responsive`, async () => {
-    // The same measure over 3 s of idling first: what the extension host stalls anyway.
-    const idle = monitorEventLoopDelay({ resolution: 10 });
-    idle.enable();
-    await sleep(3000);
-    idle.disable();
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    let maxGap = 0;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last - 10);
-      last = now;
-    }, 10);
-    histogram.enable();
-    const t0 = performance.now();
-    const opened = await run<{ port: number }>('memoryProfiler.openStatsFile', [STALL_FILE], { onPortInUse: 'free', openPanel: false });
-    const loadMs = performance.now() - t0;
-    // Ask the server for the class list too (the worker computes it), as the heap page would.
-    const classes = await getJson<unknown[]>(`http://127.0.0.1:${opened.port}/api/heap/classes?snapshot=0`);
-    const totalMs = performance.now() - t0;
-    histogram.disable();
-    clearInterval(timer);
-    const result = {
-      file: STALL_FILE,
-      loadMs: Math.round(loadMs),
-      withClassesMs: Math.round(totalMs),
-      classes: classes.length,
-      maxStallMs: Math.round(histogram.max / 1e6),
-      p99StallMs: Math.round(histogram.percentile(99) / 1e6),
-      meanStallMs: +(histogram.mean / 1e6).toFixed(1),
-      maxTimerGapMs: Math.round(maxGap),
-      idleMaxStallMs: Math.round(idle.max / 1e6),
-    };
-    console.log(`      stall bench: ${JSON.stringify(result)}`);
-    mkdirSync(OUT, { recursive: true });
-    writeFileSync(join(OUT, 'stall-bench.json'), JSON.stringify(result, null, 2));
-    await run('memoryProfiler.stop');
-    assert.ok(result.maxStallMs < 1000, `the longest stall stays under a second (got ${result.maxStallMs} ms)`);
+if (STALL_FILE)
+  suite('extension host stall while a heap snapshot is parsed', function () {
+    this.timeout(600_000);
+    test(`opening ${STALL_FILE ?? 'a heap snapshot'} keeps the extension host responsive`, async () => {
+      // The same measure over 3 s of idling first: what the extension host stalls anyway.
+      const idle = monitorEventLoopDelay({ resolution: 10 });
+      idle.enable();
+      await sleep(3000);
+      idle.disable();
+      const histogram = monitorEventLoopDelay({ resolution: 10 });
+      let maxGap = 0;
+      let last = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last - 10);
+        last = now;
+      }, 10);
+      histogram.enable();
+      const t0 = performance.now();
+      const opened = await run<{ port: number }>('memoryProfiler.openStatsFile', [STALL_FILE], { onPortInUse: 'free', openPanel: false });
+      const loadMs = performance.now() - t0;
+      // Ask the server for the class list too (the worker computes it), as the heap page would.
+      const classes = await getJson<unknown[]>(`http://127.0.0.1:${opened.port}/api/heap/classes?snapshot=0`);
+      const totalMs = performance.now() - t0;
+      histogram.disable();
+      clearInterval(timer);
+      const result = {
+        file: STALL_FILE,
+        loadMs: Math.round(loadMs),
+        withClassesMs: Math.round(totalMs),
+        classes: classes.length,
+        maxStallMs: Math.round(histogram.max / 1e6),
+        p99StallMs: Math.round(histogram.percentile(99) / 1e6),
+        meanStallMs: +(histogram.mean / 1e6).toFixed(1),
+        maxTimerGapMs: Math.round(maxGap),
+        idleMaxStallMs: Math.round(idle.max / 1e6),
+      };
+      console.log(`      stall bench: ${JSON.stringify(result)}`);
+      mkdirSync(OUT, { recursive: true });
+      writeFileSync(join(OUT, 'stall-bench.json'), JSON.stringify(result, null, 2));
+      await run('memoryProfiler.stop');
+      assert.ok(result.maxStallMs < 1000, `the longest stall stays under a second (got ${result.maxStallMs} ms)`);
+    });
   });
-});
