@@ -173,6 +173,36 @@ export class TargetUnresponsiveError extends Error {
   }
 }
 
+/** Once a program can no longer be reached: the reason, said once to every listener (`ProfiledTarget.onGone`). */
+export class GoneSignal {
+  private why: string | undefined;
+  private readonly listeners = new Set<(reason: string) => void>();
+
+  /** Why the program is gone; undefined while it can be reached. */
+  get reason(): string | undefined {
+    return this.why;
+  }
+
+  /** The first call wins; later ones are ignored. */
+  fire(reason: string): void {
+    if (this.why !== undefined) return;
+    this.why = reason;
+    for (const listener of this.listeners) listener(reason);
+    this.listeners.clear();
+  }
+
+  /** A listener added after the fact is told at once (in a microtask). */
+  on(listener: (reason: string) => void): () => void {
+    const why = this.why;
+    if (why !== undefined) {
+      queueMicrotask(() => listener(why));
+      return () => {};
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 /** The program is gone (exited, killed, connection lost): HTTP 503. */
 export class TargetGoneError extends Error {
   constructor(reason: string) {

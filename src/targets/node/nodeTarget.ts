@@ -5,7 +5,7 @@ import { NodeHeapProfiler } from './heapProfiler';
 import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
 import { ThreadInspector, type ThreadInspectorOptions } from './threads';
-import { capabilityNames, type ProfiledTarget, type TargetCapabilities, TargetGoneError, TargetUnresponsiveError } from '../target';
+import { capabilityNames, GoneSignal, type ProfiledTarget, type TargetCapabilities, TargetGoneError, TargetUnresponsiveError } from '../target';
 
 export interface NodeTargetOptions {
   /** How the main thread is held (set by `startProfiler`, which suspends it). */
@@ -23,8 +23,7 @@ interface Identity {
 
 /** A live Node.js program reached over the DevTools protocol. */
 export class NodeTarget implements ProfiledTarget {
-  private goneReason: string | undefined;
-  private readonly goneListeners = new Set<(reason: string) => void>();
+  private readonly goneSignal = new GoneSignal();
 
   readonly capabilities: TargetCapabilities;
 
@@ -50,7 +49,7 @@ export class NodeTarget implements ProfiledTarget {
       objectIds: new IdResetDetector(connection),
       suspension: options.resume && { resume: options.resume },
     };
-    connection.onClose((reason) => this.gone(reason));
+    connection.onClose((reason) => this.goneSignal.fire(reason));
     // A program that ends while a client is attached waits for it to disconnect ("Waiting for
     // the debugger to disconnect..."): its context going away is the sign to let go.
     // Only the main context counts: vm contexts come and go in a running program.
@@ -64,11 +63,8 @@ export class NodeTarget implements ProfiledTarget {
     });
   }
 
-  private gone(reason: string): void {
-    if (this.goneReason !== undefined) return;
-    this.goneReason = reason;
-    for (const listener of this.goneListeners) listener(reason);
-    this.goneListeners.clear();
+  private get goneReason(): string | undefined {
+    return this.goneSignal.reason;
   }
 
   /** Reads who the program is; fails with a clear message when it is not a Node program. */
@@ -126,13 +122,7 @@ export class NodeTarget implements ProfiledTarget {
   }
 
   onGone(listener: (reason: string) => void): () => void {
-    if (this.goneReason !== undefined) {
-      const reason = this.goneReason;
-      queueMicrotask(() => listener(reason));
-      return () => {};
-    }
-    this.goneListeners.add(listener);
-    return () => this.goneListeners.delete(listener);
+    return this.goneSignal.on(listener);
   }
 
   async dispose(): Promise<void> {

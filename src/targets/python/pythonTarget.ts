@@ -3,6 +3,7 @@ import type { ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack 
 import {
   type CaptureOptions,
   capabilityNames,
+  GoneSignal,
   type HeapSnapshotSink,
   type ProfiledTarget,
   type ProgramRequest,
@@ -24,8 +25,7 @@ export interface PythonTargetOptions {
  * engine, tracker and pages need nothing else; the agent's object ids are never reset.
  */
 export class PythonTarget implements ProfiledTarget {
-  private goneReason: string | undefined;
-  private readonly goneListeners = new Set<(reason: string) => void>();
+  private readonly goneSignal = new GoneSignal();
   readonly capabilities: TargetCapabilities;
 
   private constructor(
@@ -46,7 +46,7 @@ export class PythonTarget implements ProfiledTarget {
       suspension: options.resume && { resume: options.resume },
       programRequests: { subscribe: (handler) => this.subscribeRequests(handler) },
     };
-    client.onClose((reason) => this.gone(reason));
+    client.onClose((reason) => this.goneSignal.fire(reason));
   }
 
   static async connect(address: AgentAddress, options: PythonTargetOptions = {}): Promise<PythonTarget> {
@@ -125,11 +125,8 @@ export class PythonTarget implements ProfiledTarget {
     if (rest) sink.write(rest);
   }
 
-  private gone(reason: string): void {
-    if (this.goneReason !== undefined) return;
-    this.goneReason = reason;
-    for (const listener of this.goneListeners) listener(reason);
-    this.goneListeners.clear();
+  private get goneReason(): string | undefined {
+    return this.goneSignal.reason;
   }
 
   async info(): Promise<TargetInfo> {
@@ -146,13 +143,7 @@ export class PythonTarget implements ProfiledTarget {
   }
 
   onGone(listener: (reason: string) => void): () => void {
-    if (this.goneReason !== undefined) {
-      const reason = this.goneReason;
-      queueMicrotask(() => listener(reason));
-      return () => {};
-    }
-    this.goneListeners.add(listener);
-    return () => this.goneListeners.delete(listener);
+    return this.goneSignal.on(listener);
   }
 
   async dispose(): Promise<void> {
