@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectToInspector } from '../../src/targets/node';
 import type { TrackerState } from '../../src/model';
-import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/targets';
-import { type Program, getJson, startInspected } from '../helpers/programs';
-import { assertWellBehaved, BrowserSession } from './harness';
+import type { RunningServer } from '../../src/server';
+import { type Program, getJson } from '../helpers/programs';
+import { BrowserSession, startProfiledPages } from './harness';
 
 describe('tracker charts', () => {
+  let pages: Awaited<ReturnType<typeof startProfiledPages>>;
   let program: Program;
   let server: RunningServer;
   let session: BrowserSession;
@@ -22,22 +21,11 @@ describe('tracker charts', () => {
   const post = (path: string, body: unknown) => getJson(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   before(async () => {
-    const started = await startInspected('classes.js');
-    program = started.program;
-    server = await startServer({ target: await NodeTarget.attach(await connectToInspector(started.port)), host: '127.0.0.1', port: 0 });
-    api = `http://127.0.0.1:${server.port}/api`;
-    session = await BrowserSession.start(server.url);
+    pages = await startProfiledPages('classes.js');
+    ({ program, server, session, api } = pages);
   });
 
-  after(async () => {
-    try {
-      await session?.close();
-    } finally {
-      await server?.stop();
-      program?.kill();
-    }
-    await assertWellBehaved(session.watches);
-  });
+  after(() => pages?.close());
 
   test('no data: words instead of an axis', async () => {
     const { page } = await session.open('/tracker');

@@ -5,28 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertWellBehaved, BrowserSession, type Fixture, startFixture, startProfiledServer, watchedPage } from './harness';
+import { join } from 'node:path';
+import { FIXTURES, startProfiledPages, watchedPage } from './harness';
 
 describe('snapshot-dropped reaches the pages', () => {
-  let fixture: Fixture;
-  let server: Awaited<ReturnType<typeof startProfiledServer>>;
-  let session: BrowserSession;
+  let pages: Awaited<ReturnType<typeof startProfiledPages>>;
+  let server: Awaited<ReturnType<typeof startProfiledPages>>['server'];
+  let session: Awaited<ReturnType<typeof startProfiledPages>>['session'];
 
   before(async () => {
-    fixture = await startFixture('tracked.js');
-    server = await startProfiledServer(fixture, { maxSnapshots: 1 });
-    session = await BrowserSession.start(server.url);
+    pages = await startProfiledPages(join(FIXTURES, 'tracked.js'), { maxSnapshots: 1 });
+    ({ server, session } = pages);
   });
 
-  after(async () => {
-    try {
-      await session?.close();
-    } finally {
-      await server?.stop();
-      await fixture?.stop();
-    }
-    await assertWellBehaved(session.watches);
-  });
+  after(() => pages?.close());
 
   test('the tracker page says which heap was dropped, the heap page marks it', async () => {
     const tracker = (await session.open('/tracker')).page;

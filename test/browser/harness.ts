@@ -11,7 +11,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { connectToInspector } from '../../src/targets/node';
 import { type RunningServer, startServer } from '../../src/server';
 import { NodeTarget } from '../../src/targets';
-import { startInspected } from '../helpers/programs';
+import { type Program, startInspected } from '../helpers/programs';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'browser');
 export const SCREENSHOTS = join(process.env.TEST_OUTPUT_DIR || 'test-results', 'screenshots');
@@ -36,6 +36,43 @@ export async function startProfiledServer(fixture: Fixture, options: { maxSnapsh
   const target = await NodeTarget.attach(await connectToInspector(fixture.inspectorUrl));
   const server = await startServer({ target, host: '127.0.0.1', port: 0, maxSnapshots: options.maxSnapshots });
   return Object.assign(server, { target });
+}
+
+/**
+ * A real program under the inspector (see `startInspected`: a test/fixtures/programs name or a
+ * path), the real server attached to it and a browser session on it. `close` ends all three and
+ * then checks that the pages behaved (`assertWellBehaved`).
+ */
+export async function startProfiledPages(
+  script: string,
+  options: { maxSnapshots?: number } = {},
+): Promise<{ program: Program; server: RunningServer; session: BrowserSession; api: string; close(): Promise<void> }> {
+  const { program, wsUrl } = await startInspected(script);
+  let server: RunningServer | undefined;
+  try {
+    server = await startServer({ target: await NodeTarget.attach(await connectToInspector(wsUrl)), host: '127.0.0.1', port: 0, maxSnapshots: options.maxSnapshots });
+    const session = await BrowserSession.start(server.url);
+    const running = server;
+    return {
+      program,
+      server,
+      session,
+      api: `http://127.0.0.1:${server.port}/api`,
+      async close() {
+        try {
+          await session.close();
+        } finally {
+          await running.stop();
+          await program.stop();
+        }
+        await assertWellBehaved(session.watches);
+      },
+    };
+  } catch (e) {
+    await server?.stop();
+    program.kill();
+    throw e;
+  }
 }
 
 export function launchChromium(): Promise<Browser> {

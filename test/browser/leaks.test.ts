@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectToInspector } from '../../src/targets/node';
 import type { GarbageGraphSummary } from '../../src/model';
-import { type RunningServer, startServer } from '../../src/server';
-import { NodeTarget } from '../../src/targets';
-import { type Program, command, getJson, startInspected } from '../helpers/programs';
-import { assertWellBehaved, BrowserSession, screenshot } from './harness';
+import type { RunningServer } from '../../src/server';
+import { type Program, command, getJson } from '../helpers/programs';
+import { BrowserSession, screenshot, startProfiledPages } from './harness';
 
 describe('garbage and leak suspects pages on a leaky server', () => {
+  let pages: Awaited<ReturnType<typeof startProfiledPages>>;
   let program: Program;
   let server: RunningServer;
   let session: BrowserSession;
@@ -25,22 +24,11 @@ describe('garbage and leak suspects pages on a leaky server', () => {
   };
 
   before(async () => {
-    const started = await startInspected('leakyServer.js');
-    program = started.program;
-    server = await startServer({ target: await NodeTarget.attach(await connectToInspector(started.port)), host: '127.0.0.1', port: 0 });
-    api = `http://127.0.0.1:${server.port}/api`;
-    session = await BrowserSession.start(server.url);
+    pages = await startProfiledPages('leakyServer.js');
+    ({ program, server, session, api } = pages);
   });
 
-  after(async () => {
-    try {
-      await session?.close();
-    } finally {
-      await server?.stop();
-      program?.kill();
-    }
-    await assertWellBehaved(session.watches);
-  });
+  after(() => pages?.close());
 
   test('garbage: the dropped cycles first, named; engine internals hidden behind a toggle that counts them', async () => {
     await command(program, 'cycles 5');
