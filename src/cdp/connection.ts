@@ -11,6 +11,12 @@ export type EventParams<E extends EventName> = ProtocolMapping.Events[E][0];
 export interface SendOptions {
   /** Milliseconds before the call fails; heap snapshots need long ones. Default: the connection's. */
   timeoutMs?: number;
+  /**
+   * With `timeoutMs`: the call fails only once the program has also sent nothing at all for that
+   * long. A program writing a heap snapshot is paused but streams progress and chunks, so it
+   * answers late; a stopped one (SIGSTOP) sends nothing and fails in time.
+   */
+  unlessActive?: boolean;
 }
 
 interface Pending {
@@ -31,6 +37,8 @@ export class CdpConnection {
   private readonly listeners = new Map<string, Set<(params: any) => void>>();
   private readonly closeListeners = new Set<(reason: string) => void>();
   private closedReason: string | undefined;
+  /** When the program last sent anything (an answer or an event). */
+  private lastReceivedAt = Date.now();
   /**
    * The session is shared with a debugger (VS Code's js-debug proxy forwards every client to its
    * own session): never disable a domain or change the debugger's settings through it.
@@ -63,10 +71,16 @@ export class CdpConnection {
     return new Promise((resolve, reject) => {
       const entry: Pending = { method, resolve, reject };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        entry.timer = setTimeout(() => {
+        const expire = () => {
+          const quietMs = Date.now() - this.lastReceivedAt;
+          if (options.unlessActive && quietMs < timeoutMs) {
+            entry.timer = setTimeout(expire, timeoutMs - quietMs);
+            return;
+          }
           this.pending.delete(id);
           reject(timeoutError);
-        }, timeoutMs);
+        };
+        entry.timer = setTimeout(expire, timeoutMs);
       }
       this.pending.set(id, entry);
       try {
@@ -106,6 +120,7 @@ export class CdpConnection {
   }
 
   private receive(raw: string): void {
+    this.lastReceivedAt = Date.now();
     let message: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string; data?: string } };
     try {
       message = JSON.parse(raw);

@@ -151,7 +151,8 @@ export async function evaluate<T>(connection: CdpConnection, expression: string,
         includeCommandLineAPI: true,
         silent: true,
       },
-      options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs },
+      // A program busy streaming a heap snapshot to us answers late, not never.
+      options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs, unlessActive: true },
     );
     if (reply.exceptionDetails) {
       // The description carries the program's stack; its first line says what went wrong.

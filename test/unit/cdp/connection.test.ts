@@ -73,3 +73,34 @@ describe('resolveInspectorUrl', () => {
     assert.equal(await resolveInspectorUrl(`127.0.0.1:${port}`), wsUrl);
   });
 });
+
+test('unlessActive: a call outlives its timeout while the program streams a heap snapshot, and fails when the program is stopped', async () => {
+  const { command } = await import('../../helpers/programs');
+  const started = await startInspected('classes.js');
+  try {
+    // Ballast: the snapshot takes seconds, far longer than the 2.5 s timeout below (V8's progress
+    // events come at most about 1 s apart here).
+    await command(started.program, 'ballast 800000');
+    const connection = await connectToInspector(started.port);
+    await connection.send('HeapProfiler.enable');
+    let chunks = 0;
+    connection.on('HeapProfiler.addHeapSnapshotChunk', () => chunks++);
+    const snapshot = connection.send('HeapProfiler.takeHeapSnapshot', { reportProgress: true }, { timeoutMs: 120_000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const patient = connection.send('Runtime.evaluate', { expression: '6 * 7', returnByValue: true }, { timeoutMs: 2_500, unlessActive: true });
+    const impatient = connection.send('Runtime.evaluate', { expression: '1' }, { timeoutMs: 2_500 });
+    await assert.rejects(impatient, /no answer within 2500 ms/);
+    assert.equal((await patient).result.value, 42, 'answered once the snapshot was written');
+    await snapshot;
+    assert.ok(chunks > 10, `${chunks} chunks`);
+    process.kill(started.pid, 'SIGSTOP');
+    try {
+      await assert.rejects(connection.send('Runtime.evaluate', { expression: '1' }, { timeoutMs: 300, unlessActive: true }), /no answer within 300 ms/);
+    } finally {
+      process.kill(started.pid, 'SIGCONT');
+    }
+    connection.close();
+  } finally {
+    started.program.kill();
+  }
+});
