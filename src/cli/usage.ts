@@ -20,7 +20,9 @@ Options:
   --max-snapshots <n>  heap snapshots kept (default 20); the oldest is dropped, with a note
   --debug          verbose logging and stack traces in error responses
   --track A,B      track these classes (constructor names; Python: __qualname__) from the start (run, attach, demo)
-  --trace          with --track: record allocation stacks, so instances carry their creation stack
+  --trace          with --track: record allocation stacks, so instances carry their creation stack.
+                   Costly: V8 then walks the whole heap every 50 ms (a program with a 43 MB heap
+                   did 99.6 % less work), and the heap is not compacted (or V8 loses stacks)
   --interval <ms>  periodic census of tracked classes (exact counts), with full snapshots as
                    often as pausing the program at most 5 % of the time allows
   -h, --help       show help

@@ -85,6 +85,12 @@ export interface AllocationTracking {
   start(): Promise<number | undefined>;
   /** While it is on: the last object id given so far, as `start` resolves it. */
   lastId(): Promise<number | undefined>;
+  /**
+   * Without allocation stacks: numbers every live object now and resolves to the last id given,
+   * as `start` does, so that the next snapshot tells the objects made since by id. As heavy as a
+   * heap snapshot: call it under the snapshot lock, after the memory guard.
+   */
+  numberObjects?(): Promise<number | undefined>;
 }
 
 /** The runtime's object ids are stable across snapshots; this notices when they were reset. */

@@ -214,6 +214,18 @@ export class ClassTracker {
         await watermark;
         this.tracing = true;
       });
+    } else if (!trace && !this.tracing) {
+      // Without stacks too: every object alive now gets an id, so later ones are told by theirs.
+      // That costs about a snapshot; when the memory guard would refuse one, births of the first
+      // snapshot stay unknown instead.
+      const tracking = this.target!.capabilities.allocationTracking;
+      if (tracking?.numberObjects) {
+        await this.snapshotter!.exclusive('numbering the heap for births', async () => {
+          if (!(await this.snapshotter!.memoryAllows())) return;
+          watermark = tracking.numberObjects!();
+          await watermark;
+        });
+      }
     }
     const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };
     this.timelineSampler?.start();

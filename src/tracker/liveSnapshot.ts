@@ -65,6 +65,18 @@ export class LiveSnapshotter {
     }
   }
 
+  /** Whether the memory guard lets a snapshot be taken now (work as heavy as one asks it too). */
+  async memoryAllows(): Promise<boolean> {
+    const heap = this.source.process && (await this.source.process.read()).heap;
+    if (!heap) return true;
+    try {
+      checkSnapshotMemory(heap, this.options.guard);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Captures without taking the lock: for callers that hold it already (see `exclusive`). */
   async capture(options: TakeOptions): Promise<LiveSnapshot> {
     const { source } = this;

@@ -179,7 +179,7 @@ class TrackerClassPage implements PageView {
     const tracked = this.detail?.tracked;
     if (!tracked?.trace) return 'Not recorded: track the class with creation stacks (trace) to see where instances are made.';
     if (i.birth === null) return 'Not recorded: it was made before allocation tracking began.';
-    return 'Not recorded: V8 lost its allocation stack (it drops the stack of an object that moves in memory after V8 has numbered it).';
+    return 'Not recorded: V8 kept no allocation stack for it.';
   }
 
   private showInstance(i: InstanceLifetime): void {
@@ -204,7 +204,7 @@ class TrackerClassPage implements PageView {
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
         : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
       ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
-      ...(stack.length ? [h('p', { class: 'muted' }, 'A hint, not proof: V8 can give an object that moved in memory the stack of an earlier allocation at its new address.')] : []),
+      ...(stack.length ? [h('p', { class: 'muted' }, 'Innermost first; each frame is a function, at the line where it begins (V8 records functions, not lines).')] : []),
       ...this.instanceReferents(i),
     );
   }

@@ -26,6 +26,7 @@ export class NodeTarget implements ProfiledTarget {
   private readonly goneSignal = new GoneSignal();
 
   readonly capabilities: TargetCapabilities;
+  private readonly profiler: NodeHeapProfiler;
 
   private constructor(
     readonly connection: CdpConnection,
@@ -33,6 +34,7 @@ export class NodeTarget implements ProfiledTarget {
     options: NodeTargetOptions,
   ) {
     const profiler = new NodeHeapProfiler(connection);
+    this.profiler = profiler;
     this.capabilities = {
       process: { read: () => this.processInfo() },
       threads: {
@@ -127,6 +129,7 @@ export class NodeTarget implements ProfiledTarget {
 
   async dispose(): Promise<void> {
     this.capabilities.objectIds?.dispose();
+    await this.profiler.release();
     this.connection.close();
   }
 }
