@@ -216,10 +216,10 @@ export class ClassTracker {
       });
     } else if (!trace && !this.tracing) {
       // Without stacks too: every object alive now gets an id, so later ones are told by theirs.
-      // That costs about a snapshot; when the memory guard would refuse one, births of the first
-      // snapshot stay unknown instead.
+      // That costs about a snapshot; when the memory guard would refuse one, or a snapshot is
+      // being taken, births of the class's first snapshot stay unknown instead.
       const tracking = this.target!.capabilities.allocationTracking;
-      if (tracking?.numberObjects) {
+      if (tracking?.numberObjects && !this.snapshotter!.busy) {
         await this.snapshotter!.exclusive('numbering the heap for births', async () => {
           if (!(await this.snapshotter!.memoryAllows())) return;
           watermark = tracking.numberObjects!();
