@@ -1,5 +1,5 @@
 import type { GarbageGraphDetail, GarbageGraphSummary, LeakSuspects } from './garbage';
-import type { HeapClassSummary, HeapDiff, HeapObjectDetails, HeapObjectInfo, HeapReference, HeapRetainerGraph } from './heap';
+import type { AllocationSites, HeapClassSummary, HeapDiff, HeapObjectDetails, HeapObjectInfo, HeapReference, HeapRetainerGraph } from './heap';
 import type { ProcessInfo, TargetInfo } from './process';
 import type { HeapSnapshotEntry } from './snapshots';
 import type { ObjectReferents, ThreadInfo, ThreadStack } from './threads';
@@ -40,6 +40,7 @@ export interface ApiRoutes {
   'POST /api/tracker/snapshots': Route<TrackerSnapshot, Record<never, never>, { description?: string; force?: boolean }>;
   'POST /api/tracker/classes': Route<TrackedClass, Record<never, never>, { name: string; trace?: boolean; resolutionLevel?: number }>;
   'GET /api/tracker/classes/:name': Route<ClassDetail>;
+  'GET /api/tracker/allocation-sites': Route<AllocationSites>;
   'DELETE /api/tracker/classes/:name': Route<{ untracked: string }>;
   'POST /api/tracker/periodic': Route<PeriodicStatus | null, Record<never, never>, { intervalMs: number; budget?: number; mode?: PeriodicStatus['mode'] }>;
   'DELETE /api/tracker/periodic': Route<{ stopped: true }>;
@@ -84,6 +85,7 @@ export const API_ROUTE_KEYS: readonly ApiRouteKey[] = [
   'POST /api/tracker/snapshots',
   'POST /api/tracker/classes',
   'GET /api/tracker/classes/:name',
+  'GET /api/tracker/allocation-sites',
   'DELETE /api/tracker/classes/:name',
   'POST /api/tracker/periodic',
   'DELETE /api/tracker/periodic',

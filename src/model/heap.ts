@@ -110,6 +110,21 @@ export interface HeapAllocationFrame {
   column: number;
 }
 
+/** Where the program allocated what is still alive, as the sampling heap profiler estimates it. */
+export interface AllocationSite extends HeapAllocationFrame {
+  /** Estimated bytes still alive that were allocated here (samples × the sampling interval, roughly). */
+  liveBytes: number;
+}
+
+/** `GET /api/tracker/allocation-sites`: sampled allocation sites since sampling began, largest first. */
+export interface AllocationSites {
+  /** Milliseconds since the epoch when sampling began. */
+  since: number;
+  /** Mean bytes between two samples. */
+  samplingInterval: number;
+  sites: AllocationSite[];
+}
+
 /** Counts of a loaded snapshot. */
 export interface HeapSnapshotInfo {
   nodeCount: number;

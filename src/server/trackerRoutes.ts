@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { route } from './route';
 import type { ClassTracker } from '../tracker/classTracker';
-import { MemoryGuardError, OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from '../tracker/errors';
+import { MemoryGuardError, OfflineTrackerError, SamplingNotStartedError, SnapshotBusyError, SnapshotFailedError } from '../tracker/errors';
 import type { EventStream } from './events';
 import { HttpError } from './httpError';
 
@@ -10,6 +10,7 @@ export function trackerHttpError(e: unknown): unknown {
   if (e instanceof SnapshotBusyError) return new HttpError(409, 'busy', e.message);
   if (e instanceof MemoryGuardError) return new HttpError(409, 'not enough free memory for a snapshot', e.message);
   if (e instanceof OfflineTrackerError) return new HttpError(409, 'not available offline', e.message);
+  if (e instanceof SamplingNotStartedError) return new HttpError(409, 'not sampling', e.message);
   if (e instanceof SnapshotFailedError) return new HttpError(e.targetGone ? 503 : 500, e.targetGone ? 'the profiled program is gone' : 'the snapshot failed', e.message);
   if (e instanceof TypeError || e instanceof RangeError) return new HttpError(400, 'bad request', e.message);
   return e;
@@ -79,6 +80,9 @@ export function trackerRoutes(tracker: ClassTracker): Router {
     const detail = tracker.classDetail(String(req.params.name));
     if (!detail) throw new HttpError(404, 'unknown class', `${req.params.name} has never been tracked`);
     res.json(detail);
+  });
+  route(router, '/api', 'GET /api/tracker/allocation-sites', async (_req, res) => {
+    res.json(await mapped(() => tracker.allocationSites()));
   });
   route(router, '/api', 'POST /api/tracker/periodic', async (req, res) => {
     const intervalMs = optionalNumber(body(req).intervalMs, 'intervalMs');

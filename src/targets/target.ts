@@ -1,4 +1,4 @@
-import type { CapabilityName, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
+import type { AllocationSites, CapabilityName, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
 
 /**
  * A profiled program, whatever reaches it: a live Node program over the DevTools protocol, a
@@ -91,6 +91,12 @@ export interface AllocationTracking {
    * heap snapshot: call it under the snapshot lock, after the memory guard.
    */
   numberObjects?(): Promise<number | undefined>;
+  /**
+   * Sampled allocation sites, for classes tracked without stacks: `startSampling` is cheap and
+   * stays on; `sampledSites` gives the live bytes per program function since it began.
+   */
+  startSampling?(): Promise<void>;
+  sampledSites?(): Promise<AllocationSites | undefined>;
 }
 
 /** The runtime's object ids are stable across snapshots; this notices when they were reset. */

@@ -2,12 +2,24 @@ import { nameMap, ownValue } from '../common/nameMap';
 import { CollectedGarbage } from '../garbage/collected';
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import { SnapshotRegistry } from '../heap/registry';
-import type { CensusEntry, SavedGarbage, ClassDetail, HeapProgress, HeapSnapshotInfo, IdReset, StatsDump, TrackedClass, TrackerSnapshot, TrackerState } from '../model';
-import { OfflineTrackerError, SnapshotBusyError, SnapshotFailedError } from './errors';
+import type {
+  AllocationSites,
+  CensusEntry,
+  SavedGarbage,
+  ClassDetail,
+  HeapProgress,
+  HeapSnapshotInfo,
+  IdReset,
+  StatsDump,
+  TrackedClass,
+  TrackerSnapshot,
+  TrackerState,
+} from '../model';
+import { OfflineTrackerError, SamplingNotStartedError, SnapshotBusyError, SnapshotFailedError } from './errors';
 import { censusEntry, takeCensus } from './census';
 import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
-import { need, type ObjectIds, type ProfiledTarget, type ProgramRequest } from '../targets';
+import { NotAvailableError, need, type ObjectIds, type ProfiledTarget, type ProgramRequest } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
 import { loadStats, STATS_FORMAT, STATS_VERSION, withNameMaps, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
@@ -215,6 +227,8 @@ export class ClassTracker {
         this.tracing = true;
       });
     } else if (!trace && !this.tracing) {
+      // Where its instances come from, sampled: no stacks per instance, but cheap.
+      await this.target!.capabilities.allocationTracking?.startSampling?.().catch(() => {});
       // Without stacks too: every object alive now gets an id, so later ones are told by theirs.
       // That costs about a snapshot; when the memory guard would refuse one, or a snapshot is
       // being taken, births of the class's first snapshot stay unknown instead.
@@ -240,6 +254,21 @@ export class ClassTracker {
     for (const inst of detail.instances) if (inst.death === null && inst.lostAt === undefined) inst.lostAt = entry.firstSnapshot;
     this.trackedChanged();
     return entry;
+  }
+
+  /**
+   * Live bytes per allocation site (the program's innermost function), sampled since a class was
+   * first tracked without creation stacks; 404 when the program has no sampling, 409 when none was
+   * tracked that way.
+   */
+  async allocationSites(): Promise<AllocationSites> {
+    this.needLive('allocation sites');
+    const tracking = need(this.target!, 'allocationTracking');
+    if (!tracking.sampledSites)
+      throw this.target!.describeMissing?.('allocation sampling') ?? new NotAvailableError('not available', 'allocation sampling is not available for this program');
+    const sites = await tracking.sampledSites();
+    if (!sites) throw new SamplingNotStartedError();
+    return sites;
   }
 
   /**

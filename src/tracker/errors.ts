@@ -41,3 +41,12 @@ export class OfflineTrackerError extends Error {
     this.name = 'OfflineTrackerError';
   }
 }
+
+/** Allocation sites were asked for before any class was tracked without creation stacks: HTTP 409. */
+export class SamplingNotStartedError extends Error {
+  readonly status = 409;
+  constructor() {
+    super('allocation sampling starts when a class is tracked without creation stacks; track one first');
+    this.name = 'SamplingNotStartedError';
+  }
+}
