@@ -13,6 +13,8 @@ const shots = {
   'garbage-graph.png': 'screenshots/garbage-graph.png',
   'garbage.png': 'screenshots/garbage-program-first.png',
   'suspects.png': 'screenshots/suspects.png',
+  'heap-track.png': 'screenshots/heap-track.png',
+  'tracker-name-warning.png': 'screenshots/tracker-name-warning.png',
   'vscode-overview.png': 'vscode-ui-panel.png',
   'vscode-tracker.png': 'vscode-ui-tracker-panel.png',
 };
