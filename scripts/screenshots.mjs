@@ -7,7 +7,8 @@ const from = process.env.TEST_OUTPUT_DIR || 'test-results';
 const shots = {
   'overview-light.png': 'screenshots/overview-light.png',
   'overview-dark.png': 'screenshots/overview-dark.png',
-  'process-threads.png': 'screenshots/process-threads.png',
+  // startProfiler's suspended program: its stack with the profiler's frames folded, and Stop
+  'process-threads.png': 'screenshots/process-suspended.png',
   'tracker.png': 'screenshots/tracker.png',
   'heap-retainers.png': 'screenshots/heap-retainers.png',
   'garbage-graph.png': 'screenshots/garbage-graph.png',
