@@ -7,12 +7,15 @@ const from = process.env.TEST_OUTPUT_DIR || 'test-results';
 const shots = {
   'overview-light.png': 'screenshots/overview-light.png',
   'overview-dark.png': 'screenshots/overview-dark.png',
-  'process-threads.png': 'screenshots/process-threads.png',
+  // startProfiler's suspended program: its stack with the profiler's frames folded, and Stop
+  'process-threads.png': 'screenshots/process-suspended.png',
   'tracker.png': 'screenshots/tracker.png',
   'heap-retainers.png': 'screenshots/heap-retainers.png',
   'garbage-graph.png': 'screenshots/garbage-graph.png',
   'garbage.png': 'screenshots/garbage-program-first.png',
   'suspects.png': 'screenshots/suspects.png',
+  'heap-track.png': 'screenshots/heap-track.png',
+  'tracker-name-warning.png': 'screenshots/tracker-name-warning.png',
   'vscode-overview.png': 'vscode-ui-panel.png',
   'vscode-tracker.png': 'vscode-ui-tracker-panel.png',
 };

@@ -27,6 +27,7 @@ import type {
   TrackedClass,
   TrackerSnapshot,
   TrackerState,
+  TrackWarning,
 } from '../src/model';
 
 const q = encodeURIComponent;
@@ -153,6 +154,11 @@ export class Api {
     return this.call('POST /api/refresh', {});
   }
 
+  /** Stops the profiler's server (a suspended `startProfiler` caller then carries on). */
+  stopProfiler(): Promise<unknown> {
+    return this.call('POST /api/stop', {});
+  }
+
   snapshots(signal?: AbortSignal): Promise<HeapSnapshotEntry[]> {
     return this.call('GET /api/heap/snapshots', {}, { signal });
   }
@@ -190,7 +196,8 @@ export class Api {
     return this.call('POST /api/tracker/snapshots', { body: { description } }, { timeoutMs: 600_000 });
   }
 
-  trackClass(name: string, trace: boolean, resolutionLevel?: number): Promise<TrackedClass> {
+  /** Tracks a class; the answer's `warning` says when the program has no instance of it now, with near names. */
+  trackClass(name: string, trace: boolean, resolutionLevel?: number): Promise<TrackedClass & { warning?: TrackWarning }> {
     return this.call('POST /api/tracker/classes', { body: { name, trace, resolutionLevel } }, { timeoutMs: 60_000 });
   }
 

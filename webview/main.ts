@@ -3,7 +3,7 @@
  * applies the theme, builds the shell and shows the page the router picks for the current path.
  * Runs the same in an external browser and in a VS Code webview (see host.ts).
  */
-import { Api } from './api';
+import { Api, errorText } from './api';
 import { h, isolatedString } from './dom';
 import { ServerEvents } from './events';
 import { detectHost } from './host';
@@ -32,6 +32,7 @@ function start(): void {
     host,
     (path) => navigate(path),
     () => void refreshAll(),
+    () => stopProfiler(),
   );
   document.body.replaceChildren(shell.element);
   live.subscribe((state) => shell.showLive(state));
@@ -61,6 +62,19 @@ function start(): void {
     if (!view?.refresh) return;
     await api.refresh().catch(() => undefined);
     if (current?.view === view) view.refresh();
+  }
+
+  async function stopProfiler(): Promise<void> {
+    try {
+      await api.stopProfiler();
+    } catch (e) {
+      shell.showStopped(errorText(e));
+      return;
+    }
+    // The server goes away now, on purpose: no more polls or reconnects to it.
+    live.stop();
+    events.close();
+    shell.showStopped();
   }
 
   function navigate(path: string): void {

@@ -27,10 +27,19 @@ export class Shell {
   private readonly updated = h('span', { id: 'updated', testid: 'updated', class: 'updated' }, '\u00a0');
   private readonly busy = progressRing({ id: 'busy', class: 'busy', attrs: { 'aria-label': 'Loading' } });
   readonly refreshButton: HTMLElement;
+  /** `startProfiler`'s servers: stops the profiler, and the suspended program carries on. */
+  private readonly stopButton: HTMLElement;
+  private stopped = false;
   private readonly banner = h('div', { id: 'banner', testid: 'banner', class: 'banner', attrs: { hidden: true } });
 
   /** In a browser, modified clicks (new tab, …) go through as usual; a webview has no tabs to open. */
-  constructor(pages: readonly PageModule[], host: Pick<Host, 'kind' | 'href'>, onNavigate: (path: string) => void, onRefresh: () => void) {
+  constructor(
+    pages: readonly PageModule[],
+    host: Pick<Host, 'kind' | 'href'>,
+    onNavigate: (path: string) => void,
+    onRefresh: () => void,
+    onStop: () => Promise<void> = async () => {},
+  ) {
     const nativeLinks = host.kind === 'browser';
     const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Pages' } });
     for (const page of pages) {
@@ -48,6 +57,14 @@ export class Shell {
     refreshIcon.setAttribute('slot', 'start');
     this.refreshButton = button({ id: 'refresh', testid: 'refresh', appearance: 'secondary', attrs: { title: 'Read the figures again now' } }, refreshIcon, 'Refresh');
     this.refreshButton.addEventListener('click', onRefresh);
+    this.stopButton = button(
+      { id: 'stop', testid: 'stop-profiler', attrs: { title: 'Stop the profiler: the program, suspended by startProfiler(), carries on', hidden: true } },
+      'Stop',
+    );
+    this.stopButton.addEventListener('click', () => {
+      this.stopButton.setAttribute('disabled', '');
+      void onStop().finally(() => this.stopButton.removeAttribute('disabled'));
+    });
     this.element = h(
       'div',
       { class: 'app' },
@@ -56,7 +73,7 @@ export class Shell {
         { class: 'topbar' },
         h('div', { class: 'brand', title: 'Memory Profiler' }, icon(LOGO_ICON), h('span', {}, 'Memory Profiler')),
         nav,
-        h('div', { class: 'topbar-status' }, this.busy, this.statusBox, this.updated, this.refreshButton),
+        h('div', { class: 'topbar-status' }, this.busy, this.statusBox, this.updated, this.refreshButton, this.stopButton),
       ),
       this.banner,
       this.main,
@@ -71,7 +88,27 @@ export class Shell {
     }
   }
 
+  /** Said once the profiler was stopped from this page: the server is gone on purpose. */
+  showStopped(error?: string): void {
+    if (error !== undefined) {
+      this.banner.dataset.kind = 'error';
+      setText(this.banner, `The profiler could not be stopped: ${error}`);
+      this.banner.hidden = false;
+      return;
+    }
+    this.stopped = true;
+    this.stopButton.hidden = true;
+    this.busy.classList.remove('active');
+    this.statusBox.dataset.status = 'exited';
+    setText(this.status, 'Profiler stopped');
+    this.banner.dataset.kind = 'stopped';
+    setText(this.banner, 'The profiler has stopped and the program carries on. The figures on this page are the last ones read.');
+    this.banner.hidden = false;
+  }
+
   showLive(state: LiveState): void {
+    if (this.stopped) return;
+    this.stopButton.hidden = !(state.target?.stoppable && (state.status === 'live' || state.status === 'offline'));
     this.busy.classList.toggle('active', state.busy);
     this.statusBox.dataset.status = state.status;
     const labels: Record<LiveState['status'], string> = {

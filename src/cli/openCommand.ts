@@ -57,7 +57,10 @@ export async function openFiles(files: string[], options: ServeOptions): Promise
     await heap.dispose();
     throw new UserError((e as Error).message);
   }
-  log(`serving ${files.length} snapshot${files.length > 1 ? 's' : ''} at ${server.url}`);
+  // Saved snapshots are read on the heap page: that is where the URL lands.
+  const heapPage = new URL(server.url);
+  heapPage.pathname = '/heap';
+  log(`serving ${files.length} snapshot${files.length > 1 ? 's' : ''} at ${heapPage.href}`);
   await untilInterrupted();
   await server.stop();
   return 0;

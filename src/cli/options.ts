@@ -1,4 +1,7 @@
+import { editDistance } from '../common/nearNames';
 import { UserError } from './userError';
+
+export { editDistance };
 
 /** The CLI's own options, by long name: whether each takes a value, and its short letter. */
 export const OPTION_SPECS = {
@@ -96,17 +99,4 @@ function unknownOption(arg: string, name: string): string {
     .sort((a, b) => a.distance - b.distance)[0];
   const shown = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
   return closest ? `unknown option ${shown}; did you mean --${closest.known}?` : `unknown option ${shown}`;
-}
-
-/** Levenshtein distance, with a swap of two neighbours counted as one edit (`--prot`). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
 import { type AgentAddress, launchWithAgent, PythonTarget } from '../targets/python';
 import { describeExit, exitCodeOf, type ProgramExit } from './launch';
-import { type ServeOptions, untilInterrupted } from './serve';
+import { type ServeOptions, trackFromStart, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
 const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`);
@@ -25,7 +25,7 @@ async function servePython(target: PythonTarget, options: ServeOptions, onStop?:
   }
   try {
     if (options.trace && !target.capabilities.allocationTracking) log('--trace: a Python program has no allocation tracking here; the classes are tracked without creation stacks');
-    for (const name of options.track ?? []) await server.tracker.trackClass(name, { trace: false });
+    await trackFromStart(server.tracker, options.track ?? [], false);
     if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
   } catch (e) {
     await server.stop();

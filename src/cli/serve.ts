@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { CdpConnection } from '../targets/node';
 import { type RunningServer, startServer } from '../server';
 import { NodeTarget } from '../targets';
+import type { ClassTracker } from '../tracker/classTracker';
 import { UserError } from './userError';
 
 export interface ServeOptions {
@@ -25,7 +26,7 @@ export async function serveConnection(connection: CdpConnection, options: ServeO
   try {
     const server = await startServer({ target, host: options.host, port: options.port, debug: options.debug, token: options.token, maxSnapshots: options.maxSnapshots });
     try {
-      for (const name of options.track ?? []) await server.tracker.trackClass(name, { trace: options.trace });
+      await trackFromStart(server.tracker, options.track ?? [], options.trace ?? false);
       if (options.intervalMs) server.tracker.startPeriodicSnapshots(options.intervalMs);
     } catch (e) {
       await server.stop();
@@ -36,6 +37,29 @@ export async function serveConnection(connection: CdpConnection, options: ServeO
     await target.dispose();
     throw new UserError((e as Error).message);
   }
+}
+
+/** How long after the start the tracked names are checked: a program just launched has made none of its objects yet. */
+const NAME_CHECK_DELAY_MS = 1_000;
+
+/**
+ * `--track A,B`: tracks each class and, a moment later, says on one line each those the program
+ * has no instance of, with the near names it has (`Ordr` → `Order`); the run goes on either way.
+ */
+export async function trackFromStart(tracker: ClassTracker, names: readonly string[], trace: boolean): Promise<void> {
+  for (const name of names) await tracker.trackClass(name, { trace });
+  if (!names.length) return;
+  const timer = setTimeout(() => {
+    void tracker.nameChecks(names).then((warnings) => {
+      for (const warning of warnings) process.stderr.write(`memory-profiler: warning: --track ${printable(warning.message)}\n`);
+    });
+  }, NAME_CHECK_DELAY_MS);
+  timer.unref();
+}
+
+/** A program's names on a terminal: control characters (escape sequences) shown as \u codes, not obeyed. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapProgress, HeapSnapshotInfo } from '../model/heap';
-import { analyse, analyseForQueries, classSummary } from './analysis';
+import { analyse, analyseForQueries, classSummary, computeDistances } from './analysis';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
 import { HeapSnapshotParser, parseHeapSnapshotFile } from './parser';
@@ -147,6 +147,8 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   objectsOfClass: (p) => {
     const g = graphOf(p.snapshot);
     analyse(g);
+    // The heap page's Distance column: one pass over the edges, kept for the next query.
+    if (!g.distance) computeDistances(g);
     const c = g.classNames!.indexOf(p.name);
     if (c < 0) return { total: 0, objects: [] };
     const list: number[] = [];

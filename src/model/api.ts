@@ -3,7 +3,7 @@ import type { AllocationSites, HeapClassSummary, HeapDiff, HeapObjectDetails, He
 import type { ProcessInfo, TargetInfo } from './process';
 import type { HeapSnapshotEntry } from './snapshots';
 import type { ObjectReferents, ThreadInfo, ThreadStack } from './threads';
-import type { ClassDetail, CensusEntry, PeriodicStatus, StatsDump, TrackedClass, TrackerSnapshot, TrackerState } from './tracker';
+import type { ClassDetail, CensusEntry, PeriodicStatus, StatsDump, TrackedClass, TrackerSnapshot, TrackerState, TrackWarning } from './tracker';
 
 /** One route of the JSON API: its query parameters, request body and answer. */
 export interface Route<Answer, Query = Record<never, never>, Body = undefined> {
@@ -38,7 +38,7 @@ export interface ApiRoutes {
   'GET /api/tracker': Route<TrackerState>;
   'POST /api/tracker/census': Route<CensusEntry>;
   'POST /api/tracker/snapshots': Route<TrackerSnapshot, Record<never, never>, { description?: string; force?: boolean }>;
-  'POST /api/tracker/classes': Route<TrackedClass, Record<never, never>, { name: string; trace?: boolean; resolutionLevel?: number }>;
+  'POST /api/tracker/classes': Route<TrackedClass & { warning?: TrackWarning }, Record<never, never>, { name: string; trace?: boolean; resolutionLevel?: number }>;
   'GET /api/tracker/classes/:name': Route<ClassDetail>;
   'GET /api/tracker/allocation-sites': Route<AllocationSites>;
   'DELETE /api/tracker/classes/:name': Route<{ untracked: string }>;

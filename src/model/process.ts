@@ -12,6 +12,11 @@ export interface TargetInfo {
   connected: boolean;
   /** What the target can do: the UI offers only these (e.g. no "Read threads" on saved files). */
   capabilities: CapabilityName[];
+  /**
+   * The page may stop the profiler (`POST /api/stop`, its Stop button): a server `startProfiler`
+   * started, whose caller is suspended until then. Set by the server's `/api/target`.
+   */
+  stoppable?: boolean;
 }
 
 /** A capability a target may have (see `src/targets/target.ts`). */

@@ -136,6 +136,20 @@ export interface ClassDetail {
   stacks: HeapAllocationFrame[][];
 }
 
+/**
+ * Said when a tracked class has no instance in the program now: often a mistyped name
+ * (`Ordr` for `Order`). The class is tracked anyway (its instances may come later).
+ */
+export interface TrackWarning {
+  name: string;
+  /** What the program's names were read from: a census now, or the latest heap snapshot. */
+  source: 'census' | 'snapshot';
+  /** Names the program has that are near `name`, nearest first (at most 5). */
+  suggestions: string[];
+  /** The warning in one sentence (plain text). */
+  message: string;
+}
+
 /** V8's object ids were reset (another client disabled the heap profiler) before this snapshot. */
 export interface IdReset {
   snapshot: number;

@@ -54,8 +54,9 @@ export function createApp(options: AppOptions): express.Express {
   if (options.token) app.use(tokenCheck(options.token, options.webviewToken ? [options.webviewToken] : []));
   app.use(express.json({ limit: MAX_BODY }));
 
+  const stoppable = options.onStop !== undefined || target.capabilities.suspension !== undefined;
   route(app, '', 'GET /api/target', async (_req, res) => {
-    res.json(await target.info());
+    res.json({ ...(await target.info()), stoppable });
   });
   route(app, '', 'GET /api/process', async (_req, res) => {
     res.json(await need(target, 'process').read());

@@ -69,7 +69,10 @@ export function trackerRoutes(tracker: ClassTracker): Router {
     const { name, trace, resolutionLevel } = body(req);
     if (typeof name !== 'string' || !name.trim() || name.length > 500) throw new HttpError(400, 'bad class name', 'name must be a constructor name, e.g. {"name": "Widget"}');
     const level = optionalNumber(resolutionLevel, 'resolutionLevel');
-    res.status(201).json(await mapped(() => tracker.trackClass(name.trim(), { trace: trace === true, resolutionLevel: level })));
+    const entry = await mapped(() => tracker.trackClass(name.trim(), { trace: trace === true, resolutionLevel: level }));
+    // No instance of it now: a mistyped name, often; said with the near names the program has.
+    const warning = await tracker.nameCheck(entry.name);
+    res.status(201).json(warning ? { ...entry, warning } : entry);
   });
   route(router, '/api', 'DELETE /api/tracker/classes/:name', async (req, res) => {
     const name = String(req.params.name);

@@ -74,6 +74,11 @@ export interface HeapSnapshots {
 /** Instances per class without a full snapshot: exact counts, no sizes. */
 export interface Census {
   count(names: readonly string[]): Promise<{ counts: Record<string, number>; scanned: number }>;
+  /**
+   * Every class name the program has now: instances per name, and `classes`, the names of
+   * classes whose instances may all be gone (what a mistyped tracked name is compared with).
+   */
+  names?(): Promise<{ counts: Record<string, number>; classes: string[] }>;
 }
 
 /** Allocation stacks recorded from now on and carried by later heap snapshots. */

@@ -1,4 +1,4 @@
-import { nameMap, ownValue } from '../common/nameMap';
+import { nameMap, ownValue, toNameMap } from '../common/nameMap';
 import { CollectedGarbage } from '../garbage/collected';
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import { SnapshotRegistry } from '../heap/registry';
@@ -14,6 +14,7 @@ import type {
   TrackedClass,
   TrackerSnapshot,
   TrackerState,
+  TrackWarning,
 } from '../model';
 import { OfflineTrackerError, SamplingNotStartedError, SnapshotBusyError, SnapshotFailedError } from './errors';
 import { censusEntry, takeCensus } from './census';
@@ -21,6 +22,7 @@ import { addCensus } from './lifetimes';
 import { type LiveSnapshotOptions, LiveSnapshotter } from './liveSnapshot';
 import { NotAvailableError, need, type ObjectIds, type ProfiledTarget, type ProgramRequest } from '../targets';
 import { type PeriodicMode, PeriodicSnapshots } from './periodic';
+import { type ProgramNames, trackWarning } from './nameCheck';
 import { loadStats, STATS_FORMAT, STATS_VERSION, withNameMaps, writeStats } from './statsFile';
 import { timeseries } from './timeseries';
 import { Timeline } from './timeline';
@@ -269,6 +271,40 @@ export class ClassTracker {
     const sites = await tracking.sampledSites();
     if (!sites) throw new SamplingNotStartedError();
     return sites;
+  }
+
+  /**
+   * Whether the program has instances of `name` now; when not, a warning with the near names it
+   * has (`Ordr` → `Order`). Read from a census when the target counts every class (a brief
+   * pause, as a census), else from the latest held heap snapshot; undefined when there is
+   * nothing to compare with or the program has instances.
+   */
+  async nameCheck(name: string): Promise<TrackWarning | undefined> {
+    return (await this.nameChecks([name]))[0];
+  }
+
+  /** `nameCheck` for several names at once (one census): the warnings, in the order of `names`. */
+  async nameChecks(names: readonly string[]): Promise<TrackWarning[]> {
+    const program = names.length ? await this.programNames().catch(() => undefined) : undefined;
+    return program ? names.map((name) => trackWarning(name, program)).filter((w) => w !== undefined) : [];
+  }
+
+  private async programNames(): Promise<ProgramNames | undefined> {
+    const census = this.target?.capabilities.census;
+    // Not during a snapshot: the census would wait for it to end.
+    if (census?.names && this.goneReason === undefined && !this.busy) {
+      const { counts, classes } = await census.names();
+      return { source: 'census', counts: toNameMap(counts), classes };
+    }
+    const entries = this.registry.list();
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const handle = this.registry.handle(entries[i].index);
+      if (handle === undefined) continue;
+      const counts = nameMap<number>();
+      for (const c of await this.heapClient.classes(handle)) counts[c.name] = c.count;
+      return { source: 'snapshot', snapshot: entries[i].index, counts, classes: [] };
+    }
+    return undefined;
   }
 
   /**

@@ -333,7 +333,7 @@ describe('open, by content', () => {
     for (const name of ['a.heapsnapshot.gz', 'a.json.gz']) {
       writeFileSync(join(dir, name), gzipSync(readFileSync(plain)));
       const p = cli(['open', join(dir, name), '--port', '0']);
-      const url = (await p.waitFor(/serving 1 snapshot at (http:\S+)/, 30_000, 'stderr'))[1];
+      const url = (await p.waitFor(/serving 1 snapshot at (http:\S+\/)heap$/, 30_000, 'stderr'))[1];
       const classes = (await getJson<HeapClassSummary[]>(url + 'api/heap/classes')).body;
       assert.equal(classes.find((c) => c.name === 'Leaf')?.count, 100, name);
       p.child.kill('SIGINT');

@@ -29,7 +29,11 @@ function open(args: string[]): Program {
 describe('memory-profiler open', () => {
   test('serves classes, a diff by object id and retainer paths of saved snapshots', async () => {
     const p = open([before100, after220]);
-    const url = (await p.waitFor(/serving 2 snapshots at (http:\S+)/, 30_000, 'stderr'))[1];
+    // The URL printed lands on the heap page, where saved snapshots are read.
+    const url = (await p.waitFor(/serving 2 snapshots at (http:\S+\/)heap$/, 30_000, 'stderr'))[1];
+    const heapPage = await fetch(url + 'heap');
+    assert.equal(heapPage.status, 200);
+    assert.match(await heapPage.text(), /<html/i);
     assert.ok(p.stderrLines.some((l) => /before\.heapsnapshot: [\d,]+ objects, [\d,]+ references, loaded in/.test(l)));
 
     const list = (await getJson<HeapSnapshotEntry[]>(url + 'api/heap/snapshots')).body;

@@ -401,7 +401,7 @@ describe('token off loopback', () => {
     execFileSync(process.execPath, ['-e', `require('v8').writeHeapSnapshot(${JSON.stringify(file)})`]);
     const generated = startNode([CLI, 'open', file, '--host', '0.0.0.0', '--port', '0']);
     programs.push(generated);
-    const m = await generated.waitFor(/serving 1 snapshot at (http:\/\/0\.0\.0\.0:(\d+)\/\?token=([0-9a-f]{48}))$/, 30_000, 'stderr');
+    const m = await generated.waitFor(/serving 1 snapshot at (http:\/\/0\.0\.0\.0:(\d+)\/heap\?token=([0-9a-f]{48}))$/, 30_000, 'stderr');
     const [cliPort, cliToken] = [Number(m[2]), m[3]];
     const host = { Host: `${address}:${cliPort}` };
     assert.equal((await raw(cliPort, '/api/heap/snapshots', { address, headers: host })).status, 401);
@@ -409,7 +409,7 @@ describe('token off loopback', () => {
     generated.kill('SIGINT');
     const given = startNode([CLI, 'open', file, '--host', '0.0.0.0', '--port', '0', '--token', 'my-own-token-1']);
     programs.push(given);
-    await given.waitFor(/serving 1 snapshot at http:\/\/0\.0\.0\.0:\d+\/\?token=my-own-token-1$/, 30_000, 'stderr');
+    await given.waitFor(/serving 1 snapshot at http:\/\/0\.0\.0\.0:\d+\/heap\?token=my-own-token-1$/, 30_000, 'stderr');
     given.kill('SIGINT');
   });
 });

@@ -94,7 +94,7 @@ export class ThreadsView {
       this.stackBox.replaceChildren(
         h('p', { testid: 'thread-state' }, `${isolatedString(stack.thread.name)}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
         stack.frames.length
-          ? h('ol', { class: 'frames', testid: 'frames' }, ...stack.frames.map((f, i) => this.frame(f, i)))
+          ? h('ol', { class: 'frames', testid: 'frames' }, ...this.frames(stack.frames, stack.state === 'suspended'))
           : h('p', { class: 'muted' }, 'No JavaScript on the stack.'),
       );
     } catch (e) {
@@ -103,7 +103,32 @@ export class ThreadsView {
     }
   }
 
-  private frame(f: StackFrame, index: number): HTMLElement {
+  /**
+   * The frames, innermost first, each run of internal ones (the profiler's own, such as
+   * startProfiler's wait, and the runtime's) folded into one closed line: the program's frames
+   * are what the reader came for. A stack of internal frames only is shown as it is.
+   */
+  private frames(frames: readonly StackFrame[], suspended: boolean): HTMLElement[] {
+    if (frames.every((f) => f.internal)) return frames.map((f, i) => this.frame(f, i));
+    const items: HTMLElement[] = [];
+    for (let i = 0; i < frames.length;) {
+      if (!frames[i].internal) {
+        items.push(this.frame(frames[i], i, i === 0 || i === firstProgramFrame(frames)));
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < frames.length && frames[i].internal) i++;
+      const run = frames.slice(start, i);
+      const inner = h('ol', { class: 'frames' }, ...run.map((f, k) => this.frame(f, start + k, false)));
+      // Suspended by the profiler: the innermost frames are its own wait.
+      const summary = h('summary', { testid: `folded-${start}` }, foldedLabel(run, suspended && start === 0));
+      items.push(h('li', {}, h('details', { class: 'folded-frames', testid: 'folded-frames' }, summary, inner)));
+    }
+    return items;
+  }
+
+  private frame(f: StackFrame, index: number, open = index === 0 || (!f.internal && index < 3)): HTMLElement {
     const where = `${isolatedString(shortUrl(f.url))}:${f.line}:${f.column}`;
     const location = h('span', { class: 'muted' }, ` ${where}`);
     const summary = h('summary', { testid: `frame-${index}` }, h('strong', {}, f.function || '(anonymous)'), location);
@@ -138,7 +163,7 @@ export class ThreadsView {
     });
     body.append(localsToggle);
     const details = h('details', { class: `frame${f.internal ? ' internal' : ''}` }, summary, body);
-    if (index === 0 || (!f.internal && index < 3)) details.open = true;
+    if (open) details.open = true;
     return h('li', {}, details);
   }
 
@@ -173,6 +198,19 @@ export class ThreadsView {
     });
     return h('li', {}, details);
   }
+}
+
+function firstProgramFrame(frames: readonly StackFrame[]): number {
+  return frames.findIndex((f) => !f.internal);
+}
+
+/** `2 frames of the profiler (…)`, `3 frames of the runtime (…)` (`node:` URLs), `4 internal frames (…)`: what a folded run holds. */
+function foldedLabel(run: readonly StackFrame[], profiler: boolean): string {
+  const count = `${run.length} frame${run.length === 1 ? '' : 's'}`;
+  const names = run.map((f) => f.function || '(anonymous)');
+  const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
+  const what = profiler ? `${count} of the profiler` : run.every((f) => f.url.startsWith('node:')) ? `${count} of the runtime` : `${count} of internal code`;
+  return `${what} (${isolatedString(shown)})`;
 }
 
 function shortUrl(url: string): string {

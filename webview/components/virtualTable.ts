@@ -28,6 +28,11 @@ export interface VColumn<R> {
   sortKey?(row: R): number | string;
   /** Header tooltip. */
   description?: string;
+  /**
+   * A button in the cell (after its text): its label for the row, none for no button; a click
+   * runs `onClick` and does not activate the row.
+   */
+  action?: { label(row: R): string | undefined; title?(row: R): string; onClick(row: R): void };
 }
 
 export interface SortState {
@@ -60,6 +65,8 @@ interface RowView {
   element: HTMLElement;
   cells: HTMLElement[];
   texts: HTMLElement[];
+  /** Per column, its action button (see `VColumn.action`). */
+  actions: Array<HTMLButtonElement | undefined>;
   index: number;
 }
 
@@ -236,15 +243,31 @@ export class VirtualTable<R> {
     const element = h('div', { class: 'vt-row', attrs: { role: 'row' } });
     const cells: HTMLElement[] = [];
     const texts: HTMLElement[] = [];
+    const actions: Array<HTMLButtonElement | undefined> = [];
+    const view: RowView = { element, cells, texts, actions, index: -1 };
     for (const column of this.options.columns) {
       const text = h('span', { class: 'vt-text' });
       const cell = h('div', { class: `vt-cell${column.numeric ? ' numeric' : ''}`, attrs: { role: 'gridcell' } }, text);
+      let action: HTMLButtonElement | undefined;
+      if (column.action) {
+        const onClick = column.action.onClick;
+        action = h('button', { class: 'vt-action', attrs: { type: 'button', hidden: true } });
+        action.addEventListener('click', (e) => {
+          e.stopPropagation();
+          const row = this.rows[view.index];
+          if (row !== undefined) onClick(row);
+        });
+        // Enter and Space on the button are the button's, not the table's.
+        action.addEventListener('keydown', (e) => e.stopPropagation());
+        cell.append(action);
+      }
       cells.push(cell);
       texts.push(text);
+      actions.push(action);
       element.append(cell);
     }
     this.window.append(element);
-    return { element, cells, texts, index: -1 };
+    return view;
   }
 
   private fill(view: RowView, index: number): void {
@@ -266,6 +289,16 @@ export class VirtualTable<R> {
       const tip = column.tooltip?.(row) ?? text;
       if (cell.title !== tip) cell.title = tip;
       cell.dataset.testid = `${this.options.testid}-${key}-${column.id}`;
+      const action = view.actions[i];
+      if (action && column.action) {
+        const label = column.action.label(row);
+        action.hidden = label === undefined;
+        if (label !== undefined) {
+          if (action.textContent !== label) action.textContent = label;
+          action.title = column.action.title?.(row) ?? label;
+          action.dataset.testid = `${this.options.testid}-${key}-${column.id}-action`;
+        }
+      }
       if (i === 0) cell.style.paddingLeft = level ? `${8 + level * 18}px` : '';
     });
   }

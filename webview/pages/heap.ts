@@ -72,6 +72,11 @@ class HeapPage implements PageView {
   });
   private readonly classCount = h('span', { class: 'muted', testid: 'heap-class-count' });
   private readonly status = h('p', { class: 'muted', testid: 'heap-status', attrs: { role: 'status' } });
+  /** What the Track action did (tracking, or why not), with the tracker's warning if it had one. */
+  private readonly trackStatus = h('p', { class: 'muted', testid: 'heap-track-status', attrs: { role: 'status', hidden: true } });
+  /** A live program's tracker can follow a class; saved snapshots have none. */
+  private canTrack = false;
+  private readonly tracked = new Set<string>();
   private readonly table: VirtualTable<Row>;
   private readonly columns: Array<VColumn<Row>>;
   private readonly objectTitle = h('span', { testid: 'heap-object-title' }, 'Why is it alive?');
@@ -144,6 +149,27 @@ class HeapPage implements PageView {
         numeric: true,
         value: (r) => (r.kind === 'object' && r.o.distance !== undefined ? String(r.o.distance) : ''),
         description: 'References on the shortest path from a GC root',
+      },
+      {
+        id: 'track',
+        header: '',
+        width: '90px',
+        value: () => '',
+        description: 'Follow a class in the class tracker (live programs)',
+        action: {
+          label: (r) => (r.kind === 'class' && this.canTrack && trackable(r.c.name) ? (this.tracked.has(r.c.name) ? 'Tracked' : 'Track') : undefined),
+          title: (r) =>
+            r.kind !== 'class'
+              ? ''
+              : this.tracked.has(r.c.name)
+                ? `${isolatedString(r.c.name)} is tracked: open its tracker page`
+                : `Track ${isolatedString(r.c.name)}: the tracker counts its instances in every snapshot from the next one`,
+          onClick: (r) => {
+            if (r.kind !== 'class') return;
+            if (this.tracked.has(r.c.name)) this.context.navigate(`/tracker/class/${encodeURIComponent(r.c.name)}`);
+            else void this.track(r.c.name);
+          },
+        },
       },
     ]);
     this.table = new VirtualTable<Row>({
@@ -237,7 +263,7 @@ class HeapPage implements PageView {
       this.diffTable.element,
     );
     this.content.append(
-      section('heap-classes', 'Objects by class', h('div', { class: 'toolbar' }, this.filterInput, this.classCount), this.status, this.table.element),
+      section('heap-classes', 'Objects by class', h('div', { class: 'toolbar' }, this.filterInput, this.classCount), this.status, this.trackStatus, this.table.element),
       section(
         'heap-object',
         'Why is it alive?',
@@ -259,9 +285,17 @@ class HeapPage implements PageView {
     );
     const offAdded = context.events.on('snapshot-added', () => void this.loadSnapshots(true));
     const offDropped = context.events.on('snapshot-dropped', () => void this.loadSnapshots(false));
+    const offLive = context.live.subscribe((live) => {
+      const can = live.status === 'live' && live.target?.kind === 'live' && live.target.capabilities.includes('heapSnapshots');
+      if (can === this.canTrack) return;
+      this.canTrack = can;
+      if (can) void this.loadTracked();
+      this.table.redraw();
+    });
     this.unsubscribe = () => {
       offAdded();
       offDropped();
+      offLive();
     };
     void this.loadSnapshots(false);
   }
@@ -335,6 +369,38 @@ class HeapPage implements PageView {
         : h('p', {}, 'This page shows every object of a heap snapshot by class. Take a snapshot on the ', this.link('/tracker', 'Tracker'), ' page, or open saved snapshots:'),
       h('pre', { class: 'code' }, 'memory-profiler open before.heapsnapshot after.heapsnapshot'),
     );
+  }
+
+  /** The classes the tracker follows now (for the Track buttons). */
+  private async loadTracked(): Promise<void> {
+    try {
+      const state = await this.context.api.tracker(this.abort.signal);
+      this.tracked.clear();
+      for (const t of state.tracked) this.tracked.add(t.name);
+      this.table.redraw();
+    } catch {
+      // no tracker here: the buttons stay as they are
+    }
+  }
+
+  private async track(name: string): Promise<void> {
+    this.trackStatus.hidden = false;
+    this.trackStatus.classList.remove('error');
+    setText(this.trackStatus, `Tracking ${name}…`);
+    try {
+      const answer = await this.context.api.trackClass(name, false);
+      this.tracked.add(answer.name);
+      this.table.redraw();
+      this.trackStatus.replaceChildren(
+        `Tracking ${answer.name}: the tracker counts its instances in every snapshot from the next one on. See the `,
+        this.link('/tracker', 'Tracker'),
+        ' page.',
+        answer.warning ? ` ${answer.warning.message}` : '',
+      );
+    } catch (e) {
+      this.trackStatus.classList.add('error');
+      setText(this.trackStatus, `${name} could not be tracked: ${errorText(e)}`);
+    }
   }
 
   private link(path: string, text: string): HTMLAnchorElement {
@@ -506,6 +572,11 @@ class HeapPage implements PageView {
       this.diffTable.setRows([]);
     }
   }
+}
+
+/** Names the tracker can follow: constructor names, not groups like `(closure)` or engine-internal `system / Context`. */
+function trackable(name: string): boolean {
+  return name !== '' && !name.startsWith('(') && !name.includes(' / ');
 }
 
 function signed(n: number): string {

@@ -5,7 +5,7 @@
  * Share. Actions: take a snapshot (with progress), track or untrack a class (picked from the
  * heap's classes with search), periodic snapshots on or off.
  */
-import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState } from '../../src/model';
+import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState, TrackWarning } from '../../src/model';
 import { errorText } from '../api';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
 import { section } from '../components/section';
@@ -33,6 +33,8 @@ export class TrackerPage implements PageView {
   private selected = -1;
   private readonly empty = h('div', { class: 'empty-state', testid: 'tracker-empty', attrs: { hidden: true } });
   private readonly message = h('p', { class: 'error', testid: 'tracker-message', attrs: { role: 'alert', hidden: true } });
+  /** A tracked name the program has no instance of (a typo, often), with the near names it has. */
+  private readonly trackWarning = h('div', { class: 'warning', testid: 'track-warning', attrs: { role: 'status', hidden: true } });
   /** Why a snapshot's heap is no longer held (the store keeps only so many); its summary here stays. */
   private readonly droppedNote = h('p', { class: 'muted', testid: 'tracker-dropped', attrs: { role: 'status', hidden: true } });
   private readonly chart = new TimeChart({ testid: 'tracker-chart', label: 'Memory per snapshot, stacked', stacked: true });
@@ -247,6 +249,7 @@ export class TrackerPage implements PageView {
         h('span', { class: 'muted' }, 'seconds'),
         this.periodicText,
       ),
+      this.trackWarning,
       h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Tracked:'), this.trackedList),
     );
 
@@ -533,13 +536,46 @@ export class TrackerPage implements PageView {
     const name = this.trackInput.value.trim();
     if (!name) return;
     this.say('');
+    this.showTrackWarning(undefined);
     try {
-      await this.context.api.trackClass(name, this.traceBox.checked, Number(this.levelSelect.value) || undefined);
+      const tracked = await this.context.api.trackClass(name, this.traceBox.checked, Number(this.levelSelect.value) || undefined);
       this.trackInput.value = '';
+      this.showTrackWarning(tracked.warning);
     } catch (e) {
       this.say(`${isolatedString(name)} could not be tracked: ${errorText(e)}`);
     }
     await this.load();
+  }
+
+  /** The server's warning as text, each near name a button that tracks it instead of the mistyped one. */
+  private showTrackWarning(warning: TrackWarning | undefined): void {
+    this.trackWarning.hidden = !warning;
+    if (!warning) {
+      this.trackWarning.replaceChildren();
+      return;
+    }
+    const message = h('p', { testid: 'track-warning-text' });
+    setText(message, warning.message);
+    const near = warning.suggestions.map((name) => {
+      const pick = button(
+        { testid: 'track-suggestion', appearance: 'secondary', attrs: { title: `Track ${isolatedString(name)} instead of ${isolatedString(warning.name)}` } },
+        name,
+      );
+      pick.addEventListener('click', () => void this.trackInstead(warning.name, name));
+      return pick;
+    });
+    this.trackWarning.replaceChildren(message);
+    if (near.length) this.trackWarning.append(h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Track instead:'), ...near));
+  }
+
+  private async trackInstead(mistyped: string, name: string): Promise<void> {
+    try {
+      await this.context.api.untrackClass(mistyped);
+    } catch {
+      // untracked meanwhile: nothing to undo
+    }
+    this.trackInput.value = name;
+    await this.track();
   }
 
   private async untrack(name: string): Promise<void> {

@@ -28,7 +28,7 @@ const CAPTURE = `(() => {
   return function memoryProfilerCensus(all, names) {
     const wanted = { __proto__: null };
     const counts = { __proto__: null };
-    for (let i = 0; i < names.length; i++) {
+    for (let i = 0; names !== null && i < names.length; i++) {
       wanted[names[i]] = true;
       counts[names[i]] = 0;
     }
@@ -50,6 +50,22 @@ const CAPTURE = `(() => {
       return name;
     };
     const length = all.length;
+    if (names === null) {
+      // Every name: instances per constructor name, and the classes the program has (their
+      // prototypes, which own \`constructor\`) even when none of their instances lives.
+      const classes = { __proto__: null };
+      for (let i = 0; i < length; i++) {
+        const o = all[i];
+        try {
+          const own = hasOwn(o, 'constructor');
+          const name = nameOf(own ? o : getProto(o));
+          if (name === null) continue;
+          if (own) classes[name] = true;
+          else counts[name] = (counts[name] === undefined ? 0 : counts[name]) + 1;
+        } catch {}
+      }
+      return { counts, classes, scanned: length };
+    }
     // Objects of one class often come together: the last prototype's name saves a lookup.
     let lastProto;
     let lastName = null;
@@ -100,7 +116,21 @@ export function prepareCensus(connection: CdpConnection): Promise<string> {
  * gives counts, not sizes.
  */
 
-export async function countInstances(connection: CdpConnection, names: readonly string[]): Promise<{ counts: Record<string, number>; scanned: number }> {
+export function countInstances(connection: CdpConnection, names: readonly string[]): Promise<{ counts: Record<string, number>; scanned: number }> {
+  return queryCensus(connection, [...names]);
+}
+
+/**
+ * Every constructor name of the program's objects with its instance count, and the names of its
+ * classes (those with a prototype object), instances or not: what a mistyped tracked name is
+ * compared with.
+ */
+export async function allClassNames(connection: CdpConnection): Promise<{ counts: Record<string, number>; classes: string[] }> {
+  const { counts, classes } = await queryCensus(connection, null);
+  return { counts, classes: Object.keys(classes ?? {}) };
+}
+
+async function queryCensus(connection: CdpConnection, names: string[] | null): Promise<{ counts: Record<string, number>; scanned: number; classes?: Record<string, true> }> {
   // Each census has its own object group: releasing one must not free another's objects.
   const group = `${GROUP}-${++censusSeq}`;
   try {
@@ -112,15 +142,18 @@ export async function countInstances(connection: CdpConnection, names: readonly 
     if (!arrayId) throw new Error('Runtime.queryObjects returned no objects');
     const census = await prepareCensus(connection);
     const counted = await connection
-      .send('Runtime.callFunctionOn', { functionDeclaration: RUN, objectId: census, arguments: [{ objectId: arrayId }, { value: [...names] }], returnByValue: true, silent: true })
+      .send('Runtime.callFunctionOn', { functionDeclaration: RUN, objectId: census, arguments: [{ objectId: arrayId }, { value: names }], returnByValue: true, silent: true })
       .catch((e: unknown) => {
         // The captured function is gone with the context it lived in: capture again.
         captured.delete(connection);
         throw e;
       });
-    const { result, exceptionDetails } = counted as { result: { value?: { counts: Record<string, number>; scanned: number } }; exceptionDetails?: { text: string } };
+    const { result, exceptionDetails } = counted as {
+      result: { value?: { counts: Record<string, number>; scanned: number; classes?: Record<string, true> } };
+      exceptionDetails?: { text: string };
+    };
     if (exceptionDetails || !result.value) throw new Error(`the census failed in the program: ${exceptionDetails?.text ?? 'no result'}`);
-    return { counts: result.value.counts, scanned: result.value.scanned };
+    return result.value;
   } finally {
     if (!connection.isClosed) await connection.send('Runtime.releaseObjectGroup', { objectGroup: group }).catch(() => {});
   }

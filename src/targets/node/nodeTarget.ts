@@ -1,6 +1,6 @@
 import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { ProcessInfo, TargetInfo } from '../../model';
-import { countInstances, prepareCensus } from './census';
+import { allClassNames, countInstances, prepareCensus } from './census';
 import { NodeHeapProfiler } from './heapProfiler';
 import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
@@ -47,7 +47,7 @@ export class NodeTarget implements ProfiledTarget {
       },
       heapSnapshots: profiler,
       allocationTracking: profiler,
-      census: { count: (names) => countInstances(connection, names) },
+      census: { count: (names) => countInstances(connection, names), names: () => allClassNames(connection) },
       objectIds: new IdResetDetector(connection),
       suspension: options.resume && { resume: options.resume },
     };
