@@ -7,6 +7,7 @@
  */
 import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState, TrackWarning } from '../../src/model';
 import { errorText } from '../api';
+import { AllocationSitesView } from '../components/allocationSites';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
 import { section } from '../components/section';
 import { VirtualTable } from '../components/virtualTable';
@@ -29,6 +30,7 @@ type CensusRow = { key: string; timestamp: number; pauseMs: number; name: string
 export class TrackerPage implements PageView {
   readonly element: HTMLElement;
   private readonly abort = new AbortController();
+  private readonly sites: AllocationSitesView;
   private state: TrackerState | undefined;
   private selected = -1;
   private readonly empty = h('div', { class: 'empty-state', testid: 'tracker-empty', attrs: { hidden: true } });
@@ -85,6 +87,7 @@ export class TrackerPage implements PageView {
   private poll: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly context: PageContext) {
+    this.sites = new AllocationSitesView(context.api, this.abort.signal, context.openSource);
     this.progress.append(this.progressFill);
     this.snapshotsTable = new VirtualTable<TrackerSnapshot>({
       testid: 'tracker-snapshots',
@@ -277,6 +280,7 @@ export class TrackerPage implements PageView {
       section('tracker-snapshots', 'Snapshots', this.snapshotsTable.element),
       this.censusSection,
       section('tracker-snapshot', 'Tracked classes per snapshot', h('h3', { class: 'subhead' }, this.snapshotTitle), this.snapshotFacts, this.classTable.element),
+      this.sites.element,
     );
     this.unsubscribe.push(
       // A runtime without allocation tracking offers no creation stacks.
@@ -336,6 +340,7 @@ export class TrackerPage implements PageView {
     const follow = !this.state || this.selected === this.state.snapshots.length - 1;
     this.state = state;
     this.actions.hidden = !state.live;
+    void this.sites.update(state.live && state.tracked.some((t) => !t.trace));
     this.snapshotButton.toggleAttribute('disabled', state.busy);
     // Empty state: nothing tracked and no snapshot yet.
     const nothing = state.snapshots.length === 0;

@@ -9,6 +9,7 @@ import { errorText } from '../api';
 import { seriesColour, TimeChart } from '../components/chart';
 import { Figure } from '../components/figure';
 import { section } from '../components/section';
+import { placeLabel, sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
@@ -171,7 +172,7 @@ class TrackerClassPage implements PageView {
     // the program's innermost frame: Node's own (`node:…`) fold away
     const frames = this.detail?.stacks[stack] ?? [];
     const frame = frames.find(isProgramFrame) ?? frames[0];
-    return frame ? frameLabel(frame) : '';
+    return frame ? placeLabel(frame) : '';
   }
 
   /** Why an instance has no creation stack, true to how the class is tracked. */
@@ -201,7 +202,7 @@ class TrackerClassPage implements PageView {
       ),
       h('h3', { class: 'subhead' }, 'Creation stack'),
       stack.length
-        ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f) => h('li', {}, frameLabel(f))))
+        ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f, k) => h('li', {}, sourceLink(f, this.context.openSource, `class-instance-frame-${k}`))))
         : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
       ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
       ...(stack.length ? [h('p', { class: 'muted' }, 'Innermost first; each frame is a function, at the line where it begins (V8 records functions, not lines).')] : []),
@@ -272,11 +273,6 @@ function lifetime(i: InstanceLifetime): string {
 /** A frame of the program, not of Node itself (`node:` scripts, the bootstrap's `internal/…`). */
 function isProgramFrame(f: HeapAllocationFrame): boolean {
   return f.scriptName !== '' && !f.scriptName.startsWith('node:') && !f.scriptName.startsWith('internal/');
-}
-
-function frameLabel(f: HeapAllocationFrame): string {
-  const file = f.scriptName ? f.scriptName.replace(/^file:\/\//, '') : '(unknown)';
-  return `${isolatedString(f.functionName || '(anonymous)')} ${isolatedString(file)}:${f.line}:${f.column}`;
 }
 
 function referentItem(r: MergedReferent): HTMLElement {
