@@ -12,6 +12,14 @@ export interface NodeTargetOptions {
   threads?: ThreadInspectorOptions;
   /** Lets a program suspended by `startProfiler` carry on (`POST /api/stop`). */
   resume?: () => void;
+  /**
+   * The program runs on this machine (started by us, attached by pid, this process): heap
+   * snapshots are written by V8 into a FIFO we read, at V8's own speed, instead of streamed
+   * over CDP (which remains the way when the FIFO cannot be used).
+   */
+  local?: boolean;
+  /** Where the FIFO's private directory is made (default: the system's temp directory). */
+  pipeDir?: string;
 }
 
 interface Identity {
@@ -26,13 +34,15 @@ export class NodeTarget implements ProfiledTarget {
   private readonly goneSignal = new GoneSignal();
 
   readonly capabilities: TargetCapabilities;
+  private readonly heapProfiler: NodeHeapProfiler;
 
   private constructor(
     readonly connection: CdpConnection,
     private readonly identity: Identity,
     options: NodeTargetOptions,
   ) {
-    const profiler = new NodeHeapProfiler(connection);
+    const profiler = new NodeHeapProfiler(connection, { local: options.local, pipeDir: options.pipeDir });
+    this.heapProfiler = profiler;
     this.capabilities = {
       process: { read: () => this.processInfo() },
       threads: {
@@ -76,6 +86,11 @@ export class NodeTarget implements ProfiledTarget {
     // The census's builtins are captured now, before the program can patch them (census.ts).
     prepareCensus(connection).catch(() => {});
     return target;
+  }
+
+  /** How the next heap snapshot is taken (V8 writing into a FIFO, or CDP streaming), and why not through the FIFO when it failed. */
+  get snapshotTransport(): { transport: 'pipe' | 'cdp'; pipeFailure?: string } {
+    return { transport: this.heapProfiler.transport, pipeFailure: this.heapProfiler.pipeFailure };
   }
 
   get pid(): number {

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HeapWorkerClient } from '../../src/heap/client';
+import type { HeapClassSummary } from '../../src/model';
+import { NodeTarget, type NodeTargetOptions } from '../../src/targets';
+import { connectToInspector } from '../../src/targets/node';
+import { fixture, Program, type InspectedProgram, startInspected } from '../helpers/programs';
+
+// Heap snapshots of a program on this machine are written by V8 into a FIFO the profiler reads
+// (src/targets/node/pipeSnapshot.ts); CDP streaming stays the way when that cannot be done.
+const pipeParent = mkdtempSync(join(tmpdir(), 'mp-pipe-'));
+const client = new HeapWorkerClient();
+const running: Program[] = [];
+const targets: NodeTarget[] = [];
+after(async () => {
+  for (const t of targets) await t.dispose();
+  running.forEach((p) => p.kill());
+  rmSync(pipeParent, { recursive: true, force: true });
+});
+
+const PROGRAM_CLASSES = ['TrackedWidget', 'TrackedGadget', 'CycleNode'];
+
+async function attach(port: number, options: NodeTargetOptions): Promise<NodeTarget> {
+  const target = await NodeTarget.attach(await connectToInspector(port), { pipeDir: pipeParent, ...options });
+  targets.push(target);
+  return target;
+}
+
+/** One snapshot through the target, parsed in the heap worker: its classes, the bytes, the progress seen. */
+async function capture(target: NodeTarget, timeoutMs?: number) {
+  const stream = await client.beginStream();
+  let bytes = 0;
+  const progress: Array<[number, number]> = [];
+  try {
+    await target.capabilities.heapSnapshots!.capture(
+      {
+        write(chunk) {
+          bytes += chunk.length;
+          stream.write(chunk);
+        },
+      },
+      { timeoutMs, onProgress: (done, total) => progress.push([done, total]) },
+    );
+  } catch (e) {
+    await stream.abort();
+    throw e;
+  }
+  const { snapshot } = await stream.end();
+  const classes = new Map((await client.classes(snapshot)).map((c): [string, HeapClassSummary] => [c.name, c]));
+  return { classes, bytes, progress };
+}
+
+/** Count, self size and retained size of the program's own classes. */
+const own = (classes: Map<string, HeapClassSummary>) =>
+  PROGRAM_CLASSES.map((name) => {
+    const c = classes.get(name);
+    return { name, count: c?.count, selfSize: c?.selfSize, retainedSize: c?.retainedSize };
+  });
+
+describe('heap snapshots written by V8 into a FIFO', () => {
+  let started: InspectedProgram;
+  before(async () => {
+    started = await startInspected('classes.js', { WIDGETS: '3000', GADGETS: '700' });
+    running.push(started.program);
+  });
+
+  test('give the same classes, counts and sizes as CDP streaming, and leave nothing in the temp dir', async () => {
+    const local = await attach(started.port, { local: true });
+    const remote = await attach(started.port, {});
+    assert.equal(local.snapshotTransport.transport, 'pipe');
+    assert.equal(remote.snapshotTransport.transport, 'cdp');
+    // The first FIFO capture loads the program's `v8` module: a warm-up, so that both see the same program.
+    await capture(local);
+    const piped = await capture(local);
+    const streamed = await capture(remote);
+    assert.deepEqual(local.snapshotTransport, { transport: 'pipe', pipeFailure: undefined }, 'it stayed on the FIFO');
+    assert.deepEqual(own(piped.classes), own(streamed.classes));
+    assert.equal(piped.classes.get('TrackedWidget')?.count, 3000);
+    assert.equal(piped.classes.get('TrackedGadget')?.count, 700);
+    // The same text within the few objects either way of taking it makes (the FIFO's evaluation, CDP's session).
+    assert.ok(Math.abs(piped.bytes - streamed.bytes) < streamed.bytes * 0.01, `${piped.bytes} vs ${streamed.bytes} bytes`);
+    assert.ok(piped.progress.length > 0, 'progress was reported');
+    const [lastDone, lastTotal] = piped.progress.at(-1)!;
+    assert.equal(lastDone, piped.bytes);
+    assert.ok(lastTotal >= lastDone);
+    assert.deepEqual(readdirSync(pipeParent), []);
+  });
+
+  test('a FIFO that cannot be made falls back to CDP and still gives the snapshot', async () => {
+    const notADir = join(pipeParent, 'a-file');
+    writeFileSync(notADir, '');
+    try {
+      const target = await attach(started.port, { local: true, pipeDir: join(notADir, 'sub') });
+      const { classes } = await capture(target);
+      assert.equal(classes.get('TrackedWidget')?.count, 3000);
+      assert.equal(target.snapshotTransport.transport, 'cdp');
+      assert.match(target.snapshotTransport.pipeFailure ?? '', /^cannot make a private directory: ENOTDIR/);
+    } finally {
+      rmSync(notADir);
+    }
+    assert.deepEqual(readdirSync(pipeParent), []);
+  });
+
+  test('a timeout ends the capture, removes the FIFO, and the program carries on', async () => {
+    const target = await attach(started.port, { local: true });
+    await assert.rejects(capture(target, 1), /^Error: V8 did not write the heap snapshot within 0\.001 s$/);
+    assert.deepEqual(readdirSync(pipeParent), []);
+    // V8 found no FIFO any more (or the pipe closed on it): the program is alive, and the next capture works.
+    const { classes } = await capture(target);
+    assert.equal(classes.get('TrackedWidget')?.count, 3000);
+    assert.equal(target.snapshotTransport.transport, 'pipe');
+    assert.deepEqual(readdirSync(pipeParent), []);
+  });
+
+  test('a program without process.getBuiltinModule (Node < 20.16) gets CDP streaming', async () => {
+    const other = await startInspected('classes.js', { WIDGETS: '300' });
+    running.push(other.program);
+    const target = await attach(other.port, { local: true });
+    await target.connection.send('Runtime.evaluate', { expression: 'delete process.getBuiltinModule' });
+    const { classes } = await capture(target);
+    assert.equal(classes.get('TrackedWidget')?.count, 300);
+    assert.deepEqual(target.snapshotTransport, { transport: 'cdp', pipeFailure: 'the program has no process.getBuiltinModule (Node < 20.16)' });
+    assert.deepEqual(readdirSync(pipeParent), []);
+  });
+
+  // A program of another user cannot open a FIFO in our private directory (as one on another
+  // machine cannot): V8 fails before it takes the snapshot, and CDP streaming takes it.
+  test('a program that cannot open the FIFO falls back to CDP', { skip: process.getuid?.() !== 0 && 'needs root to start a program as another user' }, async () => {
+    const program = new Program(
+      spawn(process.execPath, ['--inspect=127.0.0.1:0', fixture('classes.js')], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        uid: 65534,
+        gid: 65534,
+        env: { ...process.env, WIDGETS: '400' },
+      }),
+    );
+    running.push(program);
+    const port = Number((await program.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 15_000, 'stderr'))[1]);
+    await program.waitFor(/"ready"/);
+    const target = await attach(port, { local: true });
+    const { classes } = await capture(target);
+    assert.equal(classes.get('TrackedWidget')?.count, 400);
+    assert.equal(target.snapshotTransport.transport, 'cdp');
+    assert.match(target.snapshotTransport.pipeFailure ?? '', /^the program could not write the snapshot: Error: EACCES: permission denied, open '.*snapshot\.heapsnapshot'$/);
+    assert.deepEqual(readdirSync(pipeParent), []);
+  });
+});
