@@ -1,8 +1,8 @@
-// The large shapes: a ~1 GB snapshot (15 M nodes) and one over 4 GiB (70 M nodes), written by
+// The large shapes: a ~1 GB snapshot (16.7 M nodes) and one over 4 GiB (76 M nodes), written by
 // bench/bigGen.mjs (synthetic, streamed: no live heap), opened the product's way
 // (`memory-profiler open <file>` until GET /api/heap/classes answers), then what a user does
 // next, each timed on its first call: the class list, the first page and a page at the end of
-// the largest class (Record: 2.5 M / 11.7 M instances), the retainers of the last Record in the
+// the largest class (Record: 2.8 M / 12.7 M instances), the retainers of the last Record in the
 // file. Every per-class count and self size is checked against the generator's own figures,
 // the last Record's retainers against the ones it wrote. On the 1 GB file memlab (its heap
 // capped with --max-old-space-size so the machine is not exhausted), v8-heap-parser and
@@ -25,8 +25,8 @@ const option = (name, fallback) => {
   return at > 0 ? process.argv[at + 1] : fallback;
 };
 const SHAPES = {
-  '1g': { label: '1 GB synthetic', nodes: 15_000_000 },
-  '4g': { label: '> 4 GiB synthetic', nodes: 70_000_000 },
+  '1g': { label: '1 GB synthetic', nodes: 16_700_000 },
+  '4g': { label: '> 4 GiB synthetic', nodes: 76_000_000 },
   // a quick check of the bench itself
   small: { label: 'small synthetic', nodes: 300_000 },
 };
