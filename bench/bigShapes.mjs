@@ -1,9 +1,10 @@
 // The large shapes: a ~1 GB snapshot (16.7 M nodes) and one over 4 GiB (76 M nodes), written by
 // bench/bigGen.mjs (synthetic, streamed: no live heap), opened the product's way
 // (`memory-profiler open <file>` until GET /api/heap/classes answers), then what a user does
-// next, each timed on its first call: the class list, the first page and a page at the end of
-// the largest class (Record: 2.8 M / 12.7 M instances), the retainers of the last Record in the
-// file. Every per-class count and self size is checked against the generator's own figures,
+// next, each timed on its first call: the retainers of the last Record in the file asked at
+// once (they wait for the query indexes the heap worker builds after the class list), the first
+// page and the last page of the largest class (Record: 2.8 M / 12.7 M instances), the retainers
+// of another object. Every per-class count and self size is checked against the generator's own figures,
 // the last Record's retainers against the ones it wrote. On the 1 GB file memlab (its heap
 // capped with --max-old-space-size so the machine is not exhausted), v8-heap-parser and
 // JSON.parse run side by side; not on the > 4 GiB one (memlab needs ~3.8× the file, 16 GB;
@@ -13,7 +14,7 @@
 //   (or `BENCH_BIG=1 npm run bench`, `-- --sizes '' --shapes ''` for these alone). Files go to the system's temp directory and are deleted
 //   after (--keep: kept and reused). Needs ~6 GB of RAM and ~6 GB of disk at a time.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,8 @@ const keep = process.argv.includes('--keep');
 // memlab's heap cap on the 1 GB file (it needs ~3.8× the file)
 const MEMLAB_HEAP_MB = Number(option('memlab-heap-mb', 6144));
 const TIMEOUT_S = Number(option('big-timeout', 900));
-const dir = join(tmpdir(), 'memory-profiler-bench-big');
+// --keep: one directory, reused by later runs; else a directory of this run's own
+const dir = keep ? join(tmpdir(), 'memory-profiler-bench-big') : mkdtempSync(join(tmpdir(), 'memory-profiler-bench-big-'));
 mkdirSync(dir, { recursive: true });
 
 const now = () => performance.now();
@@ -80,23 +82,29 @@ async function openProduct(file, expected) {
     const self = classes.body.reduce((a, c) => a + c.selfSize, 0);
     if (nodes !== expected.nodeCount) wrong.push(`${nodes} nodes instead of ${expected.nodeCount}`);
     if (self !== expected.totalSelfSize) wrong.push(`self sizes add up to ${self} instead of ${expected.totalSelfSize}`);
-    const records = expected.classes.Record.count;
-    const pageName = 'Record';
-    const first = await get(new URL(`api/heap/classes/${pageName}/objects?start=0&end=50`, url));
-    const last = await get(new URL(`api/heap/classes/${pageName}/objects?start=${records - 50}&end=${records}`, url));
-    if (first.body.total !== records || first.body.objects.length !== 50 || last.body.objects.length !== 50)
-      wrong.push(`pages of Record: total ${first.body.total}, ${first.body.objects.length} and ${last.body.objects.length} objects`);
+    // What a user does next, each a first call. The heap worker builds the query indexes
+    // (retainers, distances, objects by id) once the class list is out: the first question
+    // about one object, asked at once, waits for them (reported as such).
     const retainers = await get(new URL(`api/heap/objects/${expected.lastRecord.id}/retainers`, url));
     const from = [...new Set(retainers.body.edges.filter((e) => e.to === expected.lastRecord.id).map((e) => e.from))].sort((a, b) => a - b);
     if (JSON.stringify(from) !== JSON.stringify(expected.lastRecord.retainers)) wrong.push(`retainers of the last Record: ${from} instead of ${expected.lastRecord.retainers}`);
+    const records = expected.classes.Record.count;
+    const first = await get(new URL(`api/heap/classes/Record/objects?start=0&end=50`, url));
+    const last = await get(new URL(`api/heap/classes/Record/objects?start=${records - 50}&end=${records}`, url));
+    if (first.body.total !== records || first.body.objects.length !== 50 || last.body.objects.length !== 50)
+      wrong.push(`pages of Record: total ${first.body.total}, ${first.body.objects.length} and ${last.body.objects.length} objects`);
+    const other = last.body.objects[49].id;
+    const otherRetainers = await get(new URL(`api/heap/objects/${other}/retainers`, url));
+    if (!otherRetainers.body.edges.some((e) => e.to === other)) wrong.push(`no retainers for Record @${other}`);
     return {
       loadedMs,
       openMs,
       classesMs: classes.ms,
       classes: classes.body.length,
+      indexesMs: retainers.ms,
       firstPageMs: first.ms,
       lastPageMs: last.ms,
-      retainersMs: retainers.ms,
+      retainersMs: otherRetainers.ms,
       rssAtClassesMB,
       maxRssMB: hwmMB(cli.pid),
       exact: wrong.length === 0,
@@ -157,19 +165,20 @@ if (!keep) rmSync(dir, { recursive: true, force: true });
 
 const fmt = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
 const lines = [
-  '| heap | tool | size (MB) | nodes (M) | edges (M) | until the class list (s) | peak RSS (MB) | RSS / file | first call: page 1 of Record / last page / retainers of one object (s) | counts and sizes |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| heap | tool | size (MB) | nodes (M) | edges (M) | until the class list (s) | peak RSS until then (MB) | RSS / file | then: retainers of one object, asked at once (waits for the query indexes) (s) | first page of Record / its last page / retainers of another object (s) | peak RSS after (MB) | counts and sizes |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows) {
   const head = `| ${r.shape} | ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.nodes / 1e6, 1)} | ${fmt(r.edges / 1e6, 1)}`;
   if (r.error) {
-    lines.push(`${head} | failed: ${r.error} |||||`);
+    lines.push(`${head} | failed: ${r.error} |||||||`);
     continue;
   }
   const total = r.tool === 'open' ? r.openMs : r.totalMs;
   const rss = r.tool === 'open' ? r.rssAtClassesMB : r.maxRssMB;
-  const ui = r.tool === 'open' ? `${fmt(r.firstPageMs / 1000)} / ${fmt(r.lastPageMs / 1000)} / ${fmt(r.retainersMs / 1000)}` : '';
-  const exact = r.tool === 'open' ? (r.exact ? "exact (the generator's)" : `WRONG: ${r.wrong.join('; ')}`) : '';
+  const open = r.tool === 'open';
+  const ui = open ? `${fmt(r.indexesMs / 1000)} | ${fmt(r.firstPageMs / 1000)} / ${fmt(r.lastPageMs / 1000)} / ${fmt(r.retainersMs / 1000)} | ${fmt(r.maxRssMB, 0)}` : ' | | ';
+  const exact = open ? (r.exact ? "exact (the generator's)" : `WRONG: ${r.wrong.join('; ')}`) : '';
   lines.push(`${head} | ${fmt(total / 1000)} | ${fmt(rss, 0)} | ${fmt(rss / r.mb, 2)} | ${ui} | ${exact} |`);
 }
 console.log(lines.join('\n'));
