@@ -56,7 +56,7 @@ export class NodeHeapProfiler implements HeapSnapshots, AllocationTracking {
     if (this.pipe) {
       const outcome = await captureThroughPipe(this.connection, sink, { ...options, parentDir: this.options.pipeDir });
       if (outcome.written) return;
-      this.pipe = false;
+      if (outcome.lasting !== false) this.pipe = false;
       this.pipeFailure = outcome.reason;
     }
     const connection = this.connection;

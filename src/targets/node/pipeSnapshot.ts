@@ -23,6 +23,8 @@ import type { CaptureOptions, HeapSnapshotSink } from '../target';
 export interface PipeUnavailable {
   written: false;
   reason: string;
+  /** False when it may work next time (the program was busy); absent: it will not. */
+  lasting?: false;
 }
 
 /** Snapshot chunks are handed on in pieces of about this size (a pipe read gives 64 KiB). */
@@ -51,16 +53,23 @@ export interface PipeCaptureOptions extends CaptureOptions {
  */
 export async function captureThroughPipe(connection: CdpConnection, sink: HeapSnapshotSink, options: PipeCaptureOptions = {}): Promise<{ written: true } | PipeUnavailable> {
   if (process.platform === 'win32') return { written: false, reason: 'no FIFOs on Windows' };
-  // One quick question first: can the program do it, and how large a heap does it have?
-  const probe = await connection.send(
-    'Runtime.evaluate',
-    {
-      expression: `typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.memoryUsage().heapUsed : -1`,
-      returnByValue: true,
-      silent: true,
-    },
-    { timeoutMs: PROBE_TIMEOUT_MS, unlessActive: true },
-  );
+  // One quick question first: can the program do it, and how large a heap does it have? (A
+  // program that does not answer, e.g. held at a breakpoint, is left to CDP, this time.)
+  let probe;
+  try {
+    probe = await connection.send(
+      'Runtime.evaluate',
+      {
+        expression: `typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.memoryUsage().heapUsed : -1`,
+        returnByValue: true,
+        silent: true,
+      },
+      { timeoutMs: PROBE_TIMEOUT_MS, unlessActive: true },
+    );
+  } catch (e) {
+    if (e instanceof CdpTimeoutError) return { written: false, reason: `the program did not answer within ${PROBE_TIMEOUT_MS / 1000} s`, lasting: false };
+    throw e;
+  }
   const heapUsed = probe.result?.value;
   if (probe.exceptionDetails || typeof heapUsed !== 'number' || heapUsed < 0) return { written: false, reason: 'the program has no process.getBuiltinModule (Node < 20.16)' };
 
