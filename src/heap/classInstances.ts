@@ -39,14 +39,16 @@ function radixSortDescending(order: Uint32Array, key: Float64Array): Uint32Array
   let andHigh = 0xffffffff;
   for (let i = 0; i < count; i++) {
     const v = key[order[i]];
-    const high = Math.floor(v / TWO_32);
-    const low = (v - high * TWO_32) >>> 0;
+    // (ToUint32 of an integer is its low 32 bits)
+    const low = v >>> 0;
+    const high = v >= TWO_32 ? Math.floor(v / TWO_32) : 0;
     orLow |= low;
     andLow &= low;
     orHigh |= high;
     andHigh &= high;
   }
   const varies = [(orLow ^ andLow) & 0xffff, (orLow ^ andLow) >>> 16, (orHigh ^ andHigh) & 0xffff, (orHigh ^ andHigh) >>> 16];
+  if (varies.every((v) => v === 0)) return order;
   let from: Uint32Array = order;
   let to: Uint32Array = new Uint32Array(count);
   const counts = new Uint32Array(DIGITS);
@@ -54,13 +56,10 @@ function radixSortDescending(order: Uint32Array, key: Float64Array): Uint32Array
     if (varies[pass] === 0) continue;
     const high = pass >= 2;
     const shift = (pass & 1) * DIGIT_BITS;
-    const digit = (o: number): number => {
-      const v = key[o];
-      const h = Math.floor(v / TWO_32);
-      const word = high ? h : (v - h * TWO_32) >>> 0;
-      // descending: the largest digit first
-      return DIGITS - 1 - ((word >>> shift) & (DIGITS - 1));
-    };
+    // descending: the largest digit first
+    const digit = high
+      ? (o: number): number => DIGITS - 1 - ((Math.floor(key[o] / TWO_32) >>> shift) & (DIGITS - 1))
+      : (o: number): number => DIGITS - 1 - ((key[o] >>> shift) & (DIGITS - 1));
     counts.fill(0);
     for (let i = 0; i < count; i++) counts[digit(from[i])]++;
     for (let d = 0, sum = 0; d < DIGITS; d++) {
