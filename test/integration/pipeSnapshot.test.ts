@@ -8,7 +8,7 @@ import { HeapWorkerClient } from '../../src/heap/client';
 import type { HeapClassSummary } from '../../src/model';
 import { NodeTarget, type NodeTargetOptions } from '../../src/targets';
 import { connectToInspector } from '../../src/targets/node';
-import { fixture, Program, type InspectedProgram, startInspected } from '../helpers/programs';
+import { command, fixture, Program, type InspectedProgram, startInspected } from '../helpers/programs';
 
 // Heap snapshots of a program on this machine are written by V8 into a FIFO the profiler reads
 // (src/targets/node/pipeSnapshot.ts); CDP streaming stays the way when that cannot be done.
@@ -88,6 +88,24 @@ describe('heap snapshots written by V8 into a FIFO', () => {
     assert.equal(lastDone, piped.bytes);
     assert.ok(lastTotal >= lastDone);
     assert.deepEqual(readdirSync(pipeParent), []);
+  });
+
+  test('allocation stacks come through the FIFO', async () => {
+    const other = await startInspected('classes.js', { WIDGETS: '10' });
+    running.push(other.program);
+    const target = await attach(other.port, { local: true });
+    await target.capabilities.allocationTracking!.start();
+    await command(other.program, 'add TrackedWidget 25');
+    const stream = await client.beginStream();
+    await target.capabilities.heapSnapshots!.capture({ write: (chunk) => stream.write(chunk) });
+    const { snapshot, info } = await stream.end();
+    assert.equal(target.snapshotTransport.transport, 'pipe');
+    assert.equal(info.hasAllocationTraces, true);
+    const { objects } = await client.objectsOfClass(snapshot, 'TrackedWidget', 0, 100);
+    assert.equal(objects.length, 35);
+    const stacks = await Promise.all(objects.map(async (o) => (await client.object(snapshot, o.id))!.allocationStack));
+    // the 25 made after tracking began carry the stack that made them
+    assert.equal(stacks.filter((frames) => frames.some((f) => f.functionName === 'makeInstances')).length, 25);
   });
 
   test('a FIFO that cannot be made falls back to CDP and still gives the snapshot', async () => {
