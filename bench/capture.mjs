@@ -1,8 +1,9 @@
 // Capture speed: one live program with a ~250 MB heap (invoices with line items, a Map cache of a
 // third of them, cycle pairs), three ways of taking its heap snapshot, interleaved in rounds:
 //   v8         `v8.writeHeapSnapshot(file)` called by the program itself (V8's own write time)
-//   ours-pipe  the class tracker of a target attached as local: V8 writes into a FIFO we read
-//              and parse as it comes (src/targets/node/pipeSnapshot.ts)
+//   ours-file  the class tracker of a target attached as local: V8 writes a file that we read
+//              behind it and parse as it comes (src/targets/node/pipeSnapshot.ts; the default)
+//   ours-fifo  the same through a FIFO (what a disk without room for the file gets)
 //   ours-cdp   the same tracker over CDP streaming (`HeapProfiler.takeHeapSnapshot`), as for a
 //              program on another machine
 // "capture" is how long the program was paused (for ours: until the last byte arrived), "total"
@@ -101,16 +102,17 @@ const ready = JSON.parse(await nextLine(out, /"ready"/, 600_000));
 const port = Number(/127\.0\.0\.1:(\d+)\//.exec(await nextLine(err, /Debugger listening/))[1]);
 process.stderr.write(`program ready: ${(ready.heapUsed / 1e6).toFixed(0)} MB of heap used, ${ready.invoices} invoices\n`);
 const trackers = {};
-for (const [way, local] of [
-  ['ours-pipe', true],
+for (const [way, local, localKind] of [
+  ['ours-file', true, 'file'],
+  ['ours-fifo', true, 'fifo'],
   ['ours-cdp', false],
 ]) {
-  const target = await lib.NodeTarget.attach(await lib.connectToInspector(port), { local });
+  const target = await lib.NodeTarget.attach(await lib.connectToInspector(port), { local, localKind });
   trackers[way] = { target, tracker: new lib.ClassTracker(target, { maxSnapshots: 1 }) };
   await trackers[way].tracker.trackClass('Invoice');
 }
 
-const WAYS = ['v8', 'ours-pipe', 'ours-cdp'];
+const WAYS = ['v8', 'ours-file', 'ours-fifo', 'ours-cdp'];
 const results = Object.fromEntries(WAYS.map((w) => [w, []]));
 // A first V8 write loads the program's v8 module and warms the heap profiler, for every way alike.
 child.stdin.write(`write ${join(dir, 'warm.heapsnapshot')}\n`);
@@ -132,10 +134,11 @@ for (let round = 0; round < ROUNDS; round++) {
       r = await sampled(async () => {
         const t0 = performance.now();
         const snap = await tracker.createSnapshot(`${way} ${round}`);
-        return { captureMs: snap.captureMs, totalMs: performance.now() - t0, invoices: snap.classes.Invoice?.active, transport: target.snapshotTransport.transport };
+        const { transport, localKind } = target.snapshotTransport;
+        return { captureMs: snap.captureMs, totalMs: performance.now() - t0, invoices: snap.classes.Invoice?.active, transport: transport === 'local' ? localKind : transport };
       });
       if (r.invoices !== ready.invoices) throw new Error(`${way}: ${r.invoices} invoices in the snapshot, the program holds ${ready.invoices}`);
-      if (r.transport !== (way === 'ours-pipe' ? 'pipe' : 'cdp')) throw new Error(`${way} went through ${r.transport}: ${target.snapshotTransport.pipeFailure}`);
+      if (r.transport !== way.slice('ours-'.length)) throw new Error(`${way} went through ${r.transport}: ${target.snapshotTransport.localFailure}`);
     }
     results[way].push(r);
     process.stderr.write(
@@ -155,7 +158,12 @@ const median = (xs) => {
 };
 const v8Ms = median(results.v8.map((r) => r.captureMs));
 const bytes = results.v8[0].bytes;
-const label = { v8: '`v8.writeHeapSnapshot` in the program', 'ours-pipe': 'ours, V8 writes into a FIFO (local program)', 'ours-cdp': 'ours, CDP streaming (remote program)' };
+const label = {
+  v8: '`v8.writeHeapSnapshot` in the program',
+  'ours-file': 'ours, V8 writes a file we follow (local program, the default)',
+  'ours-fifo': 'ours, V8 writes into a FIFO (local program, disk short)',
+  'ours-cdp': 'ours, CDP streaming (remote program)',
+};
 const lines = [
   `Capture of a live program: ${(ready.heapUsed / 1e6).toFixed(0)} MB of JS heap used, a ${(bytes / 1e6).toFixed(0)} MB snapshot, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, medians (node ${process.version}).`,
   '',

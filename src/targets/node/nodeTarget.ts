@@ -2,6 +2,7 @@ import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { ProcessInfo, TargetInfo } from '../../model';
 import { countInstances, prepareCensus } from './census';
 import { NodeHeapProfiler } from './heapProfiler';
+import type { LocalSnapshotKind } from './pipeSnapshot';
 import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
 import { ThreadInspector, type ThreadInspectorOptions } from './threads';
@@ -14,12 +15,14 @@ export interface NodeTargetOptions {
   resume?: () => void;
   /**
    * The program runs on this machine (started by us, attached by pid, this process): heap
-   * snapshots are written by V8 into a FIFO we read, at V8's own speed, instead of streamed
-   * over CDP (which remains the way when the FIFO cannot be used).
+   * snapshots are written by V8 into a file or FIFO we read, at V8's own speed, instead of
+   * streamed over CDP (which remains the way when that cannot be done).
    */
   local?: boolean;
-  /** Where the FIFO's private directory is made (default: the system's temp directory). */
+  /** Where the private directory for the file or FIFO is made (default: the system's temp directory). */
   pipeDir?: string;
+  /** File or FIFO (default: a file when its disk has room for a few times the heap, else a FIFO). */
+  localKind?: LocalSnapshotKind;
 }
 
 interface Identity {
@@ -41,7 +44,7 @@ export class NodeTarget implements ProfiledTarget {
     private readonly identity: Identity,
     options: NodeTargetOptions,
   ) {
-    const profiler = new NodeHeapProfiler(connection, { local: options.local, pipeDir: options.pipeDir });
+    const profiler = new NodeHeapProfiler(connection, { local: options.local, pipeDir: options.pipeDir, localKind: options.localKind });
     this.heapProfiler = profiler;
     this.capabilities = {
       process: { read: () => this.processInfo() },
@@ -88,9 +91,12 @@ export class NodeTarget implements ProfiledTarget {
     return target;
   }
 
-  /** How the next heap snapshot is taken (V8 writing into a FIFO, or CDP streaming), and why not through the FIFO when it failed. */
-  get snapshotTransport(): { transport: 'pipe' | 'cdp'; pipeFailure?: string } {
-    return { transport: this.heapProfiler.transport, pipeFailure: this.heapProfiler.pipeFailure };
+  /**
+   * How the next heap snapshot is taken (`local`: V8 writes it into a file or FIFO we read;
+   * `cdp`: streamed), how the last local one was handed over, and why local failed if it did.
+   */
+  get snapshotTransport(): { transport: 'local' | 'cdp'; localKind?: LocalSnapshotKind; localFailure?: string } {
+    return { transport: this.heapProfiler.transport, localKind: this.heapProfiler.lastLocalKind, localFailure: this.heapProfiler.localFailure };
   }
 
   get pid(): number {

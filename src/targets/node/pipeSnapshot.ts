@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm, statfs, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,9 @@ export interface PipeUnavailable {
 /** Snapshot chunks are handed on in pieces of about this size (a pipe read gives 64 KiB). */
 const CHUNK_BYTES = 1 << 20;
 
+/** How often the end of a file V8 is still writing is looked at again. */
+const FOLLOW_POLL_MS = 10;
+
 /** A snapshot is about this many times the heap used (measured 1.84× on a 275 MB heap): for progress only. */
 const SNAPSHOT_BYTES_PER_HEAP_BYTE = 2;
 
@@ -41,17 +44,29 @@ const PROBE_TIMEOUT_MS = 10_000;
 
 const execFileAsync = promisify(execFile);
 
+/** How V8 hands the snapshot over: a file we follow as it grows, or a FIFO. */
+export type LocalSnapshotKind = 'file' | 'fifo';
+
 export interface PipeCaptureOptions extends CaptureOptions {
   /** Where the private directory is made (default: the system's temp directory). */
   parentDir?: string;
+  /** Default: a file when its disk has room for a few times the heap, else a FIFO. */
+  kind?: LocalSnapshotKind;
 }
+
+/** A file is used when the disk has this many times the JS heap free (the snapshot is about 2×). */
+const FILE_ROOM_PER_HEAP_BYTE = 4;
 
 /**
  * Takes one snapshot through a FIFO. Resolves `{written: true}` once the last byte reached the
  * sink, `{written: false, reason}` when the pipe could not be used and nothing was written;
  * rejects when the snapshot failed midway or timed out (there is no falling back then).
  */
-export async function captureThroughPipe(connection: CdpConnection, sink: HeapSnapshotSink, options: PipeCaptureOptions = {}): Promise<{ written: true } | PipeUnavailable> {
+export async function captureThroughPipe(
+  connection: CdpConnection,
+  sink: HeapSnapshotSink,
+  options: PipeCaptureOptions = {},
+): Promise<{ written: true; kind: LocalSnapshotKind } | PipeUnavailable> {
   if (process.platform === 'win32') return { written: false, reason: 'no FIFOs on Windows' };
   // One quick question first: can the program do it, and how large a heap does it have? (A
   // program that does not answer, e.g. held at a breakpoint, is left to CDP, this time.)
@@ -79,16 +94,22 @@ export async function captureThroughPipe(connection: CdpConnection, sink: HeapSn
   } catch (e) {
     return { written: false, reason: `cannot make a private directory: ${(e as Error).message}` };
   }
-  const fifo = join(dir, 'snapshot.heapsnapshot');
-  let pipe: PipeReader | undefined;
+  const path = join(dir, 'snapshot.heapsnapshot');
+  const kind = options.kind ?? ((await roomFor(dir, heapUsed * FILE_ROOM_PER_HEAP_BYTE)) ? 'file' : 'fifo');
+  const onBytes = (bytes: number) => options.onProgress?.(bytes, Math.max(bytes, heapUsed * SNAPSHOT_BYTES_PER_HEAP_BYTE));
+  let follower: Follower | undefined;
   try {
     try {
-      await execFileAsync('mkfifo', ['-m', '600', fifo]);
-      pipe = new PipeReader(fifo, sink, (bytes) => options.onProgress?.(bytes, Math.max(bytes, heapUsed * SNAPSHOT_BYTES_PER_HEAP_BYTE)));
+      if (kind === 'fifo') {
+        await execFileAsync('mkfifo', ['-m', '600', path]);
+        follower = new PipeReader(path, sink, onBytes);
+      } else {
+        follower = await FileFollower.create(path, sink, onBytes);
+      }
     } catch (e) {
-      return { written: false, reason: `cannot make a FIFO: ${(e as Error).message.split('\n')[0]}` };
+      return { written: false, reason: `cannot make a ${kind === 'fifo' ? 'FIFO' : 'file'}: ${(e as Error).message.split('\n')[0]}` };
     }
-    const expression = `process.getBuiltinModule('v8').writeHeapSnapshot(${JSON.stringify(fifo)})`;
+    const expression = `process.getBuiltinModule('v8').writeHeapSnapshot(${JSON.stringify(path)})`;
     let reply;
     try {
       reply = await connection.send('Runtime.evaluate', { expression, returnByValue: true, silent: true }, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
@@ -96,17 +117,103 @@ export async function captureThroughPipe(connection: CdpConnection, sink: HeapSn
       if (e instanceof CdpTimeoutError) throw new Error(`V8 did not write the heap snapshot within ${e.timeoutMs / 1000} s`);
       throw e;
     }
-    // V8 has closed its end: what is left in the pipe comes, then the end.
-    const bytes = await pipe.finish();
+    // V8 has closed its end: what is left comes, then the end.
+    const bytes = await follower.finish();
     const failure = reply.exceptionDetails && (reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text).split('\n')[0];
     if (bytes === 0) return { written: false, reason: failure ? `the program could not write the snapshot: ${failure}` : 'the program wrote nothing' };
     if (failure) throw new Error(`the heap snapshot broke off after ${bytes} bytes: ${failure}`);
-    return { written: true };
+    return { written: true, kind };
   } finally {
     // The path goes first: once it is gone no open() can block on it, then our ends close
-    // (a V8 still writing gets EPIPE and stops; Node ignores SIGPIPE).
+    // (a V8 still writing into the FIFO gets EPIPE and stops; Node ignores SIGPIPE).
     await rm(dir, { recursive: true, force: true });
-    pipe?.close();
+    await follower?.close();
+  }
+}
+
+/** Whether the disk of `dir` has `bytes` free (false when it cannot tell). */
+async function roomFor(dir: string, bytes: number): Promise<boolean> {
+  try {
+    const fs = await statfs(dir);
+    return fs.bavail * fs.bsize >= bytes;
+  } catch {
+    return false;
+  }
+}
+
+/** Our side of where V8 writes: hands the bytes to the sink as they come. */
+interface Follower {
+  /** Once V8 has answered: reads to the end; the bytes read in all. */
+  finish(): Promise<number>;
+  close(): Promise<void> | void;
+}
+
+/**
+ * A file V8 writes and we read behind it, so that V8 never waits for us (a FIFO makes it wait
+ * for every 64 KiB we read: on a busy machine, for our turn on a core). We create the file
+ * (0600) and keep it open; once V8's first bytes are in, V8 has it open too and its name is
+ * removed, so the disk space goes back when both are done, even if this process dies.
+ */
+class FileFollower implements Follower {
+  private bytes = 0;
+  private writerDone = false;
+  private wake: (() => void) | undefined;
+  private readonly done: Promise<void>;
+  private unlinked = false;
+  private stopped = false;
+
+  private constructor(
+    private readonly path: string,
+    private readonly file: FileHandle,
+    private readonly sink: HeapSnapshotSink,
+    private readonly onBytes: (bytes: number) => void,
+  ) {
+    this.done = this.follow();
+    this.done.catch(() => {});
+  }
+
+  static async create(path: string, sink: HeapSnapshotSink, onBytes: (bytes: number) => void): Promise<FileFollower> {
+    return new FileFollower(path, await open(path, 'wx+', 0o600), sink, onBytes);
+  }
+
+  private async follow(): Promise<void> {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (;;) {
+      if (this.stopped) return;
+      const { bytesRead } = await this.file.read(buffer, 0, CHUNK_BYTES, this.bytes);
+      if (bytesRead > 0) {
+        this.bytes += bytesRead;
+        // a copy of its own: the sink may keep it
+        this.sink.write(Uint8Array.prototype.slice.call(buffer, 0, bytesRead));
+        this.onBytes(this.bytes);
+        if (!this.unlinked) {
+          this.unlinked = true;
+          await unlink(this.path).catch(() => {});
+        }
+        continue;
+      }
+      // at the end of what V8 wrote so far: done once V8 has answered, else wait a little
+      if (this.writerDone) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, FOLLOW_POLL_MS);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  async finish(): Promise<number> {
+    this.writerDone = true;
+    this.wake?.();
+    await this.done;
+    return this.bytes;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.done.catch(() => {});
+    await this.file.close();
   }
 }
 
@@ -115,7 +222,7 @@ export async function captureThroughPipe(connection: CdpConnection, sink: HeapSn
  * a writer end of our own keeps the reader from seeing end-of-file before V8 has opened its
  * end, and is closed as soon as V8's first bytes come (or V8 answered).
  */
-class PipeReader {
+class PipeReader implements Follower {
   private readonly socket: Socket;
   private holder: number | undefined;
   private bytes = 0;
