@@ -9,17 +9,20 @@ import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { CaptureOptions, HeapSnapshotSink } from '../target';
 
 /**
- * Heap snapshots of a program on this machine, written by V8 itself into a FIFO that we read as
- * it is written: `v8.writeHeapSnapshot(fifo)` evaluated in the program over the existing CDP
- * connection. It is V8's own write speed (measured: a 506 MB snapshot streamed over CDP took
- * 42 s, written to a file 25.5 s), and the program keeps nothing: the pipe holds 64 KiB, V8's
- * writes wait for our reads. The FIFO lives in a private directory (0700, the FIFO 0600) that is
- * removed whatever happens. A program that cannot write there (another machine, another mount
- * namespace, a Node without `process.getBuiltinModule`) fails before V8 takes the snapshot:
- * the caller falls back to CDP streaming.
+ * Heap snapshots of a program on this machine, written by V8 itself where we read them as they
+ * are written: `v8.writeHeapSnapshot(path)` evaluated in the program over the existing CDP
+ * connection, at V8's own write speed (measured: a 506 MB snapshot streamed over CDP took 42 s,
+ * written to a file 25.5 s). `path` is, by default, a file we follow as it grows (V8 never
+ * waits for us; it costs the snapshot's size on disk until we are done, and its name goes as soon
+ * as V8 has it open), or a FIFO when the disk lacks room (nothing on disk, but V8 waits for each
+ * 64 KiB we read: slower on a busy machine). Either way the program keeps no more memory than V8's
+ * own write, and the path lives in a private directory (0700, the file 0600) removed whatever
+ * happens. A program that cannot write there (another machine, another mount namespace or user,
+ * a Node without `process.getBuiltinModule`) fails before V8 takes the snapshot: the caller
+ * falls back to CDP streaming.
  */
 
-/** The pipe path was not usable; nothing was written to the sink. */
+/** The local way was not usable; nothing was written to the sink. */
 export interface PipeUnavailable {
   written: false;
   reason: string;
@@ -58,8 +61,8 @@ export interface PipeCaptureOptions extends CaptureOptions {
 const FILE_ROOM_PER_HEAP_BYTE = 4;
 
 /**
- * Takes one snapshot through a FIFO. Resolves `{written: true}` once the last byte reached the
- * sink, `{written: false, reason}` when the pipe could not be used and nothing was written;
+ * Takes one snapshot through a file or FIFO. Resolves `{written: true, kind}` once the last byte
+ * reached the sink, `{written: false, reason}` when neither could be used and nothing was written;
  * rejects when the snapshot failed midway or timed out (there is no falling back then).
  */
 export async function captureThroughPipe(
