@@ -23,9 +23,8 @@ const DEFAULT_TIMEOUT_MS = 30 * 60_000;
  * V8's heap profiler over CDP: `HeapProfiler.takeHeapSnapshot` streams the snapshot as
  * `addHeapSnapshotChunk` events, written straight to the sink (the JSON is never collected
  * here). `HeapProfiler.enable` is sent once per connection, before the first use. For a program
- * on this machine V8 writes the snapshot itself into a file or FIFO we read (its own
- * speed: about half the time of CDP streaming, see pipeSnapshot.ts); once that failed, this
- * profiler streams over CDP.
+ * on this machine V8 writes the snapshot itself into a file or FIFO we read, at its own
+ * speed (see pipeSnapshot.ts); once that failed, this profiler streams over CDP.
  */
 export class NodeHeapProfiler implements HeapSnapshots, AllocationTracking {
   private enabled: Promise<unknown> | undefined;
