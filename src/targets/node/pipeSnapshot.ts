@@ -70,7 +70,7 @@ export async function captureThroughPipe(
   sink: HeapSnapshotSink,
   options: PipeCaptureOptions = {},
 ): Promise<{ written: true; kind: LocalSnapshotKind } | PipeUnavailable> {
-  if (process.platform === 'win32') return { written: false, reason: 'no FIFOs on Windows' };
+  if (process.platform === 'win32') return { written: false, reason: 'not used on Windows (untried there)' };
   // One quick question first: can the program do it, and how large a heap does it have? (A
   // program that does not answer, e.g. held at a breakpoint, is left to CDP, this time.)
   let probe;
