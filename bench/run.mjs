@@ -156,3 +156,7 @@ for (const r of rows) {
   );
 }
 console.log(lines.join('\n'));
+// Only when asked: the 1 GB and > 4 GiB shapes (bench/bigShapes.mjs), the capture of a live
+// program (bench/capture.mjs): minutes each, gigabytes of memory and disk.
+if (process.env.BENCH_BIG) await import('./bigShapes.mjs');
+if (process.env.BENCH_CAPTURE) await import('./capture.mjs');

@@ -51,7 +51,8 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   let connection: CdpConnection | undefined;
   try {
     connection = await connectToInspector(found.url);
-    served = await serveConnection(connection, options);
+    // We started it: it runs here, V8 can write its snapshots into a FIFO we read.
+    served = await serveConnection(connection, options, { local: true });
   } catch (e) {
     connection?.close();
     // A program that dies while we attach (a missing module, an early crash) is reported by its
@@ -124,11 +125,11 @@ export async function attachProgram(endpoint: string, options: ServeOptions): Pr
   await checkPortFree(options.host, options.port); // before the program is signalled
   const python = pythonAgentAddress(endpoint);
   if (python) return attachPython(python, options);
-  const { url, openedByUs } = await findInspector(endpoint);
+  const { url, openedByUs, byPid } = await findInspector(endpoint);
   let served: Awaited<ReturnType<typeof serveConnection>>;
   const connection = await connectToInspector(url);
   try {
-    served = await serveConnection(connection, options);
+    served = await serveConnection(connection, options, { local: byPid });
   } catch (e) {
     connection.close();
     if (openedByUs) {
@@ -155,12 +156,13 @@ export async function attachProgram(endpoint: string, options: ServeOptions): Pr
 }
 
 /** A number is first tried as an inspector port, then as the pid of a Node program. */
-async function findInspector(endpoint: string): Promise<PidInspector> {
-  if (!/^\d+$/.test(endpoint)) return { url: await resolveInspectorUrl(endpoint), openedByUs: false };
+async function findInspector(endpoint: string): Promise<PidInspector & { byPid: boolean }> {
+  if (!/^\d+$/.test(endpoint)) return { url: await resolveInspectorUrl(endpoint), openedByUs: false, byPid: false };
   const n = Number(endpoint);
   if (n <= 65535) {
     const url = await nodeInspectorAt('127.0.0.1', n);
-    if (url) return { url, openedByUs: false };
+    if (url) return { url, openedByUs: false, byPid: false };
   }
-  return inspectorOfPid(n);
+  // A pid is a program on this machine.
+  return { ...(await inspectorOfPid(n)), byPid: true };
 }

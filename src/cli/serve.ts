@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { CdpConnection } from '../targets/node';
 import { type RunningServer, startServer } from '../server';
-import { NodeTarget } from '../targets';
+import { NodeTarget, type NodeTargetOptions } from '../targets';
 import type { ClassTracker } from '../tracker/classTracker';
 import { UserError } from './userError';
 
@@ -20,9 +20,13 @@ export interface ServeOptions {
   intervalMs?: number;
 }
 
-/** Attaches to a connection and serves it; returns the server and the target. */
-export async function serveConnection(connection: CdpConnection, options: ServeOptions): Promise<{ server: RunningServer; target: NodeTarget }> {
-  const target = await NodeTarget.attach(connection);
+/** Attaches to a connection and serves it; returns the server and the target (`targetOptions.local`: the program runs on this machine). */
+export async function serveConnection(
+  connection: CdpConnection,
+  options: ServeOptions,
+  targetOptions: NodeTargetOptions = {},
+): Promise<{ server: RunningServer; target: NodeTarget }> {
+  const target = await NodeTarget.attach(connection, targetOptions);
   try {
     const server = await startServer({ target, host: options.host, port: options.port, debug: options.debug, token: options.token, maxSnapshots: options.maxSnapshots });
     try {

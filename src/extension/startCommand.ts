@@ -226,7 +226,7 @@ async function attach(source: Source, log: Log): Promise<{ target: ProfiledTarge
     connection = await connectToInspector(source.endpoint);
   }
   try {
-    const target = await NodeTarget.attach(connection);
+    const target = await NodeTarget.attach(connection, { local: source.kind === 'debug' && launchedHere(source.session) });
     log.info(`attached to pid ${target.pid}`);
     const label = source.kind === 'debug' ? source.session.name : `${(await target.info()).title} [${target.pid}]`;
     return { target, pid: target.pid, label, debugSessionIds: source.kind === 'debug' ? family(source.session) : undefined };
@@ -234,6 +234,15 @@ async function attach(source: Source, log: Log): Promise<{ target: ProfiledTarge
     connection.close();
     throw e;
   }
+}
+
+/**
+ * The debugger launched the program (the session or one of its parents is a `launch`): it runs on
+ * the machine of this extension host, and V8 can write its heap snapshots into a FIFO we read.
+ */
+function launchedHere(session: vscode.DebugSession): boolean {
+  for (let s: vscode.DebugSession | undefined = session; s; s = s.parentSession) if (s.configuration.request === 'launch') return true;
+  return false;
 }
 
 /** A session's id and its ancestors' ids: the program is gone when any of them ends. */

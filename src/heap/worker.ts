@@ -13,6 +13,7 @@ import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './q
 import { absentIds, subgraph, trackedInstances } from './instances';
 import { leakSuspects } from './suspects';
 import { collectedGarbage } from './collected';
+import { instancesByRetainedSize } from './classInstances';
 
 interface Stream {
   parser: HeapSnapshotParser;
@@ -151,12 +152,8 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     if (!g.distance) computeDistances(g);
     const c = g.classNames!.indexOf(p.name);
     if (c < 0) return { total: 0, objects: [] };
-    const list: number[] = [];
-    const classOf = g.classOf!;
-    for (let o = 0; o < g.nodeCount; o++) if (classOf[o] === c) list.push(o);
-    const rs = g.retainedSize!;
-    list.sort((x, y) => rs[y] - rs[x]);
-    return { total: list.length, objects: list.slice(p.start ?? 0, p.end ?? 100).map((o) => g.info(o)) };
+    const list = instancesByRetainedSize(g, c);
+    return { total: list.length, objects: Array.from(list.subarray(p.start ?? 0, p.end ?? 100), (o) => g.info(o)) };
   },
   components: (p) => {
     const g = graphOf(p.snapshot);

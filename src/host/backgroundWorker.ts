@@ -73,6 +73,8 @@ async function run(options: WorkerOptions): Promise<void> {
       const node = await NodeTarget.attach(connection, {
         threads: { suspended, profilerUrls: options.profilerUrls },
         resume: suspended ? () => void stop('stopped from the UI') : undefined,
+        // This process: V8 writes its snapshots into a FIFO this thread reads.
+        local: options.target === undefined,
       });
       target = node;
       // Profiling this process: the profiler is this thread, a separate isolate, so it adds next

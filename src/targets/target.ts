@@ -53,9 +53,9 @@ export interface ThreadReader {
   dispose(): Promise<void>;
 }
 
-/** Receives a heap snapshot's `.heapsnapshot` text in order, as it is produced. */
+/** Receives a heap snapshot's `.heapsnapshot` text in order, as it is produced (text, or its UTF-8 bytes). */
 export interface HeapSnapshotSink {
-  write(chunk: string): void;
+  write(chunk: string | Uint8Array): void;
 }
 
 export interface CaptureOptions {

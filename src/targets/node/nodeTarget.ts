@@ -2,6 +2,7 @@ import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { ProcessInfo, TargetInfo } from '../../model';
 import { allClassNames, countInstances, prepareCensus } from './census';
 import { NodeHeapProfiler } from './heapProfiler';
+import type { LocalSnapshotKind } from './pipeSnapshot';
 import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
 import { ThreadInspector, type ThreadInspectorOptions } from './threads';
@@ -12,6 +13,16 @@ export interface NodeTargetOptions {
   threads?: ThreadInspectorOptions;
   /** Lets a program suspended by `startProfiler` carry on (`POST /api/stop`). */
   resume?: () => void;
+  /**
+   * The program runs on this machine (started by us, attached by pid, this process): heap
+   * snapshots are written by V8 into a file or FIFO we read, at V8's own speed, instead of
+   * streamed over CDP (which remains the way when that cannot be done).
+   */
+  local?: boolean;
+  /** Where the private directory for the file or FIFO is made (default: the system's temp directory). */
+  pipeDir?: string;
+  /** File or FIFO (default: a file when its disk has room for a few times the heap, else a FIFO). */
+  localKind?: LocalSnapshotKind;
 }
 
 interface Identity {
@@ -26,15 +37,15 @@ export class NodeTarget implements ProfiledTarget {
   private readonly goneSignal = new GoneSignal();
 
   readonly capabilities: TargetCapabilities;
-  private readonly profiler: NodeHeapProfiler;
+  private readonly heapProfiler: NodeHeapProfiler;
 
   private constructor(
     readonly connection: CdpConnection,
     private readonly identity: Identity,
     options: NodeTargetOptions,
   ) {
-    const profiler = new NodeHeapProfiler(connection);
-    this.profiler = profiler;
+    const profiler = new NodeHeapProfiler(connection, { local: options.local, pipeDir: options.pipeDir, localKind: options.localKind });
+    this.heapProfiler = profiler;
     this.capabilities = {
       process: { read: () => this.processInfo() },
       threads: {
@@ -78,6 +89,14 @@ export class NodeTarget implements ProfiledTarget {
     // The census's builtins are captured now, before the program can patch them (census.ts).
     prepareCensus(connection).catch(() => {});
     return target;
+  }
+
+  /**
+   * How the next heap snapshot is taken (`local`: V8 writes it into a file or FIFO we read;
+   * `cdp`: streamed), how the last local one was handed over, and why local failed if it did.
+   */
+  get snapshotTransport(): { transport: 'local' | 'cdp'; localKind?: LocalSnapshotKind; localFailure?: string } {
+    return { transport: this.heapProfiler.transport, localKind: this.heapProfiler.lastLocalKind, localFailure: this.heapProfiler.localFailure };
   }
 
   get pid(): number {
@@ -129,7 +148,7 @@ export class NodeTarget implements ProfiledTarget {
 
   async dispose(): Promise<void> {
     this.capabilities.objectIds?.dispose();
-    await this.profiler.release();
+    await this.heapProfiler.release();
     this.connection.close();
   }
 }
