@@ -212,9 +212,7 @@ class Agent:
         collect = params.get("collect")
         if collect is None:
             collect = self.gc_was_enabled is None
-        own = self.own_ids([connection])
-        snap = _snapshot.take(self.ids, own, set(self.thread_idents), collect=bool(collect))
-        own = None
+        snap = _snapshot.take(self.ids, self.own_ids, set(self.thread_idents), collect=bool(collect), own_extra=[connection])
         pause_ms = (time.perf_counter() - started) * 1000
         nodes, edges = snap.node_count, snap.edge_count
         total = 0
