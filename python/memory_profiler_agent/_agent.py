@@ -171,6 +171,8 @@ class Agent:
             with self.work:
                 return _census.census(names, self.own_ids())
         if method == "garbage":
+            if params.get("keptOnly"):
+                return self.garbage_cache
             with self.work:
                 if params.get("refresh") or self.garbage_cache is None:
                     self.garbage_cache = None
@@ -178,6 +180,9 @@ class Agent:
                 return self.garbage_cache
         if method == "gcAutomatic":
             return self.set_gc_automatic(bool(params.get("enabled", True)))
+        if method == "gcState":
+            with self.lock:
+                return {"enabled": gc.isenabled(), "keptOff": self.gc_was_enabled is not None}
         if method == "snapshot":
             with self.work:
                 return self.snapshot(connection, params)

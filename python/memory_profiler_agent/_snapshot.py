@@ -147,8 +147,7 @@ class Capture:
         self.objects = []
         self.referents = []
         self.dicts = []
-        self.dict_keys = []
-        self.dict_values = []
+        self.dict_copies = []
         self.sized = []
         self.sizes = []
         self.frame_edges = {}
@@ -192,16 +191,23 @@ def _capture(ids, own, agent_threads, collect):
     marks.append(("gc.get_objects() + get_referents", clock()))
     kinds = list(map(type, objects))
     # Dicts gc does not track (only strs, numbers and such inside) are read in the walk instead.
+    # A copy is one C call (keys, values and their order at once); sizes are sys.getsizeof's
+    # (__sizeof__ and the gc header), through the builtin types' own __sizeof__.
     dicts = cap.dicts = list(compress(objects, map(is_, kinds, repeat(dict))))
-    cap.dict_keys = list(map(list, dicts))
-    cap.dict_values = list(map(list, map(dict.values, dicts)))
-    sized = cap.sized = dicts + list(compress(objects, map(is_, kinds, repeat(list))))
-    sized.extend(compress(objects, map(is_, kinds, repeat(set))))
-    cap.sizes = list(map(sys.getsizeof, sized))
-    marks.append(("dicts' keys and values, sizes", clock()))
-    for frame in compress(objects, map(is_, kinds, repeat(_FRAME))):
-        if id(frame) not in own:
+    cap.dict_copies = list(map(dict.copy, dicts))
+    lists = list(compress(objects, map(is_, kinds, repeat(list))))
+    sets = list(compress(objects, map(is_, kinds, repeat(set))))
+    cap.sized = dicts + lists + sets
+    cap.sizes = list(map(dict.__sizeof__, dicts))
+    cap.sizes.extend(map(list.__sizeof__, lists))
+    cap.sizes.extend(map(set.__sizeof__, sets))
+    lists = sets = None
+    marks.append(("dicts' keys and values, sizes of dicts, lists and sets", clock()))
+    # The frames that run (the others, of finished calls, change no more: read in the walk).
+    for _, frame in threads:
+        while frame is not None:
             cap.frame_edges[id(frame)] = _frame_edges_now(frame)
+            frame = frame.f_back
     marks.append(("frames", clock()))
     cap.marks = marks
     return cap
@@ -248,6 +254,15 @@ def _frame_edges_now(frame):
     return out
 
 
+def _by_id(objects, values, step=32768):
+    """{id(object): value}, built a slice at a time: one C call over a million objects would keep
+    the program's threads waiting as long as the pause did."""
+    out = {}
+    for start in range(0, len(objects), step):
+        out.update(zip(map(id, objects[start : start + step]), values[start : start + step]))
+    return out
+
+
 class Walker:
     """Builds a ``Snapshot`` from a ``Capture`` while the program runs; see the module comment."""
 
@@ -259,9 +274,10 @@ class Walker:
         self.index = {}
         self.objects = []
         self._kinds = {}
-        self.referents = dict(zip(map(id, capture.objects), capture.referents))
-        self.dict_items = dict(zip(map(id, capture.dicts), zip(capture.dict_keys, capture.dict_values)))
-        self.sizes = dict(zip(map(id, capture.sized), capture.sizes))
+        self.referents = _by_id(capture.objects, capture.referents)
+        self.dict_items = _by_id(capture.dicts, capture.dict_copies)
+        header = _safe.GC_HEADER
+        self.sizes = _by_id(capture.sized, [size + header for size in capture.sizes])
 
     def _untracked_items(self, d):
         """The items of a dict the pause did not list (gc did not track it: atoms inside), read
@@ -379,7 +395,7 @@ class Walker:
                 continue
             if t is dict:
                 items = dict_items_get(id(o))
-                for k, v in zip(*items) if items is not None else self._untracked_items(o):
+                for k, v in dict.items(items) if items is not None else self._untracked_items(o):
                     if type(k) is str:
                         if len(k) > MAX_KEY_NAME:
                             k = clip(k, MAX_KEY_NAME)
@@ -534,7 +550,7 @@ def _dict_items(items, named):
 def _dict_edges(w, o, t, edges, ordinal, string, refs):
     items = w.dict_items.get(id(o))
     named = _Named(refs, edges, ordinal, string)
-    _dict_items(zip(*items) if items is not None else w._untracked_items(o), named)
+    _dict_items(dict.items(items) if items is not None else w._untracked_items(o), named)
 
 
 def _sequence_edges(w, o, t, edges, ordinal, string, refs):
@@ -570,7 +586,10 @@ def _cell_edges(w, o, t, edges, ordinal, string, refs):
 
 
 def _frame_edges(w, o, t, edges, ordinal, string, refs):
-    for etype, label, value in w.cap.frame_edges.get(id(o), ()):
+    found = w.cap.frame_edges.get(id(o))
+    if found is None:
+        found = [e for e in _frame_edges_now(o) if id(e[2]) in w.referents or not gc.is_tracked(e[2])]
+    for etype, label, value in found:
         _link(edges, ordinal, etype, string(label), value)
 
 
