@@ -29,13 +29,16 @@ console.log(
 console.log('| | median | runs |');
 console.log('|---|---|---|');
 const row = (label, values) => console.log(`| ${label} | ${s(median(values))} | ${values.map(s).join(', ')} |`);
-row('floor: gc.get_objects() + get_referents', runs.map((r) => r.floorS));
-row('census (counts of one class)', runs.map((r) => r.censusS));
-row('snapshot: gc.collect() first (a pause of its own)', runs.map((r) => r.collectS));
-row("snapshot: pause of the program (its thread's longest gap)", runs.map((r) => r.pauseS));
-for (let i = 0; i < runs[0].pauseParts.length; i++) row(`&nbsp;&nbsp;of which ${runs[0].pauseParts[i][0]}`, runs.map((r) => r.pauseParts[i][1]));
-row('snapshot: the walk after it (the program runs)', runs.map((r) => r.walkS));
-row('snapshot: streaming the text (the program runs)', runs.map((r) => r.streamS));
+const rows = [
+  ['floor: gc.get_objects() + get_referents', 'floorS'],
+  ['census (counts of one class)', 'censusS'],
+  ['snapshot: gc.collect() first (a pause of its own)', 'collectS'],
+  ["snapshot: pause of the program (its thread's longest gap)", 'pauseS'],
+  ...runs[0].pauseParts.map(([what], i) => [`&nbsp;&nbsp;of which ${what}`, (r) => r.pauseParts[i][1]]),
+  ['snapshot: the walk after it (the program runs)', 'walkS'],
+  ['snapshot: streaming the text (the program runs)', 'streamS'],
+];
+for (const [label, key] of rows) row(label, runs.map(typeof key === 'string' ? (r) => r[key] : key));
 const ratio = (key) => (median(runs.map((r) => r[key])) / median(runs.map((r) => r.floorS))).toFixed(1);
 console.log(`| pause / floor | ${ratio('pauseS')}x | (gc.collect() / floor: ${ratio('collectS')}x) |`);
 
