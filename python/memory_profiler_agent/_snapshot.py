@@ -22,7 +22,7 @@ import time
 import types
 import weakref
 from itertools import compress, repeat
-from operator import is_
+from operator import is_, not_
 
 from . import _safe
 from ._ids import AgentRef
@@ -129,6 +129,7 @@ _probe = (object(), object())
 _ITEMS_REVERSED = gc.get_referents(list(_probe))[0] is _probe[1]
 del _probe
 _FRAME = types.FrameType
+_COPIED_OR_FIXED = frozenset((dict, tuple))
 _MANAGED_DICTS = sys.version_info >= (3, 11)
 
 
@@ -145,6 +146,7 @@ class Capture:
         self.modules = []
         self.threads = []
         self.objects = []
+        self.referenced = []
         self.referents = []
         self.dicts = []
         self.dict_copies = []
@@ -187,22 +189,24 @@ def _capture(ids, own, agent_threads, collect):
     cap.modules = modules
     cap.threads = threads
     cap.objects = objects
-    cap.referents = list(map(gc.get_referents, objects))
-    marks.append(("gc.get_objects() + get_referents", clock()))
     kinds = list(map(type, objects))
+    # Dicts are copied whole (below) and tuples cannot change: the referents of all the others.
+    referenced = cap.referenced = list(compress(objects, map(not_, map(_COPIED_OR_FIXED.__contains__, kinds))))
+    cap.referents = list(map(gc.get_referents, referenced))
+    referenced = None
+    marks.append(("gc.get_objects() + get_referents (but of dicts and tuples)", clock()))
     # Dicts gc does not track (only strs, numbers and such inside) are read in the walk instead.
     # A copy is one C call (keys, values and their order at once); sizes are sys.getsizeof's
     # (__sizeof__ and the gc header), through the builtin types' own __sizeof__.
     dicts = cap.dicts = list(compress(objects, map(is_, kinds, repeat(dict))))
     cap.dict_copies = list(map(dict.copy, dicts))
+    # (A set's size, rarely changed and read in the walk, may show one resize later.)
     lists = list(compress(objects, map(is_, kinds, repeat(list))))
-    sets = list(compress(objects, map(is_, kinds, repeat(set))))
-    cap.sized = dicts + lists + sets
+    cap.sized = dicts + lists
     cap.sizes = list(map(dict.__sizeof__, dicts))
     cap.sizes.extend(map(list.__sizeof__, lists))
-    cap.sizes.extend(map(set.__sizeof__, sets))
-    lists = sets = None
-    marks.append(("dicts' keys and values, sizes of dicts, lists and sets", clock()))
+    lists = None
+    marks.append(("dicts copied, sizes of dicts and lists", clock()))
     # The frames that run (the others, of finished calls, change no more: read in the walk).
     for _, frame in threads:
         while frame is not None:
@@ -274,16 +278,36 @@ class Walker:
         self.index = {}
         self.objects = []
         self._kinds = {}
-        self.referents = _by_id(capture.objects, capture.referents)
+        self.referents = _by_id(capture.referenced, capture.referents)
+        self._listed = None
         self.dict_items = _by_id(capture.dicts, capture.dict_copies)
         header = _safe.GC_HEADER
         self.sizes = _by_id(capture.sized, [size + header for size in capture.sizes])
+
+    def listed(self):
+        """The ids of the objects the pause listed (built on first use)."""
+        if self._listed is None:
+            listed = self._listed = set()
+            objects = self.cap.objects
+            for start in range(0, len(objects), 32768):
+                listed.update(map(id, objects[start : start + 32768]))
+        return self._listed
+
+    def referents_of(self, o):
+        """What o referred to at the pause."""
+        refs = self.referents.get(id(o))
+        if refs is not None:
+            return refs
+        copy = self.dict_items.get(id(o))
+        if copy is not None:
+            return list(dict.values(copy)) + [k for k in copy if type(k) is not str]
+        return gc.get_referents(o)
 
     def _untracked_items(self, d):
         """The items of a dict the pause did not list (gc did not track it: atoms inside), read
         now; a value put there since that is an object gc tracks and the pause did not list is
         left out, so no object made after the pause is shown (only strs, numbers and such)."""
-        known = self.referents
+        known = self.listed()
         return [(k, v) for k, v in list(dict.items(d)) if (id(v) in known or not gc.is_tracked(v)) and (id(k) in known or not gc.is_tracked(k))]
 
     # ---- discovery
@@ -336,9 +360,9 @@ class Walker:
         own = self.own
         left = [o for o in cap.objects if id(o) not in index and id(o) not in own and type(o) is not AgentRef]
         referenced = set()
-        referents = self.referents
+        referents_of = self.referents_of
         for o in left:
-            referenced.update(map(id, referents[id(o)]))
+            referenced.update(map(id, referents_of(o)))
         n = 0
         for o in left:
             if id(o) not in referenced and id(o) not in index:
@@ -588,7 +612,8 @@ def _cell_edges(w, o, t, edges, ordinal, string, refs):
 def _frame_edges(w, o, t, edges, ordinal, string, refs):
     found = w.cap.frame_edges.get(id(o))
     if found is None:
-        found = [e for e in _frame_edges_now(o) if id(e[2]) in w.referents or not gc.is_tracked(e[2])]
+        listed = w.listed()
+        found = [e for e in _frame_edges_now(o) if id(e[2]) in listed or not gc.is_tracked(e[2])]
     for etype, label, value in found:
         _link(edges, ordinal, etype, string(label), value)
 
