@@ -476,8 +476,8 @@ class Walker:
             if refs is None:
                 refs = gc.get_referents(o)
             handler(self, o, t, edges, ordinal, string, refs)
-            size = sizes_get(id(o))
-            nodes.extend((node_type, name, id_of(o), size_of(o) if size is None else size, (len(edges) - before) // 3, 0, 0))
+            # (Sizes read in the pause are those of exact dicts and lists, handled above.)
+            nodes.extend((node_type, name, id_of(o), size_of(o), (len(edges) - before) // 3, 0, 0))
         return i
 
     def _kind(self, t):
