@@ -66,7 +66,7 @@ test("the garbage page lists the program's dropped cycles with their class, kept
   // The overview: the Python heap's own labelled figures, not V8's heap at zero.
   const overview = (await session.open('/')).page;
   await overview.getByTestId('runtime-allocated-blocks').waitFor();
-  assert.equal(await overview.locator('#section-runtime-heap-title').innerText(), 'Python heap');
+  assert.equal(await overview.locator('#section-runtime-heap-title').textContent(), 'Python heap');
   assert.match(await overview.getByTestId('runtime-allocated-blocks').innerText(), /^[\d,.\s\u202f]+$/);
   assert.match(await overview.getByTestId('runtime-heap-note').innerText(), /tracemalloc/);
   assert.equal(await overview.locator('#section-heap').isVisible(), false);
