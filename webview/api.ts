@@ -10,6 +10,8 @@ import type {
   ApiRoutes,
   PathParams,
   ClassDetail,
+  CollectorGarbage,
+  CollectorState,
   GarbageGraphDetail,
   GarbageReport,
   LeakSuspects,
@@ -232,6 +234,19 @@ export class Api {
   /** Leak suspects against the default baseline (the third latest snapshot), a page of groups. */
   suspects(offset = 0, limit = 50, signal?: AbortSignal): Promise<LeakSuspects> {
     return this.call('GET /api/garbage/suspects', { query: { offset, limit } }, { signal, timeoutMs: 120_000 });
+  }
+
+  /** Pympler's garbage graphs: those kept from the latest collection, or a new collection (`collect`). */
+  async collectorGarbage(collect: boolean, signal?: AbortSignal): Promise<CollectorGarbage> {
+    if (!collect) {
+      const kept = await this.call('GET /api/garbage/collector', {}, { signal, timeoutMs: 60_000 });
+      if (kept) return kept;
+    }
+    return this.call('POST /api/garbage/collector', {}, { signal, timeoutMs: 120_000 });
+  }
+
+  setCollectorAutomatic(enabled: boolean): Promise<CollectorState> {
+    return this.call('POST /api/garbage/collector/automatic', { body: { enabled } });
   }
 
   garbageGraph(index: number, signal?: AbortSignal): Promise<GarbageGraphDetail> {

@@ -171,6 +171,8 @@ class Agent:
             with self.work:
                 return _census.census(names, self.own_ids())
         if method == "garbage":
+            if params.get("keptOnly"):
+                return self.garbage_cache
             with self.work:
                 if params.get("refresh") or self.garbage_cache is None:
                     self.garbage_cache = None
@@ -178,6 +180,9 @@ class Agent:
                 return self.garbage_cache
         if method == "gcAutomatic":
             return self.set_gc_automatic(bool(params.get("enabled", True)))
+        if method == "gcState":
+            with self.lock:
+                return {"enabled": gc.isenabled(), "keptOff": self.gc_was_enabled is not None}
         if method == "snapshot":
             with self.work:
                 return self.snapshot(connection, params)
@@ -212,10 +217,10 @@ class Agent:
         collect = params.get("collect")
         if collect is None:
             collect = self.gc_was_enabled is None
-        own = self.own_ids([connection])
-        snap = _snapshot.take(self.ids, own, set(self.thread_idents), collect=bool(collect))
-        own = None
-        pause_ms = (time.perf_counter() - started) * 1000
+        snap = _snapshot.take(self.ids, self.own_ids, set(self.thread_idents), collect=bool(collect), own_extra=[connection])
+        # The program's threads were held off only for the capture; the walk ran beside them.
+        pause_ms = snap.pause_s * 1000
+        walk_ms = snap.walk_s * 1000
         nodes, edges = snap.node_count, snap.edge_count
         total = 0
         sent = 0
@@ -236,7 +241,7 @@ class Agent:
             sent += 1
             total += pending_bytes
         snap = None
-        return {"nodes": nodes, "edges": edges, "bytes": total, "chunks": sent, "pauseMs": pause_ms, "totalMs": (time.perf_counter() - started) * 1000}
+        return {"nodes": nodes, "edges": edges, "bytes": total, "chunks": sent, "pauseMs": pause_ms, "walkMs": walk_ms, "totalMs": (time.perf_counter() - started) * 1000}
 
 
 def _int(params, key):

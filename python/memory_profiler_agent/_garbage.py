@@ -5,8 +5,8 @@ A collection with ``gc.DEBUG_SAVEALL`` leaves everything the collector found unr
 parts of the references among them), each with the objects that lie on cycles, and a reduced
 graph: the objects left when those that do not lie on a cycle between others are pruned
 repeatedly (no reference into or out of the rest). The program's gc flags and ``gc.garbage``
-are put back as they were; the found objects are dropped after the graphs are made, so the next
-collection frees them.
+are put back as they were; the found objects are dropped after the graphs are made, so the
+program's next collection frees them (until then, another one here finds them again).
 
 Finalizers (``__del__``) of the objects found run during the collection, as in any collection
 of the program's own: that is CPython's collector, not the agent, calling them.

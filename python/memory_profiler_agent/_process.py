@@ -74,6 +74,7 @@ def process_info():
         },
         "spaces": [],
         "osSpecific": rows,
+        "runtimeHeap": _runtime_heap(traced),
         "python": {
             "version": sys.version.split()[0],
             "implementation": sys.implementation.name,
@@ -83,4 +84,32 @@ def process_info():
             "gcEnabled": gc.isenabled(),
             "tracemalloc": bool(traced),
         },
+    }
+
+
+def _runtime_heap(traced):
+    """The heap figures CPython has cheaply, labelled (see ``RuntimeHeap`` in src/model/process.ts)."""
+    figures = [
+        {
+            "id": "allocated-blocks",
+            "label": "Allocated blocks",
+            "value": sys.getallocatedblocks(),
+            "unit": "count",
+            "detail": "Memory blocks the interpreter's allocator has handed out and not freed (sys.getallocatedblocks)",
+        },
+    ]
+    if traced:
+        figures.append({"id": "traced", "label": "Traced now", "value": traced[0], "unit": "bytes", "detail": "Bytes allocated by Python and not freed, traced by tracemalloc"})
+        figures.append({"id": "traced-peak", "label": "Traced peak", "value": traced[1], "unit": "bytes", "detail": "The most bytes tracemalloc has seen allocated at once"})
+    stats = gc.get_stats() if hasattr(gc, "get_stats") else []
+    figures.append({"id": "gc-collections", "label": "Collections", "value": sum(s.get("collections", 0) for s in stats), "unit": "count", "detail": "Runs of the cycle collector since the program started, all generations (gc.get_stats)"})
+    figures.append({"id": "gc-collected", "label": "Objects collected", "value": sum(s.get("collected", 0) for s in stats), "unit": "count", "detail": "Objects on unreachable cycles the collector freed since the program started"})
+    figures.append({"id": "gc-garbage", "label": "In gc.garbage", "value": len(gc.garbage), "unit": "count", "detail": "Uncollectable objects the collector left in gc.garbage"})
+    return {
+        "title": "Python heap",
+        "measured": bool(traced),
+        "note": "Heap used and allocated are tracemalloc's bytes traced now and at the peak."
+        if traced
+        else "CPython keeps no cheap count of its heap's bytes: heap figures are measured only while tracemalloc traces (start it in the program, or PYTHONTRACEMALLOC=1). The resident size above is the process's own.",
+        "figures": figures,
     }

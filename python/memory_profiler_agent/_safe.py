@@ -53,6 +53,16 @@ def is_class(o):
     return issubclass(type(o), type)
 
 
+MANAGED_DICT = _MANAGED_DICT
+
+
+def type_flags(t):
+    try:
+        return _type_flags(t)
+    except Exception:
+        return 0
+
+
 def is_heap_type(t):
     return bool(_type_flags(t) & _HEAPTYPE)
 

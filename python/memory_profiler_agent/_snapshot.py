@@ -7,15 +7,22 @@ is the synthetic root; it has one element edge to ``(GC roots)``, whose element 
 ``(builtins)`` and ``(interpreter)``: objects that only C code refers to (no tracked object
 does), and groups only referenced from inside themselves (uncollected cycles).
 
-The graph is built while no other thread runs (a long ``sys.setswitchinterval``; nothing here
-blocks), then written out as text chunks while the program runs again.
+Taken in two steps. The pause (no other thread runs: a long ``sys.setswitchinterval``, nothing
+blocks, no automatic collection) reads only what the program could change, in C-level bulk
+calls: the object list, every object's referents, dicts' keys and values, the sizes of lists,
+dicts and sets, frames' locals (see ``Capture``). The walk that names nodes and edges, gives
+ids and builds the arrays runs after it, the program running again, and so does the writing
+of the text chunks.
 """
 
 import gc
 import sys
 import threading
+import time
 import types
 import weakref
+from itertools import compress, repeat
+from operator import is_, not_
 
 from . import _safe
 from ._ids import AgentRef
@@ -57,6 +64,11 @@ class Snapshot:
         self.strings = []
         self.string_index = {}
         self.synthetic_edges = [[] for _ in SYNTHETIC]
+        self.pause_s = 0.0
+        self.walk_s = 0.0
+        self.collect_s = 0.0
+        # (what, seconds) of the pause, in order (the first one: reading the agent's own objects).
+        self.pause_parts = []
 
     def string(self, text):
         i = self.string_index.get(text)
@@ -112,17 +124,191 @@ def _numbers(values, per_chunk):
         yield ("," if start else "") + ",".join(map(str, values[start : start + per_chunk]))
 
 
-class Walker:
-    """Builds a ``Snapshot`` of the program's objects; see the module comment."""
+# CPython's traverse functions visit a list's and a tuple's items last to first (3.8 to 3.13).
+_probe = (object(), object())
+_ITEMS_REVERSED = gc.get_referents(list(_probe))[0] is _probe[1]
+del _probe
+_FRAME = types.FrameType
+_COPIED_OR_FIXED = frozenset((dict, tuple))
+_MANAGED_DICTS = sys.version_info >= (3, 11)
 
-    def __init__(self, ids, own_ids, agent_thread_ids):
+
+class Capture:
+    """What the pause takes: every object and what it refers to at that moment.
+
+    The program changes its containers once it runs again; everything read later comes from
+    here (referents, dict keys and values, container sizes, frames' locals) or from what cannot
+    change (strs, ints, tuples, code). The lists hold every object, so none dies meanwhile and
+    no address is reused before the walk is done.
+    """
+
+    def __init__(self):
+        self.modules = []
+        self.threads = []
+        self.objects = []
+        self.referenced = []
+        self.referents = []
+        self.dicts = []
+        self.dict_copies = []
+        self.sized = []
+        self.sizes = []
+        self.frame_edges = {}
+        self.marks = []
+
+
+def _capture(ids, own, agent_threads, collect):
+    """The part that holds the program's threads off: C-level bulk reads (see ``Capture``)."""
+    modules = []
+    threads = []
+    for name, module in list(dict.items(sys.modules)):
+        if type(name) is str and not name.startswith("memory_profiler_agent"):
+            modules.append((name, module))
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        if ident in agent_threads:
+            # The agent's frames (this one too): their locals, read, would hold the capture.
+            while frame is not None:
+                own.add(id(frame))
+                frame = frame.f_back
+            continue
+        threads.append(("%s (%d)" % (names.get(ident, "thread"), ident), frame))
+        # Callers become frame objects on first read: made now, so the object list has them.
+        while frame is not None:
+            frame = frame.f_back
+    names = frame = None
+    clock = time.perf_counter
+    marks = [("own objects, roots (modules, thread frames)", clock())]
+    gc.disable()
+    ids.begin()
+    # The id map's tables for this snapshot are new: the agent's too.
+    for container in ids.own_containers():
+        own.add(id(container))
+    objects = gc.get_objects()
+    # Made after the object list, so the capture does not list (nor hold) itself.
+    cap = Capture()
+    cap.modules = modules
+    cap.threads = threads
+    cap.objects = objects
+    kinds = list(map(type, objects))
+    # Dicts are copied whole (below) and tuples cannot change: the referents of all the others.
+    referenced = cap.referenced = list(compress(objects, map(not_, map(_COPIED_OR_FIXED.__contains__, kinds))))
+    cap.referents = list(map(gc.get_referents, referenced))
+    referenced = None
+    marks.append(("gc.get_objects() + get_referents (but of dicts and tuples)", clock()))
+    # Dicts gc does not track (only strs, numbers and such inside) are read in the walk instead.
+    # A copy is one C call (keys, values and their order at once); sizes are sys.getsizeof's
+    # (__sizeof__ and the gc header), through the builtin types' own __sizeof__.
+    dicts = cap.dicts = list(compress(objects, map(is_, kinds, repeat(dict))))
+    cap.dict_copies = list(map(dict.copy, dicts))
+    # (A set's size, rarely changed and read in the walk, may show one resize later.)
+    lists = list(compress(objects, map(is_, kinds, repeat(list))))
+    cap.sized = dicts + lists
+    cap.sizes = list(map(dict.__sizeof__, dicts))
+    cap.sizes.extend(map(list.__sizeof__, lists))
+    lists = None
+    marks.append(("dicts copied, sizes of dicts and lists", clock()))
+    # The frames that run (the others, of finished calls, change no more: read in the walk).
+    for _, frame in threads:
+        while frame is not None:
+            cap.frame_edges[id(frame)] = _frame_edges_now(frame)
+            frame = frame.f_back
+    marks.append(("frames", clock()))
+    cap.marks = marks
+    return cap
+
+
+def materialize_dicts():
+    """Every instance's ``__dict__`` as a dict object (Python 3.11+ keeps attributes without one
+    until it is read), so that attributes are edges with names; read through the C descriptor.
+    Done before the pause, the program running: one made since shows as named edges instead."""
+    if not _MANAGED_DICTS:
+        return
+    objects = gc.get_objects()
+    kinds = list(map(type, objects))
+    getters = {}
+    for t in set(kinds):
+        if _safe.is_heap_type(t) and _safe.type_flags(t) & _safe.MANAGED_DICT:
+            getter = _safe.instance_layout(t)[0]
+            if getter is not None:
+                getters[t] = getter
+    if not getters:
+        return
+    for o in compress(objects, map(getters.__contains__, kinds)):
+        _safe.instance_dict(o, getters[type(o)])
+
+
+def _frame_edges_now(frame):
+    """A frame's named edges (its locals by name, f_globals, f_code, f_back) as they are now."""
+    out = []
+    try:
+        local_vars = frame.f_locals
+        global_vars = frame.f_globals
+    except Exception:
+        local_vars = global_vars = None
+    if local_vars is not global_vars and (type(local_vars) is dict or _safe.qualname(type(local_vars)) == "FrameLocalsProxy"):
+        for k, v in list(dict.items(local_vars) if type(local_vars) is dict else local_vars.items()):
+            if type(k) is str:
+                out.append((E_CONTEXT, k, v))
+    if global_vars is not None:
+        out.append((E_INTERNAL, "f_globals", global_vars))
+    out.append((E_INTERNAL, "f_code", frame.f_code))
+    back = frame.f_back
+    if back is not None:
+        out.append((E_INTERNAL, "f_back", back))
+    return out
+
+
+def _by_id(objects, values, step=32768):
+    """{id(object): value}, built a slice at a time: one C call over a million objects would keep
+    the program's threads waiting as long as the pause did."""
+    out = {}
+    for start in range(0, len(objects), step):
+        out.update(zip(map(id, objects[start : start + step]), values[start : start + step]))
+    return out
+
+
+class Walker:
+    """Builds a ``Snapshot`` from a ``Capture`` while the program runs; see the module comment."""
+
+    def __init__(self, ids, own_ids, capture):
         self.ids = ids
         self.own = own_ids
-        self.agent_threads = agent_thread_ids
+        self.cap = capture
         self.snap = Snapshot()
         self.index = {}
         self.objects = []
         self._kinds = {}
+        self.referents = _by_id(capture.referenced, capture.referents)
+        self._listed = None
+        self.dict_items = _by_id(capture.dicts, capture.dict_copies)
+        header = _safe.GC_HEADER
+        self.sizes = _by_id(capture.sized, [size + header for size in capture.sizes])
+
+    def listed(self):
+        """The ids of the objects the pause listed (built on first use)."""
+        if self._listed is None:
+            listed = self._listed = set()
+            objects = self.cap.objects
+            for start in range(0, len(objects), 32768):
+                listed.update(map(id, objects[start : start + 32768]))
+        return self._listed
+
+    def referents_of(self, o):
+        """What o referred to at the pause."""
+        refs = self.referents.get(id(o))
+        if refs is not None:
+            return refs
+        copy = self.dict_items.get(id(o))
+        if copy is not None:
+            return list(dict.values(copy)) + [k for k in copy if type(k) is not str]
+        return gc.get_referents(o)
+
+    def _untracked_items(self, d):
+        """The items of a dict the pause did not list (gc did not track it: atoms inside), read
+        now; a value put there since that is an object gc tracks and the pause did not list is
+        left out, so no object made after the pause is shown (only strs, numbers and such)."""
+        known = self.listed()
+        return [(k, v) for k, v in list(dict.items(d)) if (id(v) in known or not gc.is_tracked(v)) and (id(k) in known or not gc.is_tracked(k))]
 
     # ---- discovery
     def _ordinal(self, o):
@@ -152,22 +338,14 @@ class Walker:
         part = self.snap.synthetic_edges[node]
         part.extend((etype, name if type(name) is int else self.snap.string(name), k))
 
-    def build(self, gc_objects):
+    def build(self):
         snap = self.snap
+        cap = self.cap
         # Roots first, so that the program's own ways in name the objects' shortest paths.
-        modules = sys.modules
-        for name, module in list(dict.items(modules)):
-            if type(name) is str and not name.startswith("memory_profiler_agent"):
-                self._synthetic_edge(MODULES, E_PROPERTY, name, module)
-        frames = sys._current_frames()
-        names = {t.ident: t.name for t in threading.enumerate()}
-        for ident, frame in frames.items():
-            if ident in self.agent_threads:
-                continue
-            label = "%s (%d)" % (names.get(ident, "thread"), ident)
+        for name, module in cap.modules:
+            self._synthetic_edge(MODULES, E_PROPERTY, name, module)
+        for label, frame in cap.threads:
             self._synthetic_edge(THREADS, E_PROPERTY, label, frame)
-        # The dict holds the agent's own frame, whose locals hold it: no cycle left behind.
-        frames = frame = None
         import builtins
 
         self._synthetic_edge(BUILTINS, E_PROPERTY, "builtins", builtins)
@@ -178,19 +356,21 @@ class Walker:
         self._drain(0)
         # What the roots did not reach: entered through the objects no other one refers to.
         done = len(self.objects)
-        left = [o for o in gc_objects if id(o) not in self.index and id(o) not in self.own and type(o) is not AgentRef]
+        index = self.index
+        own = self.own
+        left = [o for o in cap.objects if id(o) not in index and id(o) not in own and type(o) is not AgentRef]
         referenced = set()
+        referents_of = self.referents_of
         for o in left:
-            for r in gc.get_referents(o):
-                referenced.add(id(r))
+            referenced.update(map(id, referents_of(o)))
         n = 0
         for o in left:
-            if id(o) not in referenced and id(o) not in self.index:
+            if id(o) not in referenced and id(o) not in index:
                 self._synthetic_edge(INTERPRETER, E_ELEMENT, n, o)
                 n += 1
         done = self._drain(done)
         for o in left:
-            if id(o) not in self.index:
+            if id(o) not in index:
                 self._synthetic_edge(INTERPRETER, E_ELEMENT, n, o)
                 n += 1
                 done = self._drain(done)
@@ -220,9 +400,13 @@ class Walker:
         id_of = self.ids.id_of
         size_of = _safe.self_size
         getsizeof = sys.getsizeof
+        sizes_get = self.sizes.get
+        referents_get = self.referents.get
+        dict_items_get = self.dict_items.get
         kinds = self._kinds
         append = edges.append
         clip = _safe.clip
+        reverse = _ITEMS_REVERSED
         i = start
         while i < len(objects):
             o = objects[i]
@@ -234,7 +418,8 @@ class Walker:
                 nodes.extend((N_STRING, name, id_of(o), getsizeof(o), 0, 0, 0))
                 continue
             if t is dict:
-                for k, v in o.items():
+                items = dict_items_get(id(o))
+                for k, v in dict.items(items) if items is not None else self._untracked_items(o):
                     if type(k) is str:
                         if len(k) > MAX_KEY_NAME:
                             k = clip(k, MAX_KEY_NAME)
@@ -256,11 +441,17 @@ class Walker:
                 kind = kinds.get(t)
                 if kind is None:
                     kind = kinds[t] = self._kind(t)
-                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o), (len(edges) - before) // 3, 0, 0))
+                size = sizes_get(id(o))
+                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o) if size is None else size, (len(edges) - before) // 3, 0, 0))
                 continue
             if t is list or t is tuple:
                 n = 0
-                for v in o:
+                items = o if t is tuple else referents_get(id(o))
+                if items is None:
+                    items = list.copy(o)
+                elif t is list and reverse:
+                    items = reversed(items)
+                for v in items:
                     target = index_get(id(v))
                     if target is None:
                         target = discover(v)
@@ -272,7 +463,8 @@ class Walker:
                 kind = kinds.get(t)
                 if kind is None:
                     kind = kinds[t] = self._kind(t)
-                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o), (len(edges) - before) // 3, 0, 0))
+                size = sizes_get(id(o))
+                nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o) if size is None else size, (len(edges) - before) // 3, 0, 0))
                 continue
             kind = kinds.get(t)
             if kind is None:
@@ -280,7 +472,11 @@ class Walker:
             node_type, name, handler = kind
             if name is None:
                 name = string(_value_name(o, t))
-            handler(self, o, t, edges, ordinal, string)
+            refs = referents_get(id(o))
+            if refs is None:
+                refs = gc.get_referents(o)
+            handler(self, o, t, edges, ordinal, string, refs)
+            # (Sizes read in the pause are those of exact dicts and lists, handled above.)
             nodes.extend((node_type, name, id_of(o), size_of(o), (len(edges) - before) // 3, 0, 0))
         return i
 
@@ -316,7 +512,9 @@ def _value_name(o, t):
     return _safe.atom_text(o, 64) or _safe.qualname(t)
 
 
-# ---- edge handlers: handler(walker, o, type, edges, ordinal, string) appends edge records
+# ---- edge handlers: handler(walker, o, type, edges, ordinal, string, refs) appends edge records.
+# refs: what o referred to at the pause. Names are read now, from what cannot run program code,
+# and given only to referents of then (a name read now for a value set since is left out).
 
 
 def _link(edges, ordinal, etype, name, target):
@@ -327,111 +525,123 @@ def _link(edges, ordinal, etype, name, target):
         edges.append(k)
 
 
-def _no_edges(w, o, t, edges, ordinal, string):
+def _no_edges(w, o, t, edges, ordinal, string, refs):
     pass
 
 
-def _generic_edges(w, o, t, edges, ordinal, string):
-    for n, r in enumerate(gc.get_referents(o)):
+def _generic_edges(w, o, t, edges, ordinal, string, refs):
+    for n, r in enumerate(refs):
         _link(edges, ordinal, E_HIDDEN, n, r)
 
 
-def _rest(o, named, edges, ordinal):
+def _rest(refs, named, edges, ordinal):
     """Hidden edges to the referents not already named."""
     n = 0
-    for r in gc.get_referents(o):
+    for r in refs:
         if id(r) not in named:
             _link(edges, ordinal, E_HIDDEN, n, r)
             n += 1
 
 
-def _dict_items(d, edges, ordinal, string):
-    for k, v in dict.items(d):
+class _Named:
+    """Named edges of one object, each to a referent it had at the pause."""
+
+    __slots__ = ("was", "named", "edges", "ordinal", "string")
+
+    def __init__(self, refs, edges, ordinal, string):
+        self.was = set(map(id, refs))
+        self.named = set()
+        self.edges = edges
+        self.ordinal = ordinal
+        self.string = string
+
+    def link(self, etype, label, value):
+        if id(value) in self.was:
+            self.named.add(id(value))
+            _link(self.edges, self.ordinal, etype, label if type(label) is int else self.string(label), value)
+
+
+def _dict_items(items, named):
+    for k, v in items:
         if type(k) is str:
-            _link(edges, ordinal, E_PROPERTY, string(k if len(k) <= MAX_KEY_NAME else _safe.clip(k, MAX_KEY_NAME)), v)
+            named.link(E_PROPERTY, k if len(k) <= MAX_KEY_NAME else _safe.clip(k, MAX_KEY_NAME), v)
         else:
             name = _safe.key_text(k, MAX_KEY_NAME)
-            _link(edges, ordinal, E_INTERNAL, string("key " + name), k)
-            _link(edges, ordinal, E_PROPERTY, string(name), v)
+            named.link(E_INTERNAL, "key " + name, k)
+            named.link(E_PROPERTY, name, v)
 
 
-def _dict_edges(w, o, t, edges, ordinal, string):
-    _dict_items(o, edges, ordinal, string)
+def _dict_edges(w, o, t, edges, ordinal, string, refs):
+    items = w.dict_items.get(id(o))
+    named = _Named(refs, edges, ordinal, string)
+    _dict_items(dict.items(items) if items is not None else w._untracked_items(o), named)
 
 
-def _sequence_edges(w, o, t, edges, ordinal, string):
-    for i, v in enumerate(o):
+def _sequence_edges(w, o, t, edges, ordinal, string, refs):
+    for i, v in enumerate(reversed(refs) if _ITEMS_REVERSED else refs):
         _link(edges, ordinal, E_ELEMENT, i, v)
 
 
-def _set_edges(w, o, t, edges, ordinal, string):
-    for i, v in enumerate(set.__iter__(o) if t is set else frozenset.__iter__(o)):
+def _set_edges(w, o, t, edges, ordinal, string, refs):
+    # A set's traverse visits its items in the order iteration gives them.
+    for i, v in enumerate(refs):
         _link(edges, ordinal, E_ELEMENT, i, v)
 
 
-def _function_edges(w, o, t, edges, ordinal, string):
-    named = set()
+def _function_edges(w, o, t, edges, ordinal, string, refs):
+    named = _Named(refs, edges, ordinal, string)
     code = o.__code__
     for label, value in (("code", code), ("globals", o.__globals__), ("defaults", o.__defaults__), ("kwdefaults", o.__kwdefaults__)):
         if value is not None:
-            named.add(id(value))
-            _link(edges, ordinal, E_INTERNAL, string(label), value)
+            named.link(E_INTERNAL, label, value)
     closure = o.__closure__
-    if closure:
-        named.add(id(closure))
+    if closure and id(closure) in named.was:
+        # The cells, by the names the code gives them, instead of the tuple (which cannot change).
+        named.named.add(id(closure))
+        named.was.update(map(id, closure))
         for name, cell in zip(code.co_freevars, closure):
-            named.add(id(cell))
-            _link(edges, ordinal, E_CONTEXT, string(name), cell)
-    _rest(o, named, edges, ordinal)
+            named.link(E_CONTEXT, name, cell)
+    _rest(refs, named.named, edges, ordinal)
 
 
-def _cell_edges(w, o, t, edges, ordinal, string):
-    for r in gc.get_referents(o):
+def _cell_edges(w, o, t, edges, ordinal, string, refs):
+    for r in refs:
         _link(edges, ordinal, E_INTERNAL, string("cell_contents"), r)
 
 
-def _frame_edges(w, o, t, edges, ordinal, string):
-    try:
-        local_vars = o.f_locals
-        global_vars = o.f_globals
-    except Exception:
-        local_vars = global_vars = None
-    if local_vars is not global_vars and (type(local_vars) is dict or _safe.qualname(type(local_vars)) == "FrameLocalsProxy"):
-        for k, v in (dict.items(local_vars) if type(local_vars) is dict else local_vars.items()):
-            if type(k) is str:
-                _link(edges, ordinal, E_CONTEXT, string(k), v)
-    if global_vars is not None:
-        _link(edges, ordinal, E_INTERNAL, string("f_globals"), global_vars)
-    _link(edges, ordinal, E_INTERNAL, string("f_code"), o.f_code)
-    back = o.f_back
-    if back is not None:
-        _link(edges, ordinal, E_INTERNAL, string("f_back"), back)
+def _frame_edges(w, o, t, edges, ordinal, string, refs):
+    found = w.cap.frame_edges.get(id(o))
+    if found is None:
+        listed = w.listed()
+        found = [e for e in _frame_edges_now(o) if id(e[2]) in listed or not gc.is_tracked(e[2])]
+    for etype, label, value in found:
+        _link(edges, ordinal, etype, string(label), value)
 
 
-def _module_edges(w, o, t, edges, ordinal, string):
+def _module_edges(w, o, t, edges, ordinal, string, refs):
+    named = _Named(refs, edges, ordinal, string)
     d = _safe.module_dict(o)
-    named = set()
     if d is not None:
-        named.add(id(d))
-        _link(edges, ordinal, E_INTERNAL, string("__dict__"), d)
-    _rest(o, named, edges, ordinal)
+        named.link(E_INTERNAL, "__dict__", d)
+    _rest(refs, named.named, edges, ordinal)
 
 
-def _method_edges(w, o, t, edges, ordinal, string):
-    _link(edges, ordinal, E_INTERNAL, string("__func__"), o.__func__)
-    _link(edges, ordinal, E_INTERNAL, string("__self__"), o.__self__)
+def _method_edges(w, o, t, edges, ordinal, string, refs):
+    named = _Named(refs, edges, ordinal, string)
+    named.link(E_INTERNAL, "__func__", o.__func__)
+    named.link(E_INTERNAL, "__self__", o.__self__)
 
 
-def _weakref_edges(w, o, t, edges, ordinal, string):
+def _weakref_edges(w, o, t, edges, ordinal, string, refs):
     referent = weakref.ref.__call__(o)
     if referent is not None:
         _link(edges, ordinal, E_WEAK, string("referent"), referent)
-    _rest(o, set(), edges, ordinal)
+    _rest(refs, (), edges, ordinal)
 
 
-def _class_edges(w, o, t, edges, ordinal, string):
+def _class_edges(w, o, t, edges, ordinal, string, refs):
     named = set()
-    referents = gc.get_referents(o)
+    referents = refs
     labels = {}
     if not referents:
         # A static (C) type is not gc-tracked and lists no referents: its dict, by its proxy.
@@ -454,43 +664,40 @@ def _class_edges(w, o, t, edges, ordinal, string):
             n += 1
 
 
-def _instance_edges(w, o, t, edges, ordinal, string):
+def _instance_edges(w, o, t, edges, ordinal, string, refs):
     """An instance of a class (of the program or the standard library): attributes by name."""
     getter, slots = _safe.instance_layout(t)
-    named = {id(t)}
-    _link(edges, ordinal, E_INTERNAL, string("__class__"), t)
+    named = _Named(refs, edges, ordinal, string)
+    named.link(E_INTERNAL, "__class__", t)
     if getter is not None:
         d = _safe.instance_dict(o, getter)
         if d is not None:
-            named.add(id(d))
-            _link(edges, ordinal, E_INTERNAL, string("__dict__"), d)
+            if id(d) in named.was:
+                named.link(E_INTERNAL, "__dict__", d)
+            else:
+                # Made since the pause (3.11+ makes it on first read): the attributes it names.
+                _dict_items(list(dict.items(d)), named)
     for name, get in slots:
         try:
             value = get(o)
         except Exception:
             continue
-        named.add(id(value))
-        _link(edges, ordinal, E_PROPERTY, string(name), value)
+        named.link(E_PROPERTY, name, value)
     # Contents of builtin bases (a dict or list subclass), read with the base's own C methods.
     base = _safe.builtin_base(t)
     if base is dict:
-        for k, v in dict.items(o):
-            named.add(id(k))
-            named.add(id(v))
-        _dict_items(o, edges, ordinal, string)
+        _dict_items(list(dict.items(o)), named)
     elif base is list or base is tuple:
-        for i, v in enumerate(list.__iter__(o) if base is list else tuple.__iter__(o)):
-            named.add(id(v))
-            _link(edges, ordinal, E_ELEMENT, i, v)
+        for i, v in enumerate(list(list.__iter__(o)) if base is list else tuple.__iter__(o)):
+            named.link(E_ELEMENT, i, v)
     elif base is set or base is frozenset:
-        for i, v in enumerate(set.__iter__(o) if base is set else frozenset.__iter__(o)):
-            named.add(id(v))
-            _link(edges, ordinal, E_ELEMENT, i, v)
+        for i, v in enumerate(list(set.__iter__(o)) if base is set else frozenset.__iter__(o)):
+            named.link(E_ELEMENT, i, v)
     elif base is weakref.ref:
         referent = weakref.ref.__call__(o)
         if referent is not None:
             _link(edges, ordinal, E_WEAK, string("referent"), referent)
-    _rest(o, named, edges, ordinal)
+    _rest(refs, named.named, edges, ordinal)
 
 
 _HANDLERS = {
@@ -507,32 +714,68 @@ _HANDLERS = {
 }
 
 
-def take(ids, own_ids, agent_thread_ids, collect=True):
-    """Walks the heap with the other threads held off; returns the ``Snapshot``.
+def take(ids, own_ids, agent_thread_ids, collect=True, own_extra=()):
+    """A ``Snapshot``: the pause (other threads held off, no automatic collection) takes a
+    ``Capture``; the walk over it runs while the program runs again.
+
+    ``own_ids(own_extra)`` gives the ids of the agent's own objects; it is called inside the
+    pause, as an address of the agent's that died before could be the program's by then.
 
     ``collect`` runs ``gc.collect()`` first (as V8 collects before every snapshot), so dead
-    cycles are not shown as live and every survivor is in the oldest generation (see _ids).
+    cycles are not shown as live and every survivor is in the oldest generation (see _ids);
+    the program runs between it and the pause (a cycle it drops in that moment shows as live).
+    ``Snapshot.pause_s`` is how long the program's threads were held off.
     """
+    materialize_dicts()
+    collect_s = 0.0
+    if collect:
+        # A pause of its own (one C call): the program's threads run again before the capture.
+        started = time.perf_counter()
+        gc.collect()
+        collect_s = time.perf_counter() - started
+        time.sleep(0)
     interval = sys.getswitchinterval()
+    enabled = gc.isenabled()
+    # Every object the capture lists is held by it: no collection meanwhile can free one, so
+    # they are frozen (left out of collections) until the walk is done, unless the program
+    # freezes objects itself.
+    freeze = gc.get_freeze_count() == 0
+    started = time.perf_counter()
     sys.setswitchinterval(1e6)
     try:
-        ids.begin()
-        # The id map's tables for this snapshot are new: the agent's too.
-        for container in ids.own_containers():
-            own_ids.add(id(container))
-        if collect:
-            gc.collect()
-        gc_objects = gc.get_objects()
-        walker = Walker(ids, own_ids, agent_thread_ids)
-        for part in (walker, walker.__dict__, agent_thread_ids):
-            own_ids.add(id(part))
-        try:
-            snap = walker.build(gc_objects)
-        except BaseException:
-            ids.abort()
-            raise
-        ids.end()
-        return snap
+        own = own_ids(own_extra)
+        cap = _capture(ids, own, agent_thread_ids, collect)
+    except BaseException:
+        ids.abort()
+        raise
     finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
         sys.setswitchinterval(interval)
-        gc_objects = None
+        # A thread that began waiting for the GIL during the pause waits with the long interval
+        # until the GIL is let go: let it go once per thread, so the walk shares it as usual.
+        for _ in range(threading.active_count()):
+            time.sleep(0)
+    pause_s = time.perf_counter() - started
+    marks = [("start", started)] + cap.marks
+    parts = [(marks[i + 1][0], marks[i + 1][1] - marks[i][1]) for i in range(len(marks) - 1)]
+    try:
+        walker = Walker(ids, own, cap)
+        for part in (walker, walker.__dict__):
+            own.add(id(part))
+        snap = walker.build()
+    except BaseException:
+        ids.abort()
+        raise
+    finally:
+        walker = cap = None
+        if freeze:
+            gc.unfreeze()
+    ids.end()
+    snap.pause_s = pause_s
+    snap.pause_parts = parts
+    snap.collect_s = collect_s
+    snap.walk_s = time.perf_counter() - started - pause_s
+    return snap

@@ -1,4 +1,4 @@
-import type { GarbageGraphDetail, GarbageGraphSummary, LeakSuspects } from './garbage';
+import type { CollectorGarbage, CollectorState, GarbageGraphDetail, GarbageGraphSummary, LeakSuspects } from './garbage';
 import type { AllocationSites, HeapClassSummary, HeapDiff, HeapObjectDetails, HeapObjectInfo, HeapReference, HeapRetainerGraph } from './heap';
 import type { ProcessInfo, TargetInfo } from './process';
 import type { HeapSnapshotEntry } from './snapshots';
@@ -49,6 +49,9 @@ export interface ApiRoutes {
   'GET /api/garbage': Route<GarbageGraphSummary[], { to?: number }>;
   'GET /api/garbage/suspects': Route<LeakSuspects, { baseline?: number; offset?: number; limit?: number }>;
   'GET /api/garbage/:index': Route<GarbageGraphDetail, { to?: number; reduced?: boolean }>;
+  'GET /api/garbage/collector': Route<CollectorGarbage | null>;
+  'POST /api/garbage/collector': Route<CollectorGarbage>;
+  'POST /api/garbage/collector/automatic': Route<CollectorState, Record<never, never>, { enabled: boolean }>;
 }
 
 export type ApiRouteKey = keyof ApiRoutes;

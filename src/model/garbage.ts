@@ -116,3 +116,54 @@ export interface LeakSuspects {
   offset: number;
   groups: LeakSuspectGroup[];
 }
+
+/** A reference between two objects of a collector garbage graph: attribute, key (`[key]`) or index (`[0]`). */
+export interface CollectorGarbageEdge {
+  from: number;
+  to: number;
+  name: string;
+}
+
+/** Objects and references of one graph the collector found (or its cycles only). */
+export interface CollectorGarbageGraphView {
+  nodes: GarbageObject[];
+  edges: CollectorGarbageEdge[];
+  /** True when the graph was cut at the agent's node limit. */
+  truncated: boolean;
+}
+
+/** One connected part of what the collector found unreachable, as Pympler draws it. */
+export interface CollectorGarbageGraph {
+  index: number;
+  objects: number;
+  /** Objects that lie on reference cycles. */
+  cycleObjects: number;
+  totalSize: number;
+  /** The most frequent classes of the graph's objects (at most three). */
+  classes: string[];
+  graph: CollectorGarbageGraphView;
+  /** The graph reduced to its cycles and the paths between them (Pympler's reduce_to_cycles). */
+  reduced: CollectorGarbageGraphView;
+}
+
+/** Whether the runtime's automatic collector runs, and whether the profiler keeps it off. */
+export interface CollectorState {
+  enabled: boolean;
+  /** The profiler turned it off (Pympler's advice: cycles then wait to be seen); off means it was on. */
+  keptOff: boolean;
+}
+
+/**
+ * `GET /api/garbage/collector`: Pympler's garbage graphs, what a collection with CPython's
+ * `gc.DEBUG_SAVEALL` found unreachable (the program's dropped cycles), largest first:
+ * `POST /api/garbage/collector` runs the collection, `GET` answers its graphs until the next
+ * (null before the first).
+ */
+export interface CollectorGarbage {
+  /** When the collection ran (ms since the epoch). */
+  timestamp: number;
+  objects: number;
+  totalSize: number;
+  graphs: CollectorGarbageGraph[];
+  collector: CollectorState;
+}

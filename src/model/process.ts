@@ -20,7 +20,7 @@ export interface TargetInfo {
 }
 
 /** A capability a target may have (see `src/targets/target.ts`). */
-export type CapabilityName = 'process' | 'threads' | 'heapSnapshots' | 'census' | 'allocationTracking' | 'objectIds' | 'suspension' | 'programRequests';
+export type CapabilityName = 'process' | 'threads' | 'heapSnapshots' | 'census' | 'allocationTracking' | 'objectIds' | 'suspension' | 'programRequests' | 'collectorGarbage';
 
 /** One V8 heap space as `v8.getHeapSpaceStatistics()` reports it, camelCased. */
 export interface HeapSpace {
@@ -54,6 +54,31 @@ export interface ProcessInfo {
   spaces: HeapSpace[];
   /** Rows of `/proc/<pid>/status` on Linux, in file order; empty elsewhere. */
   osSpecific: Array<[string, string]>;
+  /**
+   * A runtime whose heap is not V8's (Python): what `heap` means there and the figures it has
+   * instead. Absent for Node, whose `heap` and `spaces` are V8's own.
+   */
+  runtimeHeap?: RuntimeHeap;
+}
+
+/** The heap figures of a runtime other than V8, labelled, so that none reads as a zero it is not. */
+export interface RuntimeHeap {
+  /** e.g. `Python heap`. */
+  title: string;
+  /** False when the runtime measures no heap bytes now: `heap.used`/`total` are then 0 and mean nothing. */
+  measured: boolean;
+  /** What `heap.used` and `heap.total` are when measured, or why they are not. */
+  note: string;
+  figures: RuntimeFigure[];
+}
+
+export interface RuntimeFigure {
+  id: string;
+  label: string;
+  value: number;
+  unit: 'bytes' | 'count';
+  /** What the figure counts, in words (a tooltip). */
+  detail: string;
 }
 
 /** The error body of every failed API request. */

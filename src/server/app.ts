@@ -14,6 +14,7 @@ import { threadRoutes } from './threadRoutes';
 import type { ClassTracker } from '../tracker/classTracker';
 import { trackerRoutes } from './trackerRoutes';
 import { garbageRoutes } from './garbageRoutes';
+import { collectorGarbageRoutes } from './collectorGarbageRoutes';
 
 export interface AppOptions {
   target: ProfiledTarget;
@@ -67,6 +68,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get(['/api/threads/:id/stack', '/api/objects/:ref'], requireClientHeader(presentsToken));
   app.use('/api', threadRoutes({ target, heap, stop: options.onStop }));
   if (options.tracker) app.use('/api', trackerRoutes(options.tracker));
+  app.use('/api/garbage/collector', collectorGarbageRoutes(target));
   if (options.tracker) app.use('/api/garbage', garbageRoutes(options.tracker));
   route(app, '', 'POST /api/refresh', (_req, res) => {
     heap.refresh();

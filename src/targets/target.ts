@@ -1,4 +1,4 @@
-import type { AllocationSites, CapabilityName, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
+import type { AllocationSites, CapabilityName, CollectorGarbage, CollectorState, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
 
 /**
  * A profiled program, whatever reaches it: a live Node program over the DevTools protocol, a
@@ -26,6 +26,7 @@ export interface TargetCapabilities {
   objectIds?: ObjectIds;
   suspension?: Suspension;
   programRequests?: ProgramRequests;
+  collectorGarbage?: CollectorGarbageGraphs;
 }
 
 /** Memory figures of the process (resident size, heap, spaces). */
@@ -128,8 +129,31 @@ export interface ProgramRequests {
   subscribe(handler: (request: ProgramRequest) => Promise<unknown>): Promise<void>;
 }
 
+/**
+ * Pympler's garbage graphs: what the runtime's cycle collector finds unreachable when told to
+ * keep it (CPython's `gc.DEBUG_SAVEALL`; the program's gc flags and `gc.garbage` put back).
+ */
+export interface CollectorGarbageGraphs {
+  /** The graphs of the latest `collect`, kept until the next one; undefined before the first. */
+  latest(): Promise<CollectorGarbage | undefined>;
+  /** Runs a collection that keeps what it finds, and answers (and keeps) its graphs. */
+  collect(): Promise<CollectorGarbage>;
+  /** Pympler's advice as an option: the automatic collector kept off, so cycles wait to be seen. */
+  setAutomatic(enabled: boolean): Promise<CollectorState>;
+}
+
 /** Every capability a target may have, in the order the UI lists them. */
-export const CAPABILITY_NAMES: readonly CapabilityName[] = ['process', 'threads', 'heapSnapshots', 'census', 'allocationTracking', 'objectIds', 'suspension', 'programRequests'];
+export const CAPABILITY_NAMES: readonly CapabilityName[] = [
+  'process',
+  'threads',
+  'heapSnapshots',
+  'census',
+  'allocationTracking',
+  'objectIds',
+  'suspension',
+  'programRequests',
+  'collectorGarbage',
+];
 
 /** The names of the capabilities a target has: what `/api/target` reports for the UI. */
 export function capabilityNames(capabilities: TargetCapabilities): CapabilityName[] {
@@ -146,6 +170,7 @@ const WHAT: Record<CapabilityName, string> = {
   objectIds: 'object id checks',
   suspension: 'resuming the program',
   programRequests: "the program's own requests",
+  collectorGarbage: "the collector's garbage graphs",
 };
 
 /** The target cannot do this: HTTP 404 `{error, detail}`. */

@@ -92,6 +92,7 @@ describe('memory-profiler open', () => {
       ['api/heap/classes?snapshot=-1', 400, 'bad snapshot'],
       ['api/heap/objects/2/retainers', 404, 'no such object'],
       ['api/process', 404, 'not available offline'],
+      ['api/garbage/collector', 404, 'not available offline'],
     ] as const) {
       const r = await getJson(url + query);
       assert.equal(r.status, status, query);

@@ -244,6 +244,7 @@ describe('state changes are never GET', () => {
       '/api/garbage',
       '/api/garbage/suspects',
       '/api/garbage/:index',
+      '/api/garbage/collector',
       ...PAGE_PATHS,
     ]);
     const gets = routes.filter((r) => r.method === 'GET' || r.method === 'HEAD');

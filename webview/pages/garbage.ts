@@ -3,7 +3,8 @@
  * what we show is what was *collected* between the tracker's last two snapshots (objects in the
  * first and gone from the second), split into connected reference graphs, largest first. A graph
  * page lists its objects and draws the graph with vis-network, in full or reduced to the objects
- * on reference cycles; a click on a node shows that object.
+ * on reference cycles; a click on a node shows that object. A program whose runtime keeps what its
+ * cycle collector finds (Python) also gets Pympler's own garbage graphs, above.
  */
 import type { GarbageGraph, GarbageGraphDetail, GarbageGraphSummary, GarbageObject, GarbageReport } from '../../src/model';
 import { errorText } from '../api';
@@ -15,6 +16,7 @@ import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
 import { button, setAppearance } from '../components/controls';
+import { CollectorGarbageView } from '../components/collectorGarbage';
 
 export const garbagePage: PageModule = {
   id: 'garbage',
@@ -80,6 +82,8 @@ class GarbageListPage implements PageView {
   private readonly engineLabel = h('span', { testid: 'garbage-engine-label' });
   private readonly engineToggle = h('label', { class: 'toggle', testid: 'garbage-engine-toggle' }, this.engineBox, ' ', this.engineLabel);
   private report: GarbageReport | undefined;
+  private collector: CollectorGarbageView | undefined;
+  private readonly collectorSection = h('div', { attrs: { hidden: true } });
   private readonly unsubscribe: () => void;
 
   constructor(private readonly context: PageContext) {
@@ -129,20 +133,39 @@ class GarbageListPage implements PageView {
       'div',
       { class: 'page page-wide', testid: 'page-garbage' },
       h('header', { class: 'page-head' }, h('h1', { class: 'page-title' }, 'Collected garbage'), suspectsLink(context)),
+      this.collectorSection,
       this.empty,
       section('garbage-graphs', 'Reference graphs of collected objects', this.content),
     );
     this.unsubscribe = context.events.on('snapshot-added', () => void this.load());
     void this.load();
+    void this.loadCollector();
   }
 
   refresh(): void {
     void this.load();
+    void this.collector?.load();
   }
 
   dispose(): void {
     this.unsubscribe();
     this.abort.abort();
+    this.collector?.dispose();
+  }
+
+  /** Pympler's garbage graphs, when the program's runtime has them. */
+  private async loadCollector(): Promise<void> {
+    let capabilities: readonly string[];
+    try {
+      capabilities = (await this.context.api.target(this.abort.signal)).capabilities;
+    } catch {
+      return;
+    }
+    if (!capabilities.includes('collectorGarbage') || this.abort.signal.aborted) return;
+    this.collector = new CollectorGarbageView(this.context.api, this.abort.signal);
+    this.collectorSection.replaceChildren(section('collector-garbage', 'Cycles the collector found (gc.garbage)', this.collector.element));
+    this.collectorSection.hidden = false;
+    await this.collector.load();
   }
 
   private async load(): Promise<void> {

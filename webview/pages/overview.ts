@@ -1,14 +1,15 @@
 /**
  * Overview (`/`): what the program is and where its memory is — process figures (resident and
- * virtual size, page faults), the JS heap against its limit, and the heap's spaces.
+ * virtual size, page faults), the JS heap against its limit, and the heap's spaces. A runtime
+ * whose heap is not V8's (Python) gets its own labelled figures instead of V8's, never zeros.
  */
-import type { HeapSpace, ProcessInfo } from '../../src/model';
+import type { HeapSpace, ProcessInfo, RuntimeHeap } from '../../src/model';
 import { Figure } from '../components/figure';
 import { KeyedGrid } from '../components/grid';
 import { MemoryBreakdown } from '../components/memoryBreakdown';
 import { ProgramHeader } from '../components/programHeader';
 import { section } from '../components/section';
-import { h } from '../dom';
+import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount, formatPercent } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 
@@ -61,19 +62,35 @@ class OverviewPage implements PageView {
     'The runtime reports no heap spaces.',
   );
   private readonly unsubscribe: () => void;
+  private readonly v8Sections: HTMLElement[];
+  private readonly runtimeTitle = h('h2', { class: 'block-title', id: 'section-runtime-heap-title' });
+  private readonly runtimeNote = h('p', { class: 'muted', testid: 'runtime-heap-note' });
+  private readonly runtimeFigures = h('div', { class: 'figures', testid: 'runtime-heap-figures' });
+  private readonly runtimeSection = h(
+    'section',
+    { class: 'block', id: 'section-runtime-heap', attrs: { 'aria-labelledby': 'section-runtime-heap-title', hidden: true } },
+    this.runtimeTitle,
+    this.runtimeNote,
+    this.runtimeFigures,
+  );
+  private readonly shownFigures = new Map<string, Figure>();
 
   constructor(context: PageContext) {
-    this.element = h(
-      'div',
-      { class: 'page', testid: 'page-overview' },
-      this.program.element,
-      section('memory', 'Process memory', h('div', { class: 'figures' }, this.rss.element, this.maxRss.element, this.vsz.element, this.pagefaults.element), this.breakdown.element),
+    this.v8Sections = [
       section(
         'heap',
         'JavaScript heap',
         h('div', { class: 'figures' }, this.heapUsed.element, this.heapTotal.element, this.heapLimit.element, this.external.element, this.arrayBuffers.element),
       ),
       section('spaces', 'Heap spaces', this.spaces.element),
+    ];
+    this.element = h(
+      'div',
+      { class: 'page', testid: 'page-overview' },
+      this.program.element,
+      section('memory', 'Process memory', h('div', { class: 'figures' }, this.rss.element, this.maxRss.element, this.vsz.element, this.pagefaults.element), this.breakdown.element),
+      ...this.v8Sections,
+      this.runtimeSection,
     );
     this.unsubscribe = context.live.subscribe((state) => {
       this.program.update(state.target);
@@ -87,6 +104,11 @@ class OverviewPage implements PageView {
     this.maxRss.set(formatBytes(p.maxRss), exactBytes(p.maxRss), p.maxRss > p.rss ? `${formatBytes(p.maxRss - p.rss)} above now` : 'now at its peak');
     this.vsz.set(formatBytes(p.vsz), exactBytes(p.vsz), 'address space mapped');
     this.pagefaults.set(formatCount(p.pagefaults), `${formatCount(p.pagefaults)} major page faults`, 'since the process started');
+    for (const s of this.v8Sections) s.hidden = p.runtimeHeap !== undefined;
+    this.runtimeSection.hidden = p.runtimeHeap === undefined;
+    // V8's split of the resident size means nothing for another runtime's heap.
+    this.breakdown.element.hidden = p.runtimeHeap !== undefined;
+    if (p.runtimeHeap) return this.updateRuntime(p.runtimeHeap);
     this.heapUsed.set(formatBytes(p.heap.used), exactBytes(p.heap.used), `${formatPercent(p.heap.used, p.heap.total)} of allocated`);
     this.heapTotal.set(formatBytes(p.heap.total), exactBytes(p.heap.total), `${formatPercent(p.heap.total, p.rss)} of resident size`);
     this.heapLimit.set(formatBytes(p.heap.limit), exactBytes(p.heap.limit), `${formatPercent(p.heap.used, p.heap.limit)} in use`);
@@ -95,6 +117,28 @@ class OverviewPage implements PageView {
     this.breakdown.update(p);
     const usedAll = p.spaces.reduce((sum, s) => sum + s.used, 0);
     this.spaces.update(p.spaces.map((s) => ({ ...s, share: usedAll })));
+  }
+
+  private updateRuntime(r: RuntimeHeap): void {
+    setText(this.runtimeTitle, r.title);
+    setText(this.runtimeNote, r.note);
+    const ids = new Set(r.figures.map((f) => f.id));
+    for (const [id, figure] of this.shownFigures) {
+      if (!ids.has(id)) {
+        figure.element.remove();
+        this.shownFigures.delete(id);
+      }
+    }
+    for (const f of r.figures) {
+      let figure = this.shownFigures.get(f.id);
+      if (!figure) {
+        figure = new Figure(`runtime-${f.id}`, f.label, f.detail);
+        this.shownFigures.set(f.id, figure);
+        this.runtimeFigures.append(figure.element);
+      }
+      if (f.unit === 'bytes') figure.set(formatBytes(f.value), exactBytes(f.value), '');
+      else figure.set(formatCount(f.value), f.detail, '');
+    }
   }
 
   dispose(): void {

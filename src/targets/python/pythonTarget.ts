@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../../model';
+import type { CollectorGarbage, CollectorState, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../../model';
 import {
   type CaptureOptions,
   capabilityNames,
@@ -21,7 +21,7 @@ export interface PythonTargetOptions {
 
 /**
  * A live Python program reached through its agent (python/memory_profiler_agent): every
- * capability but allocation tracking. Heap snapshots arrive in DevTools' format, so the heap
+ * capability but allocation tracking, and Pympler's garbage graphs besides. Heap snapshots arrive in DevTools' format, so the heap
  * engine, tracker and pages need nothing else; the agent's object ids are never reset.
  */
 export class PythonTarget implements ProfiledTarget {
@@ -45,6 +45,11 @@ export class PythonTarget implements ProfiledTarget {
       objectIds: { checkReset: async () => undefined, dispose: () => {} },
       suspension: options.resume && { resume: options.resume },
       programRequests: { subscribe: (handler) => this.subscribeRequests(handler) },
+      collectorGarbage: {
+        latest: () => this.collectorGarbage(false),
+        collect: async () => (await this.collectorGarbage(true))!,
+        setAutomatic: (enabled) => this.call<CollectorState>('gcAutomatic', { enabled }),
+      },
     };
     client.onClose((reason) => this.goneSignal.fire(reason));
   }
@@ -100,6 +105,12 @@ export class PythonTarget implements ProfiledTarget {
   /** Pympler's garbage graphs: the cycles `gc.collect()` found (cached in the agent until `refresh`). */
   garbage<T = unknown>(refresh = false): Promise<T> {
     return this.call<T>('garbage', { refresh });
+  }
+
+  /** The agent's garbage graphs with the collector's state: a new collection, or the kept one (none before the first). */
+  private async collectorGarbage(collect: boolean): Promise<CollectorGarbage | undefined> {
+    const report = await this.call<Omit<CollectorGarbage, 'collector'> | null>('garbage', collect ? { refresh: true } : { keptOnly: true });
+    return report ? { ...report, collector: await this.call<CollectorState>('gcState') } : undefined;
   }
 
   /** A request to the agent; a lost connection is `TargetGoneError`, an unknown object `UnknownThreadError`. */

@@ -47,6 +47,23 @@ describe('the Python agent', () => {
     const rows = new Map(p.osSpecific);
     assert.match(rows.get('VmRSS')!, /^\d+ kB$/);
     assert.equal(rows.get('Pid'), String(py.pid));
+    // No zeros that read as measured: the heap is labelled as not measured (tracemalloc is off),
+    // and the figures CPython has cheaply are there, with their units.
+    const r = p.runtimeHeap!;
+    assert.equal(r.title, 'Python heap');
+    assert.equal(r.measured, false);
+    assert.deepEqual([p.heap.used, p.heap.total], [0, 0]);
+    assert.match(r.note, /tracemalloc/);
+    assert.deepEqual(
+      r.figures.map((f) => [f.id, f.unit]),
+      [
+        ['allocated-blocks', 'count'],
+        ['gc-collections', 'count'],
+        ['gc-collected', 'count'],
+        ['gc-garbage', 'count'],
+      ],
+    );
+    assert.ok(r.figures[0].value > 1000);
   });
 
   test('a census counts the instances of each class asked for, by bare or qualified name', async () => {

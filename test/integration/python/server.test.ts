@@ -39,7 +39,7 @@ describe('a Python program behind the HTTP API', () => {
     assert.equal(info.status, 200);
     assert.equal(info.body.pid, py.pid);
     assert.match(info.body.runtime, /^python 3\.\d+\.\d+$/);
-    assert.deepEqual(info.body.capabilities, ['process', 'threads', 'heapSnapshots', 'census', 'objectIds', 'programRequests']);
+    assert.deepEqual(info.body.capabilities, ['process', 'threads', 'heapSnapshots', 'census', 'objectIds', 'programRequests', 'collectorGarbage']);
     const process = await getJson<ProcessInfo>(`${base}/api/process`);
     assert.equal(process.status, 200);
     assert.equal(process.body.pid, py.pid);
