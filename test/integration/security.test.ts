@@ -240,6 +240,7 @@ describe('state changes are never GET', () => {
       '/api/objects/:ref',
       '/api/tracker',
       '/api/tracker/classes/:name',
+      '/api/tracker/allocation-sites',
       '/api/stats',
       '/api/garbage',
       '/api/garbage/suspects',
