@@ -13,6 +13,9 @@ import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './q
 import { absentIds, subgraph, trackedInstances } from './instances';
 import { leakSuspects } from './suspects';
 import { collectedGarbage } from './collected';
+import { mark } from './timeline';
+
+mark('heap worker: loaded');
 
 interface Stream {
   parser: HeapSnapshotParser;
@@ -68,13 +71,19 @@ function prepareQueries(g: HeapGraph): void {
   }
   prepared = g;
   setImmediate(() => {
-    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) analyseForQueries(g);
+    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) {
+      mark('queries: start');
+      analyseForQueries(g);
+      mark('queries: done');
+    }
   });
 }
 
 function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: number; info: HeapSnapshotInfo } {
   const t = performance.now();
+  mark('analyse: start');
   analyse(graph, progressSender(id));
+  mark('analyse: done');
   const info: HeapSnapshotInfo = {
     nodeCount: graph.nodeCount,
     edgeCount: graph.edgeCount,
@@ -91,8 +100,11 @@ function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: numb
 
 async function openFile(path: string, id: number): Promise<HeapWorkerMethods['open'][1]> {
   const t = performance.now();
+  mark('open: start');
   const progress = progressSender(id);
+  // (the edge names and locations stay in the file until asked: memory, see lazySections.ts)
   const graph = await parseHeapSnapshotFile(path, {
+    lazySections: true,
     onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
   });
   fromFile.add(graph);
@@ -120,7 +132,9 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   classes: (p, id) => {
     const g = graphOf(p.snapshot);
+    mark('classes: start');
     const summary = classSummary(g, progressSender(id));
+    mark('classes: done');
     prepareQueries(g);
     return summary;
   },
@@ -163,6 +177,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   dispose: (p) => {
     if (prepared === snapshots.get(p.snapshot)?.graph) prepared = null;
+    snapshots.get(p.snapshot)?.graph.closeFile();
     snapshots.delete(p.snapshot);
     return null;
   },
