@@ -3,7 +3,7 @@
  * parsing and analysis never run on the caller's event loop. Built to `dist/heapWorker.js`.
  */
 import { parentPort } from 'node:worker_threads';
-import type { HeapProgress, HeapSnapshotInfo } from '../model/heap';
+import type { HeapClassSummary, HeapProgress, HeapSnapshotInfo } from '../model/heap';
 import { analyse, analyseForQueries, classSummary } from './analysis';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
@@ -53,6 +53,8 @@ function graphOf(h: number): HeapGraph {
 
 /** The snapshot whose query indexes were built ahead (see `prepareQueries`). */
 let prepared: HeapGraph | null = null;
+/** The class list of a snapshot, once computed. */
+const summaries = new WeakMap<HeapGraph, HeapClassSummary[]>();
 /** Snapshots opened from a file (`open`), as opposed to streamed from a live program. */
 const fromFile = new WeakSet<HeapGraph>();
 
@@ -108,7 +110,13 @@ async function openFile(path: string, id: number): Promise<HeapWorkerMethods['op
     onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
   });
   fromFile.add(graph);
-  return finish(graph, performance.now() - t, id);
+  const opened = finish(graph, performance.now() - t, id);
+  // the class list is what is asked next: computed once the reply is out, while the caller
+  // starts serving (a request that comes meanwhile waits for it)
+  setImmediate(() => {
+    if (snapshots.get(opened.snapshot)?.graph === graph && !summaries.has(graph)) summaries.set(graph, classSummary(graph));
+  });
+  return opened;
 }
 
 const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], id: number) => HeapWorkerMethods[M][1] | Promise<HeapWorkerMethods[M][1]> } = {
@@ -133,7 +141,8 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   classes: (p, id) => {
     const g = graphOf(p.snapshot);
     mark('classes: start');
-    const summary = classSummary(g, progressSender(id));
+    const summary = summaries.get(g) ?? classSummary(g, progressSender(id));
+    summaries.set(g, summary);
     mark('classes: done');
     prepareQueries(g);
     return summary;
