@@ -205,11 +205,13 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
   let pending: Promise<unknown> | null = null;
   let worker: EdgeWorker | null = null;
   let job: EdgeFileJob | null = null;
-  // (a regular file only: a pipe cannot be read again)
-  const file = options.lazySections && (await fh.stat()).isFile() ? new SnapshotFile(path) : null;
+  let file: SnapshotFile | null = null;
   let parsed = false;
   try {
-    const totalBytes = (await fh.stat()).size;
+    const stat = await fh.stat();
+    const totalBytes = stat.size;
+    // (a regular file only: a pipe cannot be read again)
+    if (options.lazySections && stat.isFile()) file = new SnapshotFile(path);
     const inParallel = parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && hasSecondCore());
     const parser = new HeapSnapshotParser({ totalBytes, sharedFirstEdge: inParallel, file: file ?? undefined });
     if (inParallel) {
