@@ -11,7 +11,7 @@ const vscodeOnlyInExtension = { group: ['vscode'], message: 'vscode is imported 
 const cdpOnlyInNodeTarget = { regex: '(^|/)cdp(/|$)', message: 'the DevTools protocol is spoken only in src/targets/node/ (import its connect helpers from there)' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.e2e/**', 'tools/**', 'media/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/snapshots/**', '.e2e/**', 'tools/**', 'media/**', '**/*.d.ts'] },
   {
     files: ['src/**/*.ts', 'webview/**/*.ts', 'test/**/*.ts', 'bench/**/*.{ts,mjs,js}', 'scripts/**/*.mjs', 'build.mjs'],
     extends: [tseslint.configs.recommended],

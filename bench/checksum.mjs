@@ -1,6 +1,7 @@
 // Hashes every output of the engine on one file (graph arrays, strings, dominators, retained
 // sizes, classes, class summary, retainer index, distances), to check that a change keeps results
-// byte-identical. usage: node bench/checksum.mjs <engine.cjs> <file> [--sequential]
+// byte-identical. usage: node bench/checksum.mjs <engine.cjs> <file> [--sequential] [--lazy]
+// (--lazy: the edge names and locations left in the file and read from it, as `open` does)
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
@@ -12,7 +13,7 @@ const h = (x) => {
   else c.update(JSON.stringify(x));
   return c.digest('hex').slice(0, 12);
 };
-const opts = flags.includes('--sequential') ? { parallel: false } : {};
+const opts = { ...(flags.includes('--sequential') ? { parallel: false } : {}), ...(flags.includes('--lazy') ? { lazySections: true } : {}) };
 const g = await heap.parseHeapSnapshotFile(file, opts);
 const out = {};
 for (const k of [

@@ -1,6 +1,5 @@
-import { DEFAULT_PORT } from '../server';
-import { attachProgram, runDemo, runProgram } from './commands';
-import { openFiles } from './openCommand';
+import { DEFAULT_PORT } from '../server/defaultPort';
+import { mark } from '../heap/timeline';
 import { parseCommandLine } from './options';
 import type { ServeOptions } from './serve';
 import { COMMAND_HELP, MAIN_HELP } from './usage';
@@ -9,6 +8,7 @@ import { UserError } from './userError';
 declare const PACKAGE_VERSION: string | undefined;
 
 async function main(argv: string[]): Promise<number> {
+  mark('cli main');
   const { values, positionals, program } = parseCommandLine(argv);
   const [command, ...args] = positionals;
   if (values.version) {
@@ -32,18 +32,27 @@ async function main(argv: string[]): Promise<number> {
     ...trackerOptions(values),
   };
 
+  // each command's modules load when it runs (`open` starts the heap worker before the server's load)
   switch (command) {
-    case 'run':
+    case 'run': {
+      const { runProgram } = await import('./commands');
       return runProgram(program, options);
-    case 'demo':
+    }
+    case 'demo': {
       noOperands(command, [...args, ...program]);
+      const { runDemo } = await import('./commands');
       return runDemo(options);
-    case 'attach':
+    }
+    case 'attach': {
       if (args.length !== 1) throw new UserError('attach needs one inspector address or pid (see memory-profiler attach --help)', 2);
       noOperands(command, program);
+      const { attachProgram } = await import('./commands');
       return attachProgram(args[0], options);
-    case 'open':
+    }
+    case 'open': {
+      const { openFiles } = await import('./openCommand');
       return openFiles([...args, ...program], options);
+    }
     default:
       throw new UserError(`unknown command "${command}" (see memory-profiler --help)`, 2);
   }

@@ -18,6 +18,7 @@ import type { HeapClassSummary, HeapProgress } from '../model/heap';
 import { HeapGraph } from './graph';
 import { computeClasses, type NodeClasses } from './classes';
 import { markPageObjects, PAGE_OBJECT } from './pageObjects';
+import { mark } from './timeline';
 
 export type ProgressFn = (p: HeapProgress) => void;
 
@@ -298,6 +299,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   }
   stackNode = stackEdge = new Uint32Array(0);
   report(onProgress, 'depth-first', n, n);
+  mark('dominators: dfs done');
 
   // The rows of retaining edges by target number, as numbers of their sources (in no particular
   // order: only their minimum semi-dominator matters), filled backwards from the rows' ends.
@@ -327,6 +329,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     }
   }
   report(onProgress, 'retainers', 2, 2);
+  mark('dominators: rows done');
 
   // Semi-dominators, in reverse pre-order. The nodes numbered above w are linked to their parents
   // in a forest (`ancestor`, compressed as it is searched: only linked nodes change, so w's entry
@@ -373,6 +376,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
     if (onProgress && w % step === 0) report(onProgress, 'dominators', n - w, 2 * n);
   }
   path = new Uint32Array(0);
+  mark('dominators: semi done');
   // Immediate dominators, in pre-order: the nearest common ancestor of the semi-dominator and
   // the parent, up the dominators already found (kept in `semi`).
   const idom = semi;
@@ -402,6 +406,7 @@ export function computeDominators(g: HeapGraph, onProgress?: ProgressFn): void {
   // the pre-order array becomes the class ids (assignClasses), unless they are there already
   if (g.classOf && g.scratchPool) g.scratchPool[0] = new Uint32Array(0);
   report(onProgress, 'retained', n, n);
+  mark('dominators: retained done');
 }
 
 /** Phase "classes": class id per node (objects by constructor name, others by type group). */
@@ -461,6 +466,7 @@ export function classSummary(g: HeapGraph, onProgress?: ProgressFn): HeapClassSu
   firstDom[n] = sum;
   const children = big0.subarray(n + 1, 2 * (n + 1));
   for (let o = n - 1; o >= 0; o--) if (o !== root) children[--firstDom[dom[o]]] = o;
+  mark('summary: tree rows done');
   // Depth-first over the tree, an instance counts unless an instance of its class that counted
   // is among its ancestors (`open[c]`: how many are): a counted instance is tagged on the stack
   // and closes its class on the way back up.

@@ -33,7 +33,17 @@ export interface EdgeLayout {
   rootIndex: number;
   weakType: number;
   shortcutType: number;
+  /**
+   * Leave the names in the text (`EdgeScanner.lazyNames`): only where each 1024th edge starts is
+   * noted (a file's edge names are read from it when asked, see lazySections.ts).
+   */
+  lazyNames?: boolean;
+  /** The edge types whose `name_or_index` is an element index, not a string (element, hidden); none if not given. */
+  indexNameTypes?: number[];
 }
+
+/** Edges per block of lazily read edge names: the scan notes where each block starts. */
+export const EDGE_BLOCK = 1024;
 
 /**
  * Incremental scan of the edges array (after its "["): feed it chunks with `scan`; `done` once
@@ -46,11 +56,20 @@ export class EdgeScanner {
   inNum = false;
   field = 0;
   count = 0;
+  /** the largest name of an edge whose name is a string index (not of an `indexNameTypes` edge) */
   maxName = 0;
   done = false;
+  /** the name of the edge being read (the general loop, across chunks) */
+  private name = 0;
+  /** 1 per edge type whose name is an element index */
+  private readonly nameIsIndex: Uint8Array;
   types: Uint8Array;
+  /** the names; with `lazyNames`, the same array as `tos` (a name is written, then its edge's target over it) */
   names: Uint32Array;
   tos: Uint32Array;
+  /** names left in the text: `blockStarts[k]` is the input offset where edge k × EDGE_BLOCK starts */
+  readonly lazyNames: boolean;
+  blockStarts: Float64Array | null = null;
   private readonly roles: Uint8Array;
   /** the usual layout [type, name_or_index, to_node]: whole edges take a specialised loop */
   private readonly usual: boolean;
@@ -63,9 +82,15 @@ export class EdgeScanner {
   ) {
     this.roles = Uint8Array.from(layout.roles);
     this.usual = layout.roles.length === 3 && layout.roles[0] === EdgeRole.Type && layout.roles[1] === EdgeRole.Name && layout.roles[2] === EdgeRole.ToNode;
+    this.nameIsIndex = new Uint8Array(256);
+    for (const t of layout.indexNameTypes ?? []) if (t >= 0 && t < 256) this.nameIsIndex[t] = 1;
     this.types = new Uint8Array(cap);
-    this.names = new Uint32Array(cap);
     this.tos = new Uint32Array(cap);
+    // (lazily only when the target comes after the name in each edge, as in V8's layout, and the
+    // arrays hold every edge from the start: the arrays never grow)
+    this.lazyNames = !!layout.lazyNames && cap === layout.total && layout.roles.indexOf(EdgeRole.Name) < layout.roles.indexOf(EdgeRole.ToNode);
+    this.names = this.lazyNames ? this.tos : new Uint32Array(cap);
+    if (this.lazyNames) this.blockStarts = new Float64Array(Math.ceil(cap / EDGE_BLOCK) + 1);
   }
 
   private err(problem: string, at: number): never {
@@ -108,6 +133,7 @@ export class EdgeScanner {
     let names = this.names;
     let tos = this.tos;
     let maxName = this.maxName;
+    const blockStarts = this.blockStarts;
     let i = start;
     while (i < len) {
       if (usual && f === 0 && !inNum && e < cap) {
@@ -115,7 +141,7 @@ export class EdgeScanner {
         const st = this.fast;
         st[0] = e;
         st[1] = maxName;
-        i = scanUsualEdges(buf, i, st, types, names, tos, F, nTypes, nodeCount);
+        i = scanUsualEdges(buf, i, st, types, names, tos, F, nTypes, nodeCount, base, blockStarts, this.nameIsIndex);
         e = st[0];
         maxName = st[1];
         if (i >= len) break;
@@ -124,6 +150,7 @@ export class EdgeScanner {
       if (inNum || (c >= 48 && c <= 57)) {
         // one whole number in a tight loop (it may have begun in the previous chunk)
         if (!inNum) {
+          if (f === 0 && blockStarts !== null && e % EDGE_BLOCK === 0 && e < cap) blockStarts[e / EDGE_BLOCK] = base + i;
           num = c - 48;
           i++;
         }
@@ -158,10 +185,11 @@ export class EdgeScanner {
           types[e] = num;
         } else if (role === EdgeRole.Name) {
           names[e] = num;
-          if (num > maxName) maxName = num;
+          this.name = num;
         }
         num = 0;
         if (++f === EF) {
+          if (this.name > maxName && this.nameIsIndex[types[e]] === 0) maxName = this.name;
           f = 0;
           e++;
         }
@@ -205,12 +233,17 @@ function scanUsualEdges(
   F: number,
   nTypes: number,
   nodeCount: number,
+  base: number,
+  blockStarts: Float64Array | null,
+  nameIsIndex: Uint8Array,
 ): number {
   const len = buf.length;
   const cap = types.length;
   let e = st[0];
   let maxName = st[1];
   while (e < cap && i < len) {
+    // (where a block of lazily read names starts; an edge left to the general loop is noted again there, alike)
+    if (blockStarts !== null && (e & (EDGE_BLOCK - 1)) === 0) blockStarts[e / EDGE_BLOCK] = base + i;
     let j = i;
     let c = buf[j];
     if (c < 48 || c > 57) break;
@@ -238,7 +271,7 @@ function scanUsualEdges(
     if (o >= nodeCount || o !== Math.floor(o)) break;
     types[e] = a;
     names[e] = b;
-    if (b > maxName) maxName = b;
+    if (b > maxName && nameIsIndex[a] === 0) maxName = b;
     tos[e] = o;
     e++;
     while (c === 44 || c === 10 || c === 32 || c === 13 || c === 9) {
@@ -296,6 +329,8 @@ export type EdgeFileResult =
       types: Uint8Array;
       names: Uint32Array;
       tos: Uint32Array;
+      /** the edge names left in the file (`EdgeLayout.lazyNames`): where each block of them starts, else null */
+      blockStarts: Float64Array | null;
       pageFlags?: Uint8Array | null;
     }
   | { kind: 'error'; start: number; problem: string; offset: number }
@@ -411,7 +446,19 @@ export async function scanEdgesOfFile(job: EdgeFileJob, fhIn?: FileHandle, jump 
         if (scanner.done) {
           const { count, maxName, types, names, tos } = scanner;
           const end = base + at - 1;
-          return { kind: 'ok', start, end, nextKey: await nextKeyAfter(fh, end + 1), count, maxName, types, names, tos };
+          const lazy = scanner.lazyNames;
+          return {
+            kind: 'ok',
+            start,
+            end,
+            nextKey: await nextKeyAfter(fh, end + 1),
+            count,
+            maxName,
+            types,
+            names: lazy ? new Uint32Array(0) : names,
+            tos,
+            blockStarts: lazy ? scanner.blockStarts : null,
+          };
         }
       } catch (e) {
         if (e instanceof HeapSnapshotError) return { kind: 'error', start, problem: e.problem, offset: e.offset };

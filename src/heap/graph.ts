@@ -7,6 +7,7 @@
  */
 import type { HeapObjectInfo, HeapReference } from '../model/heap';
 import type { SnapshotStrings } from './stringTable';
+import type { LazyEdgeNames, SnapshotFile } from './lazySections';
 
 export interface SnapshotMeta {
   nodeFields: string[];
@@ -41,7 +42,10 @@ export interface HeapGraphData {
   nodeTraceId: Uint32Array | null;
   nodeDetachedness: Uint8Array | null;
   edgeType: Uint8Array;
-  edgeName: Uint32Array;
+  /** null when the names are left in the file (`lazyEdgeNames`) */
+  edgeName: Uint32Array | null;
+  /** @internal the edge names, read from the file when asked (see lazySections.ts) */
+  lazyEdgeNames?: LazyEdgeNames | null;
   edgeTo: Uint32Array;
   /** The string table, decoded on demand. */
   strings: SnapshotStrings;
@@ -49,6 +53,10 @@ export interface HeapGraphData {
   traceTree: TraceTree | null;
   /** `Int32Array` when every number fits one (the usual case), else `Float64Array`. */
   locations: Int32Array | Float64Array | null;
+  /** @internal `locations`, read from the file when asked */
+  lazyLocations?: (() => Int32Array | Float64Array) | null;
+  /** @internal the open file the lazy parts are read from */
+  file?: SnapshotFile | null;
 }
 
 /** Sentinel in `EdgeKinds`: a type the meta does not list. */
@@ -104,13 +112,16 @@ export class HeapGraph {
   readonly nodeTraceId: Uint32Array | null;
   readonly nodeDetachedness: Uint8Array | null;
   readonly edgeType: Uint8Array;
-  readonly edgeName: Uint32Array;
   readonly edgeTo: Uint32Array;
   readonly strings: SnapshotStrings;
   readonly traceFunctionInfos: Float64Array | null;
   readonly traceTree: TraceTree | null;
-  readonly locations: Int32Array | Float64Array | null;
   readonly codes: TypeCodes;
+  private edgeNames: Uint32Array | null;
+  private readonly lazyEdgeNames: LazyEdgeNames | null;
+  private locationList: Int32Array | Float64Array | null;
+  private lazyLocations: (() => Int32Array | Float64Array) | null;
+  private readonly file: SnapshotFile | null;
 
   // ---- derived, filled by analyse() (see analysis.ts)
   /** Retainers in compressed rows: retainers of `o` are `retainerNode[firstRetainer[o] … firstRetainer[o+1]-1]`. Bit 31 set = the edge does not retain (weak, non-root shortcut…). */
@@ -145,12 +156,15 @@ export class HeapGraph {
     this.nodeTraceId = d.nodeTraceId;
     this.nodeDetachedness = d.nodeDetachedness;
     this.edgeType = d.edgeType;
-    this.edgeName = d.edgeName;
+    this.lazyEdgeNames = d.lazyEdgeNames ?? null;
+    this.edgeNames = d.edgeName ?? (this.lazyEdgeNames ? null : new Uint32Array(d.edgeCount));
     this.edgeTo = d.edgeTo;
     this.strings = d.strings;
     this.traceFunctionInfos = d.traceFunctionInfos;
     this.traceTree = d.traceTree;
-    this.locations = d.locations;
+    this.locationList = d.locations;
+    this.lazyLocations = d.lazyLocations ?? null;
+    this.file = d.file ?? null;
     const et = (t: string) => {
       const i = d.meta.edgeTypes.indexOf(t);
       return i < 0 ? NONE : i;
@@ -177,6 +191,35 @@ export class HeapGraph {
       nodeClosure: nt('closure'),
       nodeNumber: nt('number'),
     };
+  }
+
+  /**
+   * Per edge, its name's string index (or its element index). A snapshot opened from a file with
+   * its edge names left there (see lazySections.ts) reads them all on first use: `edgeNameIndex`
+   * reads one.
+   */
+  get edgeName(): Uint32Array {
+    return (this.edgeNames ??= this.lazyEdgeNames!.all());
+  }
+
+  /** Edge `e`'s name as a string index (or its element index). */
+  edgeNameIndex(e: number): number {
+    const names = this.edgeNames;
+    return names ? names[e] : this.lazyEdgeNames!.get(e);
+  }
+
+  /** The snapshot's `locations` (per object with a source position: its node index, script id, line, column), read from the file on first use when left there. */
+  get locations(): Int32Array | Float64Array | null {
+    if (this.lazyLocations) {
+      this.locationList = this.lazyLocations();
+      this.lazyLocations = null;
+    }
+    return this.locationList;
+  }
+
+  /** Closes the file the parts not read yet are read from (see lazySections.ts): they can be read no more. */
+  closeFile(): void {
+    this.file?.close();
   }
 
   /** Sum of all self sizes. */
@@ -216,8 +259,9 @@ export class HeapGraph {
   /** Property name or element index of an edge, as text. */
   edgeNameText(e: number): string {
     const t = this.edgeType[e];
-    if (t === this.codes.edgeElement || t === this.codes.edgeHidden) return String(this.edgeName[e]);
-    return this.strings.get(this.edgeName[e]) ?? String(this.edgeName[e]);
+    const name = this.edgeNameIndex(e);
+    if (t === this.codes.edgeElement || t === this.codes.edgeHidden) return String(name);
+    return this.strings.get(name) ?? String(name);
   }
 
   /** Source node of an edge (binary search over `firstEdge`). */

@@ -14,6 +14,8 @@ import type { HeapGraph } from './graph';
 import { HeapSnapshotParser } from './snapshotParser';
 import { computeClasses } from './classes';
 import { setClasses } from './analysis';
+import { mark } from './timeline';
+import { SnapshotFile } from './lazySections';
 
 /** Options for `parseHeapSnapshotFile`. */
 export interface ParseFileOptions {
@@ -28,6 +30,12 @@ export interface ParseFileOptions {
    * worker script is found; the result is the same.
    */
   parallel?: boolean;
+  /**
+   * Leave the edge names and `locations` in the file, which stays open, and read them from it when
+   * first asked (`HeapGraph.edgeNameIndex`, `edgeName`, `locations`; see lazySections.ts): 4 bytes
+   * per edge less in memory. A file changed since is an error then. Default false.
+   */
+  lazySections?: boolean;
 }
 
 /**
@@ -126,6 +134,7 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
   const firstEdge = parser.nodeFirstEdge;
   if (firstEdge) worker.sendFirstEdge(firstEdge);
   let r = await worker.result;
+  mark('parse: worker result');
   // before the analyses allocate: the worker's heap is returned first
   await worker.terminate();
   const same = (x: EdgeFileResult) =>
@@ -196,13 +205,19 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
   let pending: Promise<unknown> | null = null;
   let worker: EdgeWorker | null = null;
   let job: EdgeFileJob | null = null;
+  let file: SnapshotFile | null = null;
+  let parsed = false;
   try {
-    const totalBytes = (await fh.stat()).size;
+    const stat = await fh.stat();
+    const totalBytes = stat.size;
+    // (a regular file only: a pipe cannot be read again)
+    if (options.lazySections && stat.isFile()) file = new SnapshotFile(path);
     const inParallel = parallel ?? (totalBytes >= PARALLEL_MIN_BYTES && hasSecondCore());
-    const parser = new HeapSnapshotParser({ totalBytes, sharedFirstEdge: inParallel });
+    const parser = new HeapSnapshotParser({ totalBytes, sharedFirstEdge: inParallel, file: file ?? undefined });
     if (inParallel) {
       parser.delegateEdges((nodesStart, layout) => {
         job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
+        mark('parse: nodes start, parse worker new');
         worker = startEdgeWorker(job);
         return worker !== null;
       });
@@ -235,12 +250,14 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
       options.onProgress?.(parser.bytesRead, totalBytes);
       if (worker && !sentFirstEdge && parser.nodeFirstEdge) {
         sentFirstEdge = true;
+        mark('parse: nodes done');
         (worker as EdgeWorker).sendFirstEdge(parser.nodeFirstEdge);
       }
       if (parser.skippingEdges && !tried) {
         // rather than reading the edges to find their end, go on from the key after them
         tried = true;
         const key = await findTailKey(fh, totalBytes, position);
+        mark('parse: tail key found');
         if (key >= 0) {
           await reading; // (the read ahead, in the edges: not needed)
           parser.jumpToKey(key);
@@ -255,17 +272,24 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
     }
     if (worker && parser.skippedEdgesStart >= 0) {
       // the class ids need only the nodes and strings: computed while the worker finishes
+      mark('parse: read done');
       const nodes = parser.nodesAndStrings();
       const classes = nodes ? computeClasses(nodes, new Uint32Array(nodes.nodeCount)) : null;
+      mark('parse: class ids done');
       const pages = await settleEdges(parser, worker, job!, fh, jumpedTo);
+      mark('parse: edges settled');
       if (pages === START_OVER) return START_OVER;
       const g = parser.end();
       if (classes) setClasses(g, classes);
       g.pageFlags = pages;
+      parsed = true;
       return g;
     }
-    return parser.end();
+    const g = parser.end();
+    parsed = true;
+    return g;
   } finally {
+    if (!parsed) file?.close();
     void (worker as EdgeWorker | null)?.terminate();
     // never close the file under a read still in flight (after a parse error)
     if (pending) await pending.catch(() => undefined);

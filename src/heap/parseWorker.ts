@@ -9,6 +9,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeScan';
 import { markPageObjects } from './pageObjects';
+import { mark } from './timeline';
+
+mark('parse worker: loaded');
 
 const port = parentPort;
 if (!port) throw new Error('heapParseWorker must run in a worker thread');
@@ -24,6 +27,7 @@ port.on('message', (m: { firstEdge?: Uint32Array }) => {
 
 /** The page objects of the scanned edges, once the first-edge offsets are here (null if they do not fit). */
 async function pageFlags(r: Extract<EdgeFileResult, { kind: 'ok' }>): Promise<Uint8Array | null> {
+  mark('parse worker: edges scanned');
   if (!firstEdge) await new Promise<void>((resolve) => (gotFirstEdge = resolve));
   const { layout } = job;
   const fe = firstEdge!;
@@ -38,8 +42,10 @@ scanEdgesOfFile(job).then(
       return;
     }
     const flags = await pageFlags(r);
+    mark('parse worker: page objects');
     const transfer = [r.types.buffer, r.names.buffer, r.tos.buffer] as ArrayBuffer[];
     if (flags) transfer.push(flags.buffer as ArrayBuffer);
+    if (r.blockStarts) transfer.push(r.blockStarts.buffer as ArrayBuffer);
     port.postMessage({ ...r, pageFlags: flags }, transfer);
   },
   (e: unknown) => port.postMessage({ kind: 'failed', message: String((e as Error)?.message ?? e) }),

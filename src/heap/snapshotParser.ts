@@ -14,6 +14,7 @@ import { describe } from './snapshotText';
 import { SnapshotStrings, StringTableScanner } from './stringTable';
 import { NumberArrayScanner, NumList, TraceTreeScanner } from './traceSections';
 import { ValueCapture } from './valueCapture';
+import { LazyEdgeNames, readLocations, type SnapshotFile } from './lazySections';
 
 const enum S {
   Start,
@@ -43,6 +44,11 @@ export interface HeapSnapshotParserOptions {
   totalBytes?: number;
   /** @internal The nodes' first-edge offsets in a SharedArrayBuffer (a file's parse worker reads them). */
   sharedFirstEdge?: boolean;
+  /**
+   * @internal The file being parsed, open: the edge names and `locations` are left in it and read
+   * from it when first asked (see lazySections.ts).
+   */
+  file?: SnapshotFile;
 }
 
 /** Parses one snapshot: `write()` chunks in order, then `end()` returns the graph. */
@@ -51,6 +57,7 @@ export class HeapSnapshotParser {
   private pos = 0; // bytes consumed before the current chunk
   private readonly totalBytes: number | undefined;
   private readonly sharedFirstEdge: boolean;
+  private readonly file: SnapshotFile | null;
   private textBuffer: Buffer | null = null;
   private key = '';
   private keyBytes: number[] = [];
@@ -84,6 +91,12 @@ export class HeapSnapshotParser {
   private edgeName: Uint32Array = new Uint32Array(0);
   private edgeTo: Uint32Array = new Uint32Array(0);
   private edgeCount = -1;
+  // edge names left in the file: where their blocks start, and the offset of the edges' "]"
+  private edgeBlockStarts: Float64Array | null = null;
+  private edgesEnd = -1;
+  // `locations` left in the file: the offsets of its "[" and "]"
+  private locationsStart = -1;
+  private locationsEnd = -1;
   // strings
   private strings = SnapshotStrings.of([]);
   private stringsDone = false;
@@ -106,6 +119,7 @@ export class HeapSnapshotParser {
   constructor(options: HeapSnapshotParserOptions = {}) {
     this.totalBytes = options.totalBytes;
     this.sharedFirstEdge = options.sharedFirstEdge ?? false;
+    this.file = options.file ?? null;
   }
 
   /** Bytes consumed so far. */
@@ -180,15 +194,28 @@ export class HeapSnapshotParser {
         if (names[i] >= ns) fail(`node ${i} has name index ${names[i]} but there are ${ns} strings`);
       }
     }
+    const F = meta.nodeFields.length;
+    const lazyNames =
+      this.file && this.edgeBlockStarts
+        ? new LazyEdgeNames(
+            this.file,
+            { blockStarts: this.edgeBlockStarts, end: this.edgesEnd, roles: Array.from(this.edgeRoles), nodeFieldCount: F },
+            this.edgeType,
+            this.edgeTo,
+            this.edgeCount,
+          )
+        : null;
     if (this.maxEdgeName >= ns) {
       const et = this.edgeType;
-      const en = this.edgeName;
+      const en = lazyNames ? lazyNames.all() : this.edgeName;
       const isIndexType = new Uint8Array(meta.edgeTypes.length);
       meta.edgeTypes.forEach((t, i) => (isIndexType[i] = t === 'element' || t === 'hidden' ? 1 : 0));
       for (let e = 0; e < this.edgeCount; e++) {
         if (!isIndexType[et[e]] && en[e] >= ns) fail(`edge ${e} has name index ${en[e]} but there are ${ns} strings`);
       }
     }
+    const file = this.file;
+    const [locStart, locEnd] = [this.locationsStart, this.locationsEnd];
     if (this.rootIndex >= n) fail(`root_index ${this.rootIndex} is outside the ${n} nodes`);
     const data: HeapGraphData = {
       meta,
@@ -203,12 +230,15 @@ export class HeapSnapshotParser {
       nodeTraceId: this.nodeTrace ? (this.nodeTrace.length === n ? this.nodeTrace : this.nodeTrace.slice(0, n)) : null,
       nodeDetachedness: this.nodeDetached ? (this.nodeDetached.length === n ? this.nodeDetached : this.nodeDetached.slice(0, n)) : null,
       edgeType: this.edgeType,
-      edgeName: this.edgeName,
+      edgeName: lazyNames ? null : this.edgeName,
+      lazyEdgeNames: lazyNames,
       edgeTo: this.edgeTo,
       strings: this.strings,
       traceFunctionInfos: this.traceFunctionInfos ? (this.traceFunctionInfos.toArray() as Float64Array) : null,
       traceTree: this.traceScan ? this.traceScan.result() : null,
-      locations: this.locations ? this.locations.toArray() : null,
+      locations: file && locStart >= 0 ? null : this.locations ? this.locations.toArray() : null,
+      lazyLocations: file && locStart >= 0 ? () => readLocations(file, locStart, locEnd) : null,
+      file,
     };
     return new HeapGraph(data);
   }
@@ -365,7 +395,9 @@ export class HeapSnapshotParser {
       case 'samples': {
         needArray();
         // samples are not kept, only counted (for the length limit)
-        const nums = new NumList(key !== 'samples', key === 'locations');
+        // (with the file open, locations are left in it: only checked here, read when asked)
+        const nums = new NumList(key !== 'samples' && !(key === 'locations' && this.file), key === 'locations');
+        if (key === 'locations' && this.file) this.locationsStart = this.pos + i;
         if (key === 'trace_function_infos') this.traceFunctionInfos = nums;
         else if (key === 'locations') this.locations = nums;
         this.numberScan = new NumberArrayScanner(key, nums);
@@ -457,6 +489,8 @@ export class HeapSnapshotParser {
       rootIndex: this.rootIndex,
       weakType: meta.edgeTypes.indexOf('weak'),
       shortcutType: meta.edgeTypes.indexOf('shortcut'),
+      lazyNames: this.file !== null,
+      indexNameTypes: meta.edgeTypes.flatMap((t, k) => (t === 'element' || t === 'hidden' ? [k] : [])),
     };
   }
 
@@ -488,6 +522,11 @@ export class HeapSnapshotParser {
       this.edgeTo = sc.tos;
       this.edgeCount = sc.count;
       this.maxEdgeName = sc.maxName;
+      if (sc.lazyNames) {
+        this.edgeName = new Uint32Array(0);
+        this.edgeBlockStarts = sc.blockStarts;
+        this.edgesEnd = this.pos + i - 1;
+      }
       this.edgeScan = null;
       this.state = S.AfterValue;
     }
@@ -535,12 +574,14 @@ export class HeapSnapshotParser {
   }
 
   /** @internal The edges scanned elsewhere (their "[" at `skippedEdgesStart`). */
-  adoptEdges(r: { count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array }): void {
+  adoptEdges(r: { count: number; maxName: number; types: Uint8Array; names: Uint32Array; tos: Uint32Array; end: number; blockStarts: Float64Array | null }): void {
     this.edgeType = r.types;
     this.edgeName = r.names;
     this.edgeTo = r.tos;
     this.edgeCount = r.count;
     this.maxEdgeName = r.maxName;
+    this.edgeBlockStarts = r.blockStarts;
+    this.edgesEnd = r.end;
   }
 
   // ---- strings, trace_function_infos / locations / samples, trace_tree
@@ -560,6 +601,7 @@ export class HeapSnapshotParser {
     const sc = this.numberScan!;
     const i = sc.scan(buf, start, this.pos);
     if (sc.done) {
+      if (this.locationsStart >= 0 && this.locationsEnd < 0 && sc.list === this.locations) this.locationsEnd = this.pos + i - 1;
       this.numberScan = null;
       this.state = S.AfterValue;
     }

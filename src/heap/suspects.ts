@@ -124,7 +124,7 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
       if (final.edgeType[edge] !== edgeProperty) continue;
       let keys = keysThrough.get(retainer);
       if (!keys) keysThrough.set(retainer, (keys = new Set()));
-      if (keys.size < DICTIONARY_KEYS) keys.add(final.edgeName[edge]);
+      if (keys.size < DICTIONARY_KEYS) keys.add(final.edgeNameIndex(edge));
     }
   }
   const label = ({ retainer, edge }: Step) => {

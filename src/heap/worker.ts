@@ -3,7 +3,7 @@
  * parsing and analysis never run on the caller's event loop. Built to `dist/heapWorker.js`.
  */
 import { parentPort } from 'node:worker_threads';
-import type { HeapProgress, HeapSnapshotInfo } from '../model/heap';
+import type { HeapClassSummary, HeapProgress, HeapSnapshotInfo } from '../model/heap';
 import { analyse, analyseForQueries, classSummary, computeDistances } from './analysis';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
@@ -14,6 +14,9 @@ import { absentIds, subgraph, trackedInstances } from './instances';
 import { leakSuspects } from './suspects';
 import { collectedGarbage } from './collected';
 import { instancesByRetainedSize } from './classInstances';
+import { mark } from './timeline';
+
+mark('heap worker: loaded');
 
 interface Stream {
   parser: HeapSnapshotParser;
@@ -51,6 +54,8 @@ function graphOf(h: number): HeapGraph {
 
 /** The snapshot whose query indexes were built ahead (see `prepareQueries`). */
 let prepared: HeapGraph | null = null;
+/** The class list of a snapshot, once computed. */
+const summaries = new WeakMap<HeapGraph, HeapClassSummary[]>();
 /** Snapshots opened from a file (`open`), as opposed to streamed from a live program. */
 const fromFile = new WeakSet<HeapGraph>();
 
@@ -69,13 +74,19 @@ function prepareQueries(g: HeapGraph): void {
   }
   prepared = g;
   setImmediate(() => {
-    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) analyseForQueries(g);
+    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) {
+      mark('queries: start');
+      analyseForQueries(g);
+      mark('queries: done');
+    }
   });
 }
 
 function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: number; info: HeapSnapshotInfo } {
   const t = performance.now();
+  mark('analyse: start');
   analyse(graph, progressSender(id));
+  mark('analyse: done');
   const info: HeapSnapshotInfo = {
     nodeCount: graph.nodeCount,
     edgeCount: graph.edgeCount,
@@ -92,12 +103,21 @@ function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: numb
 
 async function openFile(path: string, id: number): Promise<HeapWorkerMethods['open'][1]> {
   const t = performance.now();
+  mark('open: start');
   const progress = progressSender(id);
+  // (the edge names and locations stay in the file until asked: memory, see lazySections.ts)
   const graph = await parseHeapSnapshotFile(path, {
+    lazySections: true,
     onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
   });
   fromFile.add(graph);
-  return finish(graph, performance.now() - t, id);
+  const opened = finish(graph, performance.now() - t, id);
+  // the class list is what is asked next: computed once the reply is out, while the caller
+  // starts serving (a request that comes meanwhile waits for it)
+  setImmediate(() => {
+    if (snapshots.get(opened.snapshot)?.graph === graph && !summaries.has(graph)) summaries.set(graph, classSummary(graph));
+  });
+  return opened;
 }
 
 const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], id: number) => HeapWorkerMethods[M][1] | Promise<HeapWorkerMethods[M][1]> } = {
@@ -121,7 +141,10 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   classes: (p, id) => {
     const g = graphOf(p.snapshot);
-    const summary = classSummary(g, progressSender(id));
+    mark('classes: start');
+    const summary = summaries.get(g) ?? classSummary(g, progressSender(id));
+    summaries.set(g, summary);
+    mark('classes: done');
     prepareQueries(g);
     return summary;
   },
@@ -162,6 +185,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   },
   dispose: (p) => {
     if (prepared === snapshots.get(p.snapshot)?.graph) prepared = null;
+    snapshots.get(p.snapshot)?.graph.closeFile();
     snapshots.delete(p.snapshot);
     return null;
   },

@@ -7,6 +7,7 @@ import { HeapStore } from './heapStore';
 import { ClassTracker } from '../tracker/classTracker';
 import { connectTracker } from './trackerRoutes';
 import { resolveToken, urlWithToken } from './token';
+import { DEFAULT_PORT } from './defaultPort';
 
 export interface ServerOptions {
   target: ProfiledTarget;
@@ -55,7 +56,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8090;
+export { DEFAULT_PORT };
 
 /** Starts the HTTP server; a busy port rejects with an error whose `code` is `EADDRINUSE`. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {

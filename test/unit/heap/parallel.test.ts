@@ -57,6 +57,17 @@ async function same(input: Buffer, label: string, chunkSize?: number): Promise<O
   const seq = await outcome(() => parseHeapSnapshot(input));
   if (par.ok && seq.ok) sameGraph(par.graph, seq.graph);
   else assert.deepEqual(par, seq, label);
+  // the same with the edge names and locations left in the file (as `open` parses), either way
+  // (uncounted: the callers count the ways of the first parse)
+  const stats = { ...parallelEdgeStats };
+  const searches = { ...edgeSearchStats };
+  for (const parallel of [true, false]) {
+    const lazy = await outcome(() => parseHeapSnapshotFile(file, { parallel, chunkSize, lazySections: true }));
+    if (lazy.ok && seq.ok) sameGraph(lazy.graph, seq.graph);
+    else assert.deepEqual(lazy, seq, `${label} (left in the file, parallel: ${parallel})`);
+  }
+  Object.assign(parallelEdgeStats, stats);
+  Object.assign(edgeSearchStats, searches);
   return par;
 }
 
@@ -297,4 +308,34 @@ test("finding the edges: a good guess of the nodes' length needs no second searc
     assert.equal(edgeSearchStats.jumps - before.jumps, 1, `${count} nodes: jumped`);
     assert.equal(edgeSearchStats.retries - before.retries, 0, `${count} nodes: the jump found the nodes' end`);
   }
+});
+
+test('edge names and locations left in the file are read from it when asked, the same; a file changed since is a clear error', async () => {
+  const file = join(dir, 'lazy.heapsnapshot');
+  writeFileSync(file, text, 'latin1');
+  const whole = parseHeapSnapshot(Buffer.from(text, 'latin1'));
+  assert.ok(whole.edgeCount > 3000, 'more than two blocks of names');
+  for (const parallel of [true, false]) {
+    const g = await parseHeapSnapshotFile(file, { parallel, chunkSize: 4096, lazySections: true });
+    // one by one, backwards (each block read on its own), then the summary and an object's references as text
+    for (let e = g.edgeCount - 1; e >= 0; e--) assert.equal(g.edgeNameIndex(e), whole.edgeName[e], `edge ${e}`);
+    assert.deepEqual(classSummary(g), classSummary(whole));
+    assert.deepEqual(g.referents(g.rootIndex), whole.referents(whole.rootIndex));
+    assert.deepEqual(g.locations, whole.locations);
+    assert.ok(g.locations && g.locations.length > 0, 'the fixture has locations');
+  }
+  // a file removed after the parse is still read (it is kept open)
+  const kept = await parseHeapSnapshotFile(file, { lazySections: true });
+  rmSync(file);
+  assert.deepEqual(kept.edgeName, whole.edgeName);
+  // another snapshot written over the file: an error that says so, not another snapshot's names
+  writeFileSync(file, text, 'latin1');
+  const g = await parseHeapSnapshotFile(file, { parallel: true, lazySections: true });
+  writeFileSync(file, text.replace('"strings":[', '"strings":["another",'), 'latin1');
+  assert.throws(() => g.edgeNameIndex(0), { message: `${file} changed since it was opened (parts of it are read when first asked): open it again` });
+  assert.throws(() => g.locations, /changed since it was opened/);
+  // closed with its snapshot: said so
+  const closed = await parseHeapSnapshotFile(file, { lazySections: true });
+  closed.closeFile();
+  assert.throws(() => closed.edgeNameIndex(0), { message: `${file} was closed with its snapshot` });
 });
