@@ -88,6 +88,21 @@ export function readStat(pid: number): { ppid: number; pgid: number; state: stri
   }
 }
 
+/**
+ * When the process started, in milliseconds since the epoch (`/proc/<pid>/stat`'s start time
+ * after boot, in clock ticks: 100 a second on Linux); null when gone or unreadable.
+ */
+export function processStartMs(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+    const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    return boot && Number.isFinite(ticks) ? Number(boot[1]) * 1000 + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 function allPids(): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))

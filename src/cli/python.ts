@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
 import { type AgentAddress, launchWithAgent, PythonTarget } from '../targets/python';
 import { describeExit, exitCodeOf, type ProgramExit } from './launch';
+import { hasProcfs, isPythonProcess, processStartMs, readProcess } from './procfs';
 import { type ServeOptions, trackFromStart, untilInterrupted } from './serve';
 import { UserError } from './userError';
 
@@ -86,13 +87,26 @@ export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
   }
   if (!/^\d+$/.test(endpoint)) return undefined;
   const file = join(tmpdir(), `memory-profiler-agent-${endpoint}.json`);
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file) || isStaleAddressFile(file, Number(endpoint))) return undefined;
   try {
     const found = JSON.parse(readFileSync(file, 'utf8')) as { port: number; secret: string };
     return { host: '127.0.0.1', port: found.port, secret: found.secret };
   } catch {
     throw new UserError(`${file} is not the agent's address file`);
   }
+}
+
+/**
+ * An address file left by a Python program that is gone (killed before it could remove it): its
+ * pid may now be another program's, which must then be attached as what it is.
+ */
+function isStaleAddressFile(file: string, pid: number): boolean {
+  if (!hasProcfs()) return false;
+  const p = readProcess(pid);
+  if (!p || !isPythonProcess(p)) return true;
+  const started = processStartMs(pid);
+  // Written by the agent once the program ran: older than the process, it was another one's.
+  return started !== null && statSync(file).mtimeMs < started - 1_000;
 }
 
 /**

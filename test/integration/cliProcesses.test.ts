@@ -128,6 +128,25 @@ describe('attach <pid>', () => {
     });
   }
 
+  test("a Python agent's address file left behind by a killed program does not hide the Node program that got its pid", async () => {
+    const port = await freePort();
+    const program = started(process.execPath, [`--inspect=127.0.0.1:${port}`, fixture('holder.js')]);
+    const { pid } = await jsonLine<{ pid: number }>(program, 'ready');
+    const file = join(tmpdir(), `memory-profiler-agent-${pid}.json`);
+    writeFileSync(file, JSON.stringify({ port: await freePort(), secret: 'left by a program killed with SIGKILL' }));
+    try {
+      const p = cli(['attach', String(pid), '--port', '0']);
+      const url = await servedUrl(p);
+      const target = (await getJson<TargetInfo>(url + 'api/target')).body;
+      assert.equal(target.pid, pid);
+      assert.match(target.runtime, /^node v/);
+      p.child.kill('SIGINT');
+      assert.equal((await p.exited).code, 0);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   test('a busy port is reported before the program is signalled', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
