@@ -7,7 +7,7 @@ is the synthetic root; it has one element edge to ``(GC roots)``, whose element 
 ``(builtins)`` and ``(interpreter)``: objects that only C code refers to (no tracked object
 does), and groups only referenced from inside themselves (uncollected cycles).
 
-Taken in two steps. The pause (no other thread runs: a long ``sys.setswitchinterval``, nothing
+Taken in two steps. The pause (no other thread runs: a long, bounded ``sys.setswitchinterval``, nothing
 blocks, no automatic collection) reads only what the program could change, in C-level bulk
 calls: the object list, every object's referents, dicts' keys and values, the sizes of lists,
 dicts and sets, frames' locals (see ``Capture``). The walk that names nodes and edges, gives
@@ -26,6 +26,16 @@ from operator import is_, not_
 
 from . import _safe
 from ._ids import AgentRef
+
+# The switch interval while the program is held: about ten times the pause this many gc objects
+# take (0.6 µs each, measured), at least a second, at most a minute. Longer than the pause, so no
+# waiting thread takes the GIL back in it; bounded, as this thread waits up to that long for the
+# GIL before the pause (a thread that runs Python without blocking lets go only then).
+PAUSE_S_PER_OBJECT = 6e-6
+
+
+def pause_switch_interval(objects):
+    return min(60.0, max(1.0, objects * PAUSE_S_PER_OBJECT))
 
 NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"]
 NODE_TYPES = [
@@ -740,8 +750,14 @@ def take(ids, own_ids, agent_thread_ids, collect=True, own_extra=()):
     # they are frozen (left out of collections) until the walk is done, unless the program
     # freezes objects itself.
     freeze = gc.get_freeze_count() == 0
+    sys.setswitchinterval(pause_switch_interval(len(gc.get_objects())))
+    # A thread already waiting for the GIL timed its wait by the old interval and, when that runs
+    # out, makes the holder let go: in the pause, that would hand the GIL to a thread that runs
+    # Python without blocking, and this one would then wait by the long interval. Those waits run
+    # out first, while this thread sleeps; it then takes the GIL back (within the long interval)
+    # with every waiter timed by it.
+    time.sleep(2 * interval)
     started = time.perf_counter()
-    sys.setswitchinterval(1e6)
     try:
         own = own_ids(own_extra)
         cap = _capture(ids, own, agent_thread_ids, collect)
