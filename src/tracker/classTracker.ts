@@ -223,11 +223,15 @@ export class ClassTracker {
     let watermark: Promise<number | undefined> | undefined = this.tracing ? this.target!.capabilities.allocationTracking?.lastId() : undefined;
     if (trace && !this.tracing) {
       const tracking = need(this.target!, 'allocationTracking');
-      await this.snapshotter!.exclusive('turning on allocation tracking', async () => {
-        watermark = tracking.start();
-        await watermark;
-        this.tracing = true;
-      });
+      await this.snapshotter!.exclusive(
+        'turning on allocation tracking',
+        async () => {
+          watermark = tracking.start();
+          await watermark;
+          this.tracing = true;
+        },
+        { preparation: true },
+      );
     } else if (!trace && !this.tracing) {
       // Where its instances come from, sampled: no stacks per instance, but cheap.
       await this.target!.capabilities.allocationTracking?.startSampling?.().catch(() => {});
@@ -236,11 +240,15 @@ export class ClassTracker {
       // being taken, births of the class's first snapshot stay unknown instead.
       const tracking = this.target!.capabilities.allocationTracking;
       if (tracking?.numberObjects && !this.snapshotter!.busy) {
-        await this.snapshotter!.exclusive('numbering the heap for births', async () => {
-          if (!(await this.snapshotter!.memoryAllows())) return;
-          watermark = tracking.numberObjects!();
-          await watermark;
-        });
+        await this.snapshotter!.exclusive(
+          'numbering the heap for births',
+          async () => {
+            if (!(await this.snapshotter!.memoryAllows())) return;
+            watermark = tracking.numberObjects!();
+            await watermark;
+          },
+          { preparation: true },
+        );
       }
     }
     const entry: TrackedClass = { name, resolutionLevel, trace, since: Date.now(), firstSnapshot: this.dump.snapshots.length };

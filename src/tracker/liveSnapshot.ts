@@ -43,6 +43,7 @@ export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
  */
 export class LiveSnapshotter {
   private running: string | undefined;
+  private preparing: Promise<unknown> | undefined;
 
   constructor(
     private readonly source: SnapshotSource,
@@ -54,14 +55,23 @@ export class LiveSnapshotter {
     return this.running !== undefined;
   }
 
-  /** Runs `fn` while holding the snapshot lock (other work that streams a snapshot, e.g. `stopTrackingHeapObjects`). */
-  async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` while holding the snapshot lock (other work that streams a snapshot, e.g.
+   * `stopTrackingHeapObjects`). Work marked `preparation` (setting up a tracked class) is waited
+   * for by whatever asks for the lock after it (a snapshot asked for just after tracking a class
+   * comes after it, not refused); anything else holding the lock gives `SnapshotBusyError`.
+   */
+  async exclusive<T>(what: string, fn: () => Promise<T>, options: { preparation?: boolean } = {}): Promise<T> {
+    while (this.preparing && !options.preparation) await this.preparing.catch(() => {});
     if (this.running) throw new SnapshotBusyError(this.running);
     this.running = what;
+    const done = fn();
+    if (options.preparation) this.preparing = done;
     try {
-      return await fn();
+      return await done;
     } finally {
       this.running = undefined;
+      if (this.preparing === done) this.preparing = undefined;
     }
   }
 

@@ -76,3 +76,23 @@ for (const trace of [true, false]) {
     });
   });
 }
+
+// Tracking a class first sets it up (numbering the heap, or turning on allocation tracking);
+// a snapshot asked for meanwhile, as the palette's Take Snapshot right after Track Class, comes
+// after it instead of being refused as busy.
+for (const trace of [true, false]) {
+  test(`a snapshot asked for while a class is being tracked ${trace ? 'with' : 'without'} stacks waits for it and counts the class`, async () => {
+    const { program, api } = await profiled();
+    assert.equal((await command(program, 'leak 20')).LeakyRecord, 20);
+    const tracking = post(api, '/tracker/classes', { name: 'LeakyRecord', trace });
+    const snapshot = post(api, '/tracker/snapshots', { description: 'right after' });
+    assert.equal((await tracking).status, 201);
+    const taken = await snapshot;
+    assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    const detail = (await getJson<ClassDetail>(api + '/tracker/classes/LeakyRecord')).body;
+    assert.deepEqual(
+      detail.snapshots.map((s) => s.active),
+      [20],
+    );
+  });
+}
