@@ -82,7 +82,7 @@ describe('heap page', () => {
     const { page } = watch;
     await page.fill('[data-testid="heap-filter"]', 'Leaf');
     await page.getByTestId('heap-classes-Leaf-name').click();
-    const firstObject = page.locator('[data-testid="heap-classes-body"] .vt-row.child').first();
+    const firstObject = page.locator('[data-testid="heap-classes-body"] .vt-row.object').first();
     await firstObject.waitFor();
     assert.match((await firstObject.textContent()) ?? '', /Leaf @\d+/);
     await firstObject.click();
@@ -132,7 +132,7 @@ describe('heap page', () => {
     await cell.waitFor();
     assert.equal(await cell.textContent(), `▸ ${XSS}`);
     await cell.click();
-    const object = page.locator('[data-testid="heap-classes-body"] .vt-row.child').first();
+    const object = page.locator('[data-testid="heap-classes-body"] .vt-row.object').first();
     await object.waitFor();
     await object.click();
     await page.waitForFunction(() => document.querySelector('[data-testid="retainer-graph-canvas"]')?.getAttribute('data-laid-out') === 'true', undefined, { timeout: 20_000 });
@@ -155,7 +155,7 @@ describe('heap page', () => {
     await page.focus('[data-testid="heap-classes-body"]');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await page.locator('[data-testid="heap-classes-body"] .vt-row.child').first().waitFor();
+    await page.locator('[data-testid="heap-classes-body"] .vt-row.object').first().waitFor();
     assert.match((await page.getByTestId('heap-classes-Leaf-name').textContent()) ?? '', /^▾ Leaf$/);
   });
 });
