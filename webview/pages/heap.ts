@@ -196,7 +196,15 @@ class HeapPage implements PageView {
         if ((key === 'ArrowRight' && !open) || (key === 'ArrowLeft' && open)) this.toggle(row.c.name);
       },
       rowClass: (r) =>
-        [r.kind !== 'class' ? 'child' : '', r.kind === 'object' ? 'object' : '', r.kind === 'more' ? 'more' : '', r.kind === 'loading' ? 'loading' : '', r.kind === 'object' && r.o.id === this.selectedObject ? 'selected' : ''].join(' ').trim(),
+        [
+          r.kind !== 'class' ? 'child' : '',
+          r.kind === 'object' ? 'object' : '',
+          r.kind === 'more' ? 'more' : '',
+          r.kind === 'loading' ? 'loading' : '',
+          r.kind === 'object' && r.o.id === this.selectedObject ? 'selected' : '',
+        ]
+          .join(' ')
+          .trim(),
       level: (r) => (r.kind === 'class' ? 0 : 1),
     });
     this.graph = new GraphView({ testid: 'retainer-graph', label: 'Retainer graph', onSelect: (id) => void this.showObjectById(id), height: 380 });
