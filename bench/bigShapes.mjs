@@ -55,21 +55,29 @@ async function get(url) {
 /** `memory-profiler open <file>`: times and checks as described above. */
 async function openProduct(file, expected) {
   const t0 = now();
-  const cli = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'open', file, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // (with the timeline on: its "queries: done" mark says when the heap worker has built every query index)
+  const cli = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'open', file, '--host', '127.0.0.1', '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MEMORY_PROFILER_TIMELINE: '1' },
+  });
   try {
     let log = '';
+    let indexesBuilt;
+    const built = new Promise((resolve) => (indexesBuilt = resolve));
     const url = await new Promise((resolve, reject) => {
       cli.stderr.setEncoding('utf8');
       cli.stderr.on('data', (d) => {
         log += d;
         const m = /serving 1 snapshot at (\S+)/.exec(log);
         if (m) resolve(m[1]);
+        if (/ queries: done /.test(log)) indexesBuilt(now());
       });
       cli.once('exit', (code) => reject(new Error(`memory-profiler open exited with ${code}: ${log.trim().split('\n').slice(-3).join(' ')}`)));
     });
     const loadedMs = now() - t0;
     const classes = await get(new URL('api/heap/classes', url));
-    const openMs = now() - t0;
+    const classesAt = now();
+    const openMs = classesAt - t0;
     const rssAtClassesMB = hwmMB(cli.pid);
     // exact per-class counts and self sizes against the generator's
     const byName = new Map(classes.body.map((c) => [c.name, c]));
@@ -83,8 +91,8 @@ async function openProduct(file, expected) {
     if (nodes !== expected.nodeCount) wrong.push(`${nodes} nodes instead of ${expected.nodeCount}`);
     if (self !== expected.totalSelfSize) wrong.push(`self sizes add up to ${self} instead of ${expected.totalSelfSize}`);
     // What a user does next, each a first call. The heap worker builds the query indexes
-    // (retainers, distances, objects by id) once the class list is out: the first question
-    // about one object, asked at once, waits for them (reported as such).
+    // (distances, retainers, objects by id) a slice at a time once the class list is out: the
+    // first question about one object, asked at once, waits for the distances only.
     const retainers = await get(new URL(`api/heap/objects/${expected.lastRecord.id}/retainers`, url));
     const from = [...new Set(retainers.body.edges.filter((e) => e.to === expected.lastRecord.id).map((e) => e.from))].sort((a, b) => a - b);
     if (JSON.stringify(from) !== JSON.stringify(expected.lastRecord.retainers)) wrong.push(`retainers of the last Record: ${from} instead of ${expected.lastRecord.retainers}`);
@@ -101,11 +109,13 @@ async function openProduct(file, expected) {
       openMs,
       classesMs: classes.ms,
       classes: classes.body.length,
-      indexesMs: retainers.ms,
+      firstRetainersMs: retainers.ms,
       firstPageMs: first.ms,
       lastPageMs: last.ms,
       retainersMs: otherRetainers.ms,
       rssAtClassesMB,
+      // the peak once every query index is built (the worker goes on after these answers)
+      indexesBuiltMs: (await Promise.race([built, new Promise((resolve) => setTimeout(resolve, 600_000, NaN))])) - classesAt,
       maxRssMB: hwmMB(cli.pid),
       exact: wrong.length === 0,
       wrong,
@@ -165,19 +175,21 @@ if (!keep) rmSync(dir, { recursive: true, force: true });
 
 const fmt = (x, d = 2) => (x === undefined ? '' : x.toFixed(d));
 const lines = [
-  '| heap | tool | size (MB) | nodes (M) | edges (M) | until the class list (s) | peak RSS until then (MB) | RSS / file | then: retainers of one object, asked at once (waits for the query indexes) (s) | first page of Record / its last page / retainers of another object (s) | peak RSS after (MB) | counts and sizes |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| heap | tool | size (MB) | nodes (M) | edges (M) | until the class list (s) | peak RSS until then (MB) | RSS / file | then: retainers of one object, asked at once (s) | first page of Record / its last page / retainers of another object (s) | every query index built, after the class list (s) | peak RSS after (MB) | counts and sizes |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows) {
   const head = `| ${r.shape} | ${r.tool} | ${fmt(r.mb, 0)} | ${fmt(r.nodes / 1e6, 1)} | ${fmt(r.edges / 1e6, 1)}`;
   if (r.error) {
-    lines.push(`${head} | failed: ${r.error} |||||||`);
+    lines.push(`${head} | failed: ${r.error} ||||||||`);
     continue;
   }
   const total = r.tool === 'open' ? r.openMs : r.totalMs;
   const rss = r.tool === 'open' ? r.rssAtClassesMB : r.maxRssMB;
   const open = r.tool === 'open';
-  const ui = open ? `${fmt(r.indexesMs / 1000)} | ${fmt(r.firstPageMs / 1000)} / ${fmt(r.lastPageMs / 1000)} / ${fmt(r.retainersMs / 1000)} | ${fmt(r.maxRssMB, 0)}` : ' | | ';
+  const ui = open
+    ? `${fmt(r.firstRetainersMs / 1000)} | ${fmt(r.firstPageMs / 1000)} / ${fmt(r.lastPageMs / 1000)} / ${fmt(r.retainersMs / 1000)} | ${fmt(r.indexesBuiltMs / 1000)} | ${fmt(r.maxRssMB, 0)}`
+    : ' | | | ';
   const exact = open ? (r.exact ? "exact (the generator's)" : `WRONG: ${r.wrong.join('; ')}`) : '';
   lines.push(`${head} | ${fmt(total / 1000)} | ${fmt(rss, 0)} | ${fmt(rss / r.mb, 2)} | ${ui} | ${exact} |`);
 }

@@ -32,101 +32,18 @@ export function analyse(g: HeapGraph, onProgress?: ProgressFn): void {
   if (!g.classOf) assignClasses(g, onProgress);
 }
 
-/**
- * The indexes queries about one object need (retainers, distances, objects by id): built on first
- * use, or ahead of it (the heap worker builds them once it has answered the class list).
- */
-export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
-  analyse(g, onProgress);
-  if (!g.retainerNode) buildRetainers(g, onProgress);
-  // one node-sized scratch array for the BFS queue and the id sort
-  const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
-  if (!g.distance) computeDistances(g, onProgress, spare!);
-  g.sortedById(spare ?? undefined);
-}
-
-function report(onProgress: ProgressFn | undefined, phase: string, done: number, total: number): void {
+export function report(onProgress: ProgressFn | undefined, phase: string, done: number, total: number): void {
   if (onProgress) onProgress({ phase, done, total });
 }
 
 /** DevTools' page objects (see pageObjects.ts): marked by the parse worker, or here. */
-function pageObjectsOf(g: HeapGraph, stack?: Uint32Array): Uint8Array {
+export function pageObjectsOf(g: HeapGraph, stack?: Uint32Array): Uint8Array {
   const marked = g.pageFlags;
   if (marked && marked.length === g.nodeCount) {
     g.pageFlags = null;
     return marked;
   }
   return markPageObjects(g, g.codes.edgeWeak, g.codes.edgeShortcut, stack);
-}
-
-/**
- * Phase "retainers": compressed rows of retaining node ordinals, one entry per edge, with
- * bit 31 set when that edge does not retain (weak, non-root shortcut, non-page → page).
- */
-export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: Uint8Array): void {
-  const n = g.nodeCount;
-  const m = g.edgeCount;
-  const { firstEdge, edgeTo, edgeType } = g;
-  const { edgeWeak, edgeShortcut } = g.codes;
-  const root = g.rootIndex;
-  report(onProgress, 'retainers', 0, 3);
-  const page = pageFlags ?? pageObjectsOf(g);
-  report(onProgress, 'retainers', 1, 3);
-  const first = new Uint32Array(n + 1);
-  for (let e = 0; e < m; e++) first[edgeTo[e]]++;
-  // first[o] = end of row o; filling each row backwards leaves it at the start of row o, and
-  // (sources from the last down) the rows in ascending source order
-  let sum = 0;
-  for (let o = 0; o < n; o++) {
-    sum += first[o];
-    first[o] = sum;
-  }
-  first[n] = sum;
-  report(onProgress, 'retainers', 2, 3);
-  const ret = new Uint32Array(m);
-  const fill = first;
-  for (let o = n - 1; o >= 0; o--) {
-    const fromPage = page[o] & PAGE_OBJECT;
-    for (let e = firstEdge[o + 1] - 1, start = firstEdge[o]; e >= start; e--) {
-      const t = edgeTo[e];
-      const et = edgeType[e];
-      let v = o;
-      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= NON_ESSENTIAL;
-      ret[--fill[t]] = v >>> 0;
-    }
-  }
-  g.firstRetainer = first;
-  g.retainerNode = ret;
-  report(onProgress, 'retainers', 3, 3);
-}
-
-/** Phase "distances": BFS from the root over edges that retain (see module comment). */
-export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: Uint32Array = new Uint32Array(g.nodeCount)): void {
-  const n = g.nodeCount;
-  const { firstEdge, edgeTo, edgeType } = g;
-  const { edgeWeak, edgeShortcut } = g.codes;
-  const dist = new Int32Array(n).fill(-1);
-  let head = 0;
-  let tail = 0;
-  const root = g.rootIndex;
-  dist[root] = 0;
-  queue[tail++] = root;
-  const step = Math.max(1, n >>> 4);
-  while (head < tail) {
-    const o = queue[head++];
-    const d = dist[o] + 1;
-    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
-      const et = edgeType[e];
-      if (et === edgeWeak || (et === edgeShortcut && o !== root)) continue;
-      const t = edgeTo[e];
-      if (dist[t] !== -1) continue;
-      dist[t] = d;
-      queue[tail++] = t;
-    }
-    if (onProgress && head % step === 0) report(onProgress, 'distances', head, n);
-  }
-  g.distance = dist;
-  report(onProgress, 'distances', n, n);
 }
 
 /** Reusable typed-array scratch space of one graph (avoids garbage between phases: memory matters). */

@@ -129,6 +129,8 @@ export class HeapGraph {
   retainerNode: Uint32Array | null = null;
   /** Edges from the root on a shortest path that skips weak edges; -1 unreachable. */
   distance: Int32Array | null = null;
+  /** The retainer a shortest path from the root takes to each node: the lowest ordinal one step closer (with `distance`). */
+  distanceParent: Uint32Array | null = null;
   /** Immediate dominator ordinal of each node (the root dominates itself). */
   dominator: Uint32Array | null = null;
   retainedSize: Float64Array | null = null;
@@ -277,7 +279,7 @@ export class HeapGraph {
     return lo;
   }
 
-  /** Node ordinal of an object id, or -1. */
+  /** Node ordinal of an object id, or -1 (sorts the objects by id first, once: see `sortedById`). */
   ordinalOf(id: number): number {
     const order = this.sortedById();
     const ids = this.nodeId;
@@ -293,6 +295,15 @@ export class HeapGraph {
     return -1;
   }
 
+  /**
+   * Node ordinal of one object id, or -1, without waiting for the id order: a search in it when
+   * it is there, else one scan of the ids (milliseconds, where the sort takes up to seconds).
+   */
+  findOrdinal(id: number): number {
+    if (this.idOrder) return this.ordinalOf(id);
+    return this.nodeId.indexOf(id);
+  }
+
   /** Whether `sortedById` has its result already. */
   hasIdOrder(): boolean {
     return this.idOrder !== null;
@@ -300,27 +311,41 @@ export class HeapGraph {
 
   /** Node ordinals sorted by object id (radix sort, built once; `spare`: n entries of scratch space). */
   sortedById(spare?: Uint32Array): Uint32Array {
-    if (this.idOrder) return this.idOrder;
+    if (!this.idOrder) {
+      const steps = this.idOrderSteps(spare);
+      while (!steps.next().done);
+    }
+    return this.idOrder!;
+  }
+
+  /** `sortedById` in steps (yields every 64 Ki nodes), for a build between requests. */
+  *idOrderSteps(spare?: Uint32Array): Generator<void, void> {
     const n = this.nodeCount;
     const ids = this.nodeId;
     let a: Uint32Array = new Uint32Array(n);
     let b: Uint32Array = spare && spare.length >= n ? spare.subarray(0, n) : new Uint32Array(n);
     for (let i = 0; i < n; i++) a[i] = i;
     const counts = new Uint32Array(65537);
+    const STEP = 1 << 16;
     for (const shift of [0, 16]) {
       counts.fill(0);
-      for (let i = 0; i < n; i++) counts[((ids[a[i]] >>> shift) & 0xffff) + 1]++;
+      for (let i0 = 0; i0 < n; i0 += STEP) {
+        for (let i = i0, end = Math.min(n, i0 + STEP); i < end; i++) counts[((ids[a[i]] >>> shift) & 0xffff) + 1]++;
+        yield;
+      }
       for (let k = 1; k <= 65536; k++) counts[k] += counts[k - 1];
-      for (let i = 0; i < n; i++) {
-        const o = a[i];
-        b[counts[(ids[o] >>> shift) & 0xffff]++] = o;
+      for (let i0 = 0; i0 < n; i0 += STEP) {
+        for (let i = i0, end = Math.min(n, i0 + STEP); i < end; i++) {
+          const o = a[i];
+          b[counts[(ids[o] >>> shift) & 0xffff]++] = o;
+        }
+        yield;
       }
       const t = a;
       a = b;
       b = t;
     }
-    this.idOrder = a;
-    return a;
+    if (!this.idOrder) this.idOrder = a;
   }
 
   /** A short preview: `Leaf @123`, `"text…" @5`, `(closure) foo @7`. */

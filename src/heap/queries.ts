@@ -4,7 +4,8 @@
  * and a size-limited retainer graph, allocation stacks from the trace tree.
  */
 import type { HeapAllocationFrame, HeapClassDelta, HeapComponent, HeapDiff, HeapGraphEdge, HeapGraphNode, HeapRetainerGraph } from '../model/heap';
-import { analyse, analyseForQueries, buildRetainers, RETAINER_ORDINAL_MASK } from './analysis';
+import { analyse, RETAINER_ORDINAL_MASK } from './analysis';
+import { ensureDistances, ensureRetainerIndex } from './queryIndexes';
 import type { HeapGraph } from './graph';
 
 /** Objects of `b` not in `a` are added, objects of `a` not in `b` removed; matched by object id. */
@@ -197,7 +198,7 @@ export function componentsOf(g: HeapGraph, ordinals: ArrayLike<number>, options:
 
 /** Retainers of node `o`: `[retainerOrdinal, edgeIndex]` pairs, weak ones included unless `strongOnly`. */
 export function retainersOf(g: HeapGraph, o: number, strongOnly = false): Array<[number, number]> {
-  if (!g.retainerNode) buildRetainers(g);
+  ensureRetainerIndex(g);
   const out: Array<[number, number]> = [];
   const first = g.firstRetainer!;
   const rn = g.retainerNode!;
@@ -227,16 +228,20 @@ export interface RetainerOptions {
 
 /**
  * Shortest retainer paths from node `o` to the root (following retainers whose distance from the
- * root is one less, weak edges skipped), and a retainer graph: the union of those paths plus a
- * breadth-first walk over retainers, cut at `maxNodes`.
+ * root is one less, weak edges skipped: the lowest such retainer, `distanceParent`), and a
+ * retainer graph: the union of those paths plus a breadth-first walk over retainers, cut at
+ * `maxNodes`. Needs the distances, not the retainer index (see `RetainerLookup`).
  */
 export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions = {}): HeapRetainerGraph {
-  analyseForQueries(g);
+  analyse(g);
+  ensureDistances(g);
   const maxPaths = options.maxPaths ?? 5;
   const maxNodes = options.maxNodes ?? 100;
   const maxDepth = options.maxDepth ?? 64;
   const dist = g.distance!;
+  const parent = g.distanceParent!;
   const root = g.rootIndex;
+  const retainers = new RetainerLookup(g);
   const nodes = new Map<number, HeapGraphNode>();
   const edges = new Map<string, HeapGraphEdge>();
   let truncated = false;
@@ -258,8 +263,9 @@ export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions 
   };
   addNode(o);
   const paths: number[][] = [];
-  // paths: start from each closest retainer, then always step to a retainer one closer to the root
-  const starts = retainersOf(g, o, true)
+  // paths: start from each closest retainer, then always step to the retainer one closer to the root
+  const starts = retainers
+    .of(o)
     .filter(([r, e]) => dist[r] >= 0 && usable(g, r, e))
     .sort((p, q) => dist[p[0]] - dist[q[0]]);
   const seenStart = new Set<number>();
@@ -267,45 +273,27 @@ export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions 
     if (paths.length >= maxPaths) break;
     if (seenStart.has(r0)) continue;
     seenStart.add(r0);
-    const path = [g.nodeId[o]];
     const hops: Array<[number, number, number]> = [[r0, e0, o]];
     let v = r0;
-    let ok = true;
-    while (v !== root) {
-      if (hops.length > maxDepth) {
-        ok = false;
-        break;
-      }
-      let next = -1;
-      let nextEdge = -1;
-      for (const [r, e] of retainersOf(g, v, true)) {
-        if (dist[r] === dist[v] - 1 && usable(g, r, e)) {
-          next = r;
-          nextEdge = e;
-          break;
-        }
-      }
-      if (next < 0) {
-        ok = false;
-        break;
-      }
-      hops.push([next, nextEdge, v]);
+    while (v !== root && hops.length <= maxDepth) {
+      const next = parent[v];
+      hops.push([next, firstUsableEdge(g, next, v), v]);
       v = next;
     }
-    if (!ok) continue;
-    for (const [from] of hops) path.push(g.nodeId[from]);
-    paths.push(path);
+    if (v !== root) continue;
+    paths.push([g.nodeId[o], ...hops.map(([from]) => g.nodeId[from])]);
     for (const [from, e, to] of hops) {
       if (addNode(from) && nodes.has(to)) addEdge(from, e, to);
     }
   }
-  // breadth-first over retainers to fill the graph
+  // breadth-first over retainers to fill the graph (the retainers of all queued nodes fetched at once)
   const queue = [o];
   const visited = new Set<number>([o]);
-  while (queue.length && !truncated) {
-    const v = queue.shift()!;
+  for (let head = 0; head < queue.length && !truncated; head++) {
+    const v = queue[head];
     if (v === root) continue;
-    for (const [r, e] of retainersOf(g, v)) {
+    if (!retainers.knows(v)) retainers.fetch(queue.slice(head));
+    for (const [r, e] of retainers.of(v)) {
       if (!addNode(r)) break;
       addEdge(r, e, v);
       if (!visited.has(r)) {
@@ -315,6 +303,70 @@ export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions 
     }
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()], paths, truncated };
+}
+
+/** The first edge from `from` to `to` that a shortest path may take. */
+function firstUsableEdge(g: HeapGraph, from: number, to: number): number {
+  for (let e = g.firstEdge[from]; e < g.firstEdge[from + 1]; e++) if (g.edgeTo[e] === to && usable(g, from, e)) return e;
+  return -1;
+}
+
+/**
+ * Scans of every edge the retainer graphs of one snapshot may make before the retainer index is
+ * built instead: enough for the first question or two (a graph takes one a level it walks).
+ */
+const MAX_SCANS = 12;
+const scansOf = new WeakMap<HeapGraph, number>();
+
+/**
+ * The retainers of the nodes of one retainer graph (all, weak ones too, in the retainer index's
+ * order: by source, then edge): from the index once it is built, else from scans of every edge,
+ * one for each batch of nodes (tens of milliseconds at tens of millions of edges, where the index
+ * takes seconds); past `MAX_SCANS` (a chain gives one node a level; or many questions), from the
+ * index after all.
+ */
+class RetainerLookup {
+  private readonly lists = new Map<number, Array<[number, number]>>();
+
+  constructor(private readonly g: HeapGraph) {}
+
+  knows(v: number): boolean {
+    return this.g.retainerNode !== null || this.lists.has(v);
+  }
+
+  of(v: number): Array<[number, number]> {
+    if (!this.lists.has(v)) {
+      if (!this.g.retainerNode) this.fetch([v]);
+      if (this.g.retainerNode) return retainersOf(this.g, v);
+    }
+    return this.lists.get(v)!;
+  }
+
+  /** Finds the retainers of those of `nodes` not known yet, in one scan. */
+  fetch(nodes: number[]): void {
+    const g = this.g;
+    const want = nodes.filter((v) => !this.lists.has(v));
+    if (g.retainerNode || !want.length) return;
+    const scans = scansOf.get(g) ?? 0;
+    if (scans >= MAX_SCANS) {
+      ensureRetainerIndex(g);
+      return;
+    }
+    scansOf.set(g, scans + 1);
+    const bits = new Uint32Array((g.nodeCount + 31) >>> 5);
+    for (const v of want) {
+      bits[v >>> 5] |= 1 << (v & 31);
+      this.lists.set(v, []);
+    }
+    // edges in ascending order are in ascending source order: the sources are found afterwards
+    const edgeTo = g.edgeTo;
+    const hits: number[] = [];
+    for (let e = 0, m = g.edgeCount; e < m; e++) {
+      const t = edgeTo[e];
+      if (bits[t >>> 5] & (1 << (t & 31))) hits.push(e);
+    }
+    for (const e of hits) this.lists.get(edgeTo[e])!.push([g.edgeSource(e), e]);
+  }
 }
 
 /** Edges a shortest path may take: not weak, shortcuts only from the root (as the distances). */

@@ -9,7 +9,7 @@
  */
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { HeapAllocationFrame } from '../model/heap';
-import { analyseForQueries } from './analysis';
+import { analyseForQueries } from './queryIndexes';
 import type { HeapGraph } from './graph';
 import { allocationStack, retainersOf } from './queries';
 import { programFrame } from './frames';

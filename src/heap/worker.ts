@@ -4,7 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapClassSummary, HeapProgress, HeapSnapshotInfo } from '../model/heap';
-import { analyse, analyseForQueries, classSummary, computeDistances } from './analysis';
+import { analyse, classSummary } from './analysis';
+import { dropQueryIndexes, ensureDistances, stepQueryIndexes } from './queryIndexes';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
 import { HeapSnapshotParser, parseHeapSnapshotFile } from './parser';
@@ -59,27 +60,28 @@ const summaries = new WeakMap<HeapGraph, HeapClassSummary[]>();
 /** Snapshots opened from a file (`open`), as opposed to streamed from a live program. */
 const fromFile = new WeakSet<HeapGraph>();
 
+/** How long one slice of the query indexes' build runs before the worker looks at its requests. */
+const SLICE_MS = 20;
+
 /**
- * Once the class list of a snapshot opened from a file is out, builds what a query about one
- * object needs (retainer index, distances, objects by id: seconds on tens of millions of objects)
- * before it is asked, so that the first retainers answer at once (a request that comes meanwhile
- * waits for it). Only for the latest such snapshot: the previous one's are dropped (rebuilt if a
- * query needs them). Not for the tracker's live snapshots, whose summaries need the worker next.
+ * Once the class list of a snapshot opened from a file is out, builds what questions about one
+ * object need (distances, retainer index, objects by id: seconds on tens of millions of objects)
+ * before they are asked, a slice at a time between requests: a question that comes meanwhile
+ * finishes only what it needs (the retainers of an object, the distances). Only for the latest
+ * such snapshot: the previous one's are dropped (rebuilt if a query needs them). Not for the
+ * tracker's live snapshots, whose summaries need the worker next.
  */
 function prepareQueries(g: HeapGraph): void {
   if (prepared === g || !fromFile.has(g)) return;
-  if (prepared) {
-    prepared.firstRetainer = prepared.retainerNode = null;
-    prepared.distance = null;
-  }
+  if (prepared) dropQueryIndexes(prepared);
   prepared = g;
-  setImmediate(() => {
-    if (prepared === g && [...snapshots.values()].some((s) => s.graph === g)) {
-      mark('queries: start');
-      analyseForQueries(g);
-      mark('queries: done');
-    }
-  });
+  mark('queries: start');
+  const slice = () => {
+    if (prepared !== g || ![...snapshots.values()].some((s) => s.graph === g)) return;
+    if (stepQueryIndexes(g, SLICE_MS)) mark('queries: done');
+    else setImmediate(slice);
+  };
+  setImmediate(slice);
 }
 
 function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: number; info: HeapSnapshotInfo } {
@@ -151,20 +153,20 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   diff: (p) => diffSnapshots(graphOf(p.a), graphOf(p.b)),
   retainers: (p) => {
     const g = graphOf(p.snapshot);
-    const o = g.ordinalOf(p.id);
+    const o = g.findOrdinal(p.id);
     if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
     return retainerGraph(g, o, p.options);
   },
   object: (p) => {
     const g = graphOf(p.snapshot);
-    const o = g.ordinalOf(p.id);
+    const o = g.findOrdinal(p.id);
     if (o < 0) return null;
     const d: HeapObjectDetails = { ...g.info(o), allocationStack: allocationStack(g, o), referentCount: g.edgeCountOf(o) };
     return d;
   },
   referents: (p) => {
     const g = graphOf(p.snapshot);
-    const o = g.ordinalOf(p.id);
+    const o = g.findOrdinal(p.id);
     if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
     return g.referents(o, p.start ?? 0, p.end ?? 100);
   },
@@ -172,7 +174,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     const g = graphOf(p.snapshot);
     analyse(g);
     // The heap page's Distance column: one pass over the edges, kept for the next query.
-    if (!g.distance) computeDistances(g);
+    ensureDistances(g);
     const c = g.classNames!.indexOf(p.name);
     if (c < 0) return { total: 0, objects: [] };
     const list = instancesByRetainedSize(g, c);

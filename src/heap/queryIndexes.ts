@@ -1,0 +1,204 @@
+/**
+ * The indexes that questions about one object need, apart from the class list's analyses: the
+ * distances from the root (with the retainer each shortest path takes), the retainer index, the
+ * objects by id. Seconds on tens of millions of objects, so each is built in steps (a generator
+ * that yields every so often): the heap worker runs them a slice at a time between requests once
+ * the class list is out (`stepQueryIndexes`), and a question that needs one finishes just that one
+ * (`ensureDistances`, `ensureRetainerIndex`), where the others would make it wait.
+ */
+import { analyse, pageObjectsOf, report, RETAINER_NON_ESSENTIAL, type ProgressFn } from './analysis';
+import type { HeapGraph } from './graph';
+import { PAGE_OBJECT } from './pageObjects';
+
+/** Nodes (or edges, for the retainer index) between two yields: ~1–5 ms of work. */
+const NODES_PER_STEP = 1 << 16;
+const EDGES_PER_STEP = 1 << 20;
+
+/** The build under way of each graph: distances, then the retainer index, then the id order. */
+const building = new WeakMap<HeapGraph, Generator<void, void>>();
+
+function* queryIndexSteps(g: HeapGraph): Generator<void, void> {
+  // one node-sized array for the BFS queue, then the id sort
+  const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
+  if (!g.distance) yield* distanceSteps(g, undefined, spare!);
+  if (!g.retainerNode) yield* retainerIndexSteps(g);
+  if (!g.hasIdOrder()) yield* g.idOrderSteps(spare!);
+}
+
+function steps(g: HeapGraph): Generator<void, void> {
+  let it = building.get(g);
+  if (!it) {
+    it = queryIndexSteps(g);
+    building.set(g, it);
+  }
+  return it;
+}
+
+/** Runs the build until `done(g)` holds (or the build is over). */
+function runUntil(g: HeapGraph, done: (g: HeapGraph) => boolean): void {
+  if (done(g)) return;
+  const it = steps(g);
+  while (!done(g)) {
+    if (it.next().done) {
+      building.delete(g);
+      break;
+    }
+  }
+}
+
+/** Builds `g.distance` and `g.distanceParent` now, if they are not there yet (see `computeDistances`). */
+export function ensureDistances(g: HeapGraph): void {
+  runUntil(g, (x) => x.distance !== null);
+}
+
+/** Builds the retainer index now, if it is not there yet (see `buildRetainers`). */
+export function ensureRetainerIndex(g: HeapGraph): void {
+  runUntil(g, (x) => x.retainerNode !== null);
+}
+
+/**
+ * Goes on with the query indexes of `g` for about `ms` milliseconds; true once all are built.
+ * The heap worker calls it between requests.
+ */
+export function stepQueryIndexes(g: HeapGraph, ms: number): boolean {
+  const it = steps(g);
+  const until = performance.now() + ms;
+  do {
+    if (it.next().done) {
+      building.delete(g);
+      return true;
+    }
+  } while (performance.now() < until);
+  return false;
+}
+
+/** Drops the query indexes of `g` (rebuilt when asked again), and any build under way. */
+export function dropQueryIndexes(g: HeapGraph): void {
+  building.delete(g);
+  g.firstRetainer = g.retainerNode = null;
+  g.distance = g.distanceParent = null;
+}
+
+/**
+ * Everything queries about one object need (analyses, retainers, distances, objects by id), built
+ * now: the rest of a build under way, or all of it.
+ */
+export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
+  analyse(g, onProgress);
+  if (g.distance && g.retainerNode && g.hasIdOrder()) return;
+  if (onProgress && !building.has(g)) {
+    // (the progress of each phase, when asked for at once)
+    const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
+    if (!g.distance) computeDistances(g, onProgress, spare!);
+    if (!g.retainerNode) buildRetainers(g, onProgress);
+    g.sortedById(spare ?? undefined);
+    return;
+  }
+  runUntil(g, (x) => x.distance !== null && x.retainerNode !== null && x.hasIdOrder());
+}
+
+function runAll(it: Generator<void, void>): void {
+  while (!it.next().done);
+}
+
+/**
+ * Phase "retainers": compressed rows of retaining node ordinals, one entry per edge, with
+ * bit 31 set when that edge does not retain (weak, non-root shortcut, non-page → page).
+ */
+export function buildRetainers(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: Uint8Array): void {
+  runAll(retainerIndexSteps(g, onProgress, pageFlags));
+}
+
+function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: Uint8Array): Generator<void, void> {
+  const n = g.nodeCount;
+  const m = g.edgeCount;
+  const { firstEdge, edgeTo, edgeType } = g;
+  const { edgeWeak, edgeShortcut } = g.codes;
+  const root = g.rootIndex;
+  report(onProgress, 'retainers', 0, 3);
+  const page = pageFlags ?? pageObjectsOf(g);
+  report(onProgress, 'retainers', 1, 3);
+  const first = new Uint32Array(n + 1);
+  for (let e0 = 0; e0 < m; e0 += EDGES_PER_STEP) {
+    for (let e = e0, end = Math.min(m, e0 + EDGES_PER_STEP); e < end; e++) first[edgeTo[e]]++;
+    yield;
+  }
+  // first[o] = end of row o; filling each row backwards leaves it at the start of row o, and
+  // (sources from the last down) the rows in ascending source order
+  let sum = 0;
+  for (let o = 0; o < n; o++) {
+    sum += first[o];
+    first[o] = sum;
+  }
+  first[n] = sum;
+  report(onProgress, 'retainers', 2, 3);
+  const ret = new Uint32Array(m);
+  const fill = first;
+  let sinceYield = 0;
+  for (let o = n - 1; o >= 0; o--) {
+    const fromPage = page[o] & PAGE_OBJECT;
+    const start = firstEdge[o];
+    for (let e = firstEdge[o + 1] - 1; e >= start; e--) {
+      const t = edgeTo[e];
+      const et = edgeType[e];
+      let v = o;
+      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= RETAINER_NON_ESSENTIAL;
+      ret[--fill[t]] = v >>> 0;
+    }
+    sinceYield += firstEdge[o + 1] - start + 1;
+    if (sinceYield >= EDGES_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+  g.firstRetainer = first;
+  g.retainerNode = ret;
+  report(onProgress, 'retainers', 3, 3);
+}
+
+/**
+ * Phase "distances": BFS from the root over the edges that retain (see analysis.ts), with, for
+ * each node, the retainer its shortest paths take: the lowest ordinal among its retainers one
+ * step closer to the root (so that a path is followed without the retainer index).
+ */
+export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: Uint32Array = new Uint32Array(g.nodeCount)): void {
+  runAll(distanceSteps(g, onProgress, queue));
+}
+
+function* distanceSteps(g: HeapGraph, onProgress: ProgressFn | undefined, queue: Uint32Array): Generator<void, void> {
+  const n = g.nodeCount;
+  const { firstEdge, edgeTo, edgeType } = g;
+  const { edgeWeak, edgeShortcut } = g.codes;
+  const dist = new Int32Array(n).fill(-1);
+  const parent = new Uint32Array(n);
+  let head = 0;
+  let tail = 0;
+  const root = g.rootIndex;
+  dist[root] = 0;
+  parent[root] = root;
+  queue[tail++] = root;
+  while (head < tail) {
+    const o = queue[head++];
+    const d = dist[o] + 1;
+    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
+      const et = edgeType[e];
+      if (et === edgeWeak || (et === edgeShortcut && o !== root)) continue;
+      const t = edgeTo[e];
+      const dt = dist[t];
+      if (dt === -1) {
+        dist[t] = d;
+        parent[t] = o;
+        queue[tail++] = t;
+      } else if (dt === d && o < parent[t]) {
+        parent[t] = o;
+      }
+    }
+    if (head % NODES_PER_STEP === 0) {
+      report(onProgress, 'distances', head, n);
+      yield;
+    }
+  }
+  g.distance = dist;
+  g.distanceParent = parent;
+  report(onProgress, 'distances', n, n);
+}

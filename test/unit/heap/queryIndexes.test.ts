@@ -1,0 +1,133 @@
+/**
+ * The query indexes built in steps (distances with their parents, retainer index, id order), and
+ * retainer graphs answered before the retainer index exists: the same answers as with it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseHeapSnapshot, retainerGraph, analyse, type HeapGraph } from '../../../src/heap';
+import { ensureDistances, ensureRetainerIndex, stepQueryIndexes } from '../../../src/heap/queryIndexes';
+import { SnapshotBuilder } from './builder';
+import { rng } from '../../helpers/random';
+
+/** A random heap: a root, GC roots, objects with property, element, weak and shortcut edges, repeated edges, a chain. */
+function randomHeap(seed: number, n = 300, chain = 40): string {
+  const rand = rng(seed);
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  const gc = b.node('synthetic', '(GC roots)', 0);
+  b.edge(root, gc, 'element', 1);
+  const objs: number[] = [];
+  for (let i = 0; i < n; i++) objs.push(b.obj(`C${i % 7}`, 8 + (i % 5) * 8));
+  const pick = () => objs[Math.floor(rand() * objs.length)];
+  for (let i = 0; i < 6; i++) b.edge(gc, pick(), 'element', i);
+  b.edge(root, pick(), 'shortcut', 'global');
+  for (const o of objs) {
+    const k = Math.floor(rand() * 4);
+    for (let j = 0; j < k; j++) {
+      const r = rand();
+      const type = r < 0.1 ? 'weak' : r < 0.15 ? 'shortcut' : r < 0.5 ? 'element' : 'property';
+      const to = pick();
+      b.edge(o, to, type, type === 'element' ? j : `p${j}`);
+      if (rand() < 0.05) b.edge(o, to, 'property', `again${j}`);
+    }
+  }
+  // a linked list longer than the scans a retainer graph makes before it builds the index
+  let prev = objs[0];
+  for (let i = 0; i < chain; i++) {
+    const next = b.obj('Link', 16);
+    b.edge(prev, next, 'property', 'next');
+    prev = next;
+  }
+  return b.toJSON();
+}
+
+/** The lowest retainer one step closer to the root through an edge a path may take, by brute force. */
+function lowestCloserRetainer(g: HeapGraph, v: number): number {
+  const dist = g.distance!;
+  let best = -1;
+  for (let from = 0; from < g.nodeCount; from++) {
+    if (dist[from] !== dist[v] - 1) continue;
+    for (let e = g.firstEdge[from]; e < g.firstEdge[from + 1]; e++) {
+      const t = g.edgeType[e];
+      const usable = t !== g.codes.edgeWeak && (t !== g.codes.edgeShortcut || from === g.rootIndex);
+      if (g.edgeTo[e] === v && usable && best < 0) best = from;
+    }
+  }
+  return best;
+}
+
+test('each shortest path steps to the lowest retainer one closer to the root', () => {
+  const g = parseHeapSnapshot(randomHeap(7));
+  ensureDistances(g);
+  assert.equal(g.retainerNode, null, 'distances need no retainer index');
+  let reached = 0;
+  for (let v = 0; v < g.nodeCount; v++) {
+    if (v === g.rootIndex || g.distance![v] < 0) continue;
+    reached++;
+    assert.equal(g.distanceParent![v], lowestCloserRetainer(g, v), `parent of node ${v}`);
+  }
+  assert.ok(reached > 100, `${reached} nodes reached`);
+});
+
+test('retainer graphs before the retainer index is built are those after, for every node', () => {
+  for (const seed of [1, 2, 3]) {
+    const json = randomHeap(seed);
+    const indexed = parseHeapSnapshot(json);
+    analyse(indexed);
+    ensureRetainerIndex(indexed);
+    for (let v = 0; v < indexed.nodeCount; v++) {
+      const fresh = parseHeapSnapshot(json);
+      const before = retainerGraph(fresh, v, { maxNodes: 30 });
+      const withIndex = retainerGraph(indexed, v, { maxNodes: 30 });
+      // (edges in the order they were found: the scans must list retainers as the index does)
+      assert.deepEqual(before, withIndex, `seed ${seed}, node ${v}`);
+    }
+  }
+});
+
+test('a chain end: the retainer graph walks the whole chain, building the index on the way', () => {
+  const g = parseHeapSnapshot(randomHeap(4, 50, 200));
+  const end = g.nodeCount - 1;
+  assert.equal(g.className(end), 'Link');
+  const r = retainerGraph(g, end, { maxNodes: 150 });
+  assert.deepEqual(r.paths, [], 'no path within 64 edges');
+  assert.equal(r.nodes.length, 150);
+  assert.equal(r.truncated, true);
+  assert.ok(
+    r.nodes.every((n) => n.name === 'Link'),
+    'the walk went up the chain',
+  );
+  assert.ok(g.retainerNode, 'past its scans the retainer graph built the index');
+  const long = retainerGraph(g, end, { maxNodes: 500, maxDepth: 400 });
+  assert.equal(long.paths[0].length, g.distance![end] + 1, 'the path is as long as the distance');
+  assert.deepEqual(
+    long.paths[0].slice(0, 201).map((id) => g.className(g.findOrdinal(id))),
+    [...Array(200).fill('Link'), 'C0'],
+  );
+});
+
+test('built in slices between other work, the indexes are the same as built at once', () => {
+  const json = randomHeap(5, 2000, 10);
+  const sliced = parseHeapSnapshot(json);
+  analyse(sliced);
+  let slices = 0;
+  while (!stepQueryIndexes(sliced, 0)) {
+    slices++;
+    if (slices === 3) ensureDistances(sliced); // a question that comes meanwhile
+  }
+  const once = parseHeapSnapshot(json);
+  analyse(once);
+  ensureDistances(once);
+  ensureRetainerIndex(once);
+  assert.deepEqual(Array.from(sliced.distance!), Array.from(once.distance!));
+  assert.deepEqual(Array.from(sliced.distanceParent!), Array.from(once.distanceParent!));
+  assert.deepEqual(Array.from(sliced.retainerNode!), Array.from(once.retainerNode!));
+  assert.deepEqual(Array.from(sliced.firstRetainer!), Array.from(once.firstRetainer!));
+  assert.deepEqual(Array.from(sliced.sortedById()), Array.from(once.sortedById()));
+  // one id looked up without the id order, and with it
+  const fresh = parseHeapSnapshot(json);
+  for (const o of [0, 1, 77, fresh.nodeCount - 1]) assert.equal(fresh.findOrdinal(fresh.nodeId[o]), o);
+  assert.equal(fresh.findOrdinal(999_999_999), -1);
+  assert.equal(fresh.hasIdOrder(), false, 'one lookup does not sort the ids');
+  assert.equal(sliced.findOrdinal(sliced.nodeId[77]), 77);
+});
