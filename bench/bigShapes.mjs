@@ -11,7 +11,7 @@
 // v8-heap-parser's WASM memory is 32-bit; a JavaScript string holds at most 512 MiB).
 //
 //   npm run build && node bench/bigShapes.mjs [--big-shapes 1g,4g] [--keep] [--big-tools open,memlab,v8-heap-parser,json]
-//   (or `BENCH_BIG=1 npm run bench`, `-- --sizes '' --shapes ''` for these alone). Files go to the system's temp directory and are deleted
+//   (also part of `npm run bench`). Files go to the system's temp directory and are deleted
 //   after (--keep: kept and reused). Needs ~6 GB of RAM and ~6 GB of disk at a time.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';

@@ -10,7 +10,7 @@
 // until the snapshot was parsed, analysed and summarised; "program peak RSS" is the program's
 // largest resident size sampled every 50 ms during that capture.
 //   node build.mjs --no-types && node bench/capture.mjs [--heap-mb 250] [--rounds 2]
-// (or `BENCH_CAPTURE=1 npm run bench`). Writes nothing but a temp file that it removes.
+// (also part of `npm run bench`). Writes nothing but a temp file that it removes.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

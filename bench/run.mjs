@@ -4,7 +4,9 @@
 // bench/snapshots/ (which git ignores), and runs each tool on each in its own child process, so
 // peak RSS is per tool. Prints a markdown table. `npm run bench` (builds first) or
 // `node bench/run.mjs [--sizes 10,100] [--shapes maps,chain,flat,real] [--tools ours,open,v8-heap-parser]
-// [--repeat 3] [--timeout 60]` (`--sizes ''` or `--shapes ''`: none of them).
+// [--repeat 3] [--timeout 60] [--quick]` (`--sizes ''` or `--shapes ''`: none of them). Then, unless
+// --quick: the 1 GB and > 4 GiB shapes (bench/bigShapes.mjs) and the capture of a live program
+// (bench/capture.mjs), in the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -149,14 +151,17 @@ for (const r of rows) {
   }
   const every = r.totals.map((t) => fmt(t / 1000)).join(' / ');
   let extra = r.afterLastChunkMs !== undefined ? ` (after last chunk: ${fmt(r.afterLastChunkMs / 1000)} s)` : '';
-  if (r.retainersMs !== undefined) extra += ` (then a class's objects ${fmt(r.objectsPageMs / 1000)} s, an object's retainers ${fmt(r.retainersMs / 1000)} s)`;
+  if (r.retainersMs !== undefined)
+    extra += ` (then a class's objects ${fmt(r.objectsPageMs / 1000)} s, an object's retainers ${fmt(r.retainersMs / 1000)} s; every query index built ${fmt(r.indexesBuiltMs / 1000)} s after the classes)`;
   const rssNote = r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB, 0)} until the classes)` : '';
   lines.push(
     `${head} | ${fmt(r.parseMs / 1000)} | ${fmt(r.analysisMs / 1000)}${extra} | ${fmt(r.totalMs / 1000)} | ${every} | ${fmt(r.mb / (r.totalMs / 1000), 0)} | ${fmt(r.maxRssMB, 0)}${rssNote} | ${fmt(r.maxRssMB / r.mb, 2)}${r.rssAtClassesMB !== undefined ? ` (${fmt(r.rssAtClassesMB / r.mb, 2)})` : ''} | ${ratio} | ${same} |`,
   );
 }
 console.log(lines.join('\n'));
-// Only when asked: the 1 GB and > 4 GiB shapes (bench/bigShapes.mjs), the capture of a live
-// program (bench/capture.mjs): minutes each, gigabytes of memory and disk.
-if (process.env.BENCH_BIG) await import('./bigShapes.mjs');
-if (process.env.BENCH_CAPTURE) await import('./capture.mjs');
+// Unless --quick: the 1 GB and > 4 GiB shapes (bench/bigShapes.mjs), the capture of a live
+// program (bench/capture.mjs): minutes each, ~6 GB of memory and of disk.
+if (!process.argv.includes('--quick')) {
+  await import('./bigShapes.mjs');
+  await import('./capture.mjs');
+}
