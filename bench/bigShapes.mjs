@@ -115,7 +115,7 @@ async function openProduct(file, expected) {
       retainersMs: otherRetainers.ms,
       rssAtClassesMB,
       // the peak once every query index is built (the worker goes on after these answers)
-      indexesBuiltMs: (await Promise.race([built, new Promise((resolve) => setTimeout(resolve, 600_000, NaN))])) - classesAt,
+      indexesBuiltMs: (await Promise.race([built, new Promise((resolve) => setTimeout(resolve, 600_000, NaN).unref())])) - classesAt,
       maxRssMB: hwmMB(cli.pid),
       exact: wrong.length === 0,
       wrong,

@@ -131,7 +131,7 @@ if (tool === 'ours' || tool === 'ours-par' || tool === 'ours-seq') {
   out.objectsPageMs = t3 - t2;
   out.retainersMs = t4 - t3;
   // the peak once the heap worker has built every query index (it goes on after these answers)
-  out.indexesBuiltMs = (await Promise.race([built, new Promise((resolve) => setTimeout(resolve, 60_000, NaN))])) - t2;
+  out.indexesBuiltMs = (await Promise.race([built, new Promise((resolve) => setTimeout(resolve, 60_000, NaN).unref())])) - t2;
   const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');
   const hwmKiB = Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
   cli.kill('SIGTERM');

@@ -1,6 +1,7 @@
 /**
  * Graph analyses over the flat arrays of a `HeapGraph`, run as named phases that report progress:
- * retainers → distances → post-order → dominators → retained sizes → classes.
+ * depth-first → dominators → retained sizes → classes (what questions about one object need
+ * besides, the distances and the retainer index, is in queryIndexes.ts).
  * Everything is iterative over typed arrays (explicit stacks, no recursion).
  *
  * Which edges retain follows Chrome DevTools (and @vscode/v8-heap-parser, a port of it):
