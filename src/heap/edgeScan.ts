@@ -6,6 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { HeapSnapshotError } from './errors';
+import type { DistancesInProgress } from './distances';
 import { describe, digitsValue, MAX_U32 } from './snapshotText';
 
 export { MAX_U32 };
@@ -79,18 +80,24 @@ export class EdgeScanner {
   constructor(
     private readonly layout: EdgeLayout,
     cap: number,
+    /** `types` and `tos` in SharedArrayBuffers (see `EdgeFileJob.sharedEdges`) */
+    private readonly shared = false,
   ) {
     this.roles = Uint8Array.from(layout.roles);
     this.usual = layout.roles.length === 3 && layout.roles[0] === EdgeRole.Type && layout.roles[1] === EdgeRole.Name && layout.roles[2] === EdgeRole.ToNode;
     this.nameIsIndex = new Uint8Array(256);
     for (const t of layout.indexNameTypes ?? []) if (t >= 0 && t < 256) this.nameIsIndex[t] = 1;
-    this.types = new Uint8Array(cap);
-    this.tos = new Uint32Array(cap);
+    this.types = new Uint8Array(this.buffer(cap));
+    this.tos = new Uint32Array(this.buffer(4 * cap));
     // (lazily only when the target comes after the name in each edge, as in V8's layout, and the
     // arrays hold every edge from the start: the arrays never grow)
     this.lazyNames = !!layout.lazyNames && cap === layout.total && layout.roles.indexOf(EdgeRole.Name) < layout.roles.indexOf(EdgeRole.ToNode);
     this.names = this.lazyNames ? this.tos : new Uint32Array(cap);
     if (this.lazyNames) this.blockStarts = new Float64Array(Math.ceil(cap / EDGE_BLOCK) + 1);
+  }
+
+  private buffer(bytes: number): ArrayBufferLike {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   }
 
   private err(problem: string, at: number): never {
@@ -103,11 +110,11 @@ export class EdgeScanner {
     const cap0 = this.types.length;
     if (cap0 >= total) this.err(`the edges array holds more than the ${total} edges the nodes announce`, at);
     const cap = Math.min(total, Math.max(1024, cap0 * 2));
-    const t = new Uint8Array(cap);
+    const t = new Uint8Array(this.buffer(cap));
     t.set(this.types);
     const nm = new Uint32Array(cap);
     nm.set(this.names);
-    const to = new Uint32Array(cap);
+    const to = new Uint32Array(this.buffer(4 * cap));
     to.set(this.tos);
     this.types = t;
     this.names = nm;
@@ -332,6 +339,8 @@ export type EdgeFileResult =
       /** the edge names left in the file (`EdgeLayout.lazyNames`): where each block of them starts, else null */
       blockStarts: Float64Array | null;
       pageFlags?: Uint8Array | null;
+      /** the distances the parse worker walks after sending this (`EdgeFileJob.sharedEdges`) */
+      distances?: DistancesInProgress | null;
     }
   | { kind: 'error'; start: number; problem: string; offset: number }
   /** the file ends inside the edges array */
@@ -350,6 +359,11 @@ export interface EdgeFileJob {
   from: number;
   findEdges: boolean;
   chunkSize?: number;
+  /**
+   * The edge targets and types in SharedArrayBuffers: the parse worker goes on with them once it
+   * has sent them (the distances, during the analyses: see parseWorker.ts).
+   */
+  sharedEdges?: boolean;
 }
 
 const SP = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
@@ -439,7 +453,7 @@ export async function scanEdgesOfFile(job: EdgeFileJob, fhIn?: FileHandle, jump 
         const { total } = job.layout;
         // the parser rejects this input at the "[" (it checks the same): nothing to allocate for
         if (total * 2 * job.layout.roles.length > job.totalBytes - start) return { kind: 'declined' };
-        scanner = new EdgeScanner(job.layout, total);
+        scanner = new EdgeScanner(job.layout, total, job.sharedEdges);
       }
       try {
         const at = scanner.scan(buf, i, base);

@@ -8,6 +8,7 @@
 import type { HeapObjectInfo, HeapReference } from '../model/heap';
 import type { SnapshotStrings } from './stringTable';
 import type { LazyEdgeNames, SnapshotFile } from './lazySections';
+import type { DistancesInProgress } from './distances';
 
 export interface SnapshotMeta {
   nodeFields: string[];
@@ -131,6 +132,8 @@ export class HeapGraph {
   distance: Int32Array | null = null;
   /** The retainer a shortest path from the root takes to each node: the lowest ordinal one step closer (with `distance`). */
   distanceParent: Uint32Array | null = null;
+  /** The distances the parse worker is walking meanwhile (large files; see distances.ts), until taken. */
+  pendingDistances: DistancesInProgress | null = null;
   /** Immediate dominator ordinal of each node (the root dominates itself). */
   dominator: Uint32Array | null = null;
   retainedSize: Float64Array | null = null;

@@ -16,6 +16,7 @@ import { computeClasses } from './classes';
 import { setClasses } from './analysis';
 import { mark } from './timeline';
 import { SnapshotFile } from './lazySections';
+import type { DistancesInProgress } from './distances';
 
 /** Options for `parseHeapSnapshotFile`. */
 export interface ParseFileOptions {
@@ -36,6 +37,12 @@ export interface ParseFileOptions {
    * per edge less in memory. A file changed since is an error then. Default false.
    */
   lazySections?: boolean;
+  /**
+   * Have the parse worker walk the distances from the root after the edges, while the analyses
+   * run (`HeapGraph.pendingDistances`; see parseWorker.ts). Default: for files of
+   * `WALK_IN_WORKER_MIN_BYTES` or more. Only when the parse worker scans the edges.
+   */
+  walkDistances?: boolean;
 }
 
 /**
@@ -47,6 +54,14 @@ export const parallelEdgeStats = { worker: 0, here: 0, jumped: 0, startedOver: 0
 
 /** Below this size, starting the parse worker costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 32 << 20;
+
+/**
+ * From this size on, the parse worker also walks the distances from the root while the analyses
+ * run (4 bytes per edge shared, 12 per node more memory meanwhile), so that the first question
+ * about one object does not wait for them: 0.3 s on 1 GB, 2 s on 4.8 GB. Below it they take
+ * under 0.15 s after the class list, and the memory matters more (see README, Benchmarks).
+ */
+export const WALK_IN_WORKER_MIN_BYTES = 512 << 20;
 
 /**
  * Whether there is a second core for the parse worker. Whether it is idle is not asked: with both
@@ -127,7 +142,7 @@ const START_OVER = Symbol('start over');
  * (a key found from the end of the file), -1 if it read on: the edges must end right before it,
  * else START_OVER.
  */
-async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | Uint8Array | null> {
+async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: EdgeFileJob, fh: FileHandle, jumpedTo: number): Promise<typeof START_OVER | SettledEdges> {
   const start = parser.skippedEdgesStart;
   // the nodes are parsed by now: the worker waits for their offsets once it has the edges (sent
   // after the write that ended them, unless that write failed; a second send is harmless)
@@ -135,10 +150,12 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
   if (firstEdge) worker.sendFirstEdge(firstEdge);
   let r = await worker.result;
   mark('parse: worker result');
-  // before the analyses allocate: the worker's heap is returned first
-  await worker.terminate();
   const same = (x: EdgeFileResult) =>
     x.kind !== 'declined' && x.start === start && (x.kind !== 'ok' || (jumpedTo >= 0 ? x.nextKey === jumpedTo : x.end === parser.skippedEdgesEnd));
+  // the worker walks the distances meanwhile, on the edges it sent (it stops on its own once
+  // done); else, before the analyses allocate, its heap is returned first
+  const walking = r?.kind === 'ok' && same(r) && r.distances ? r.distances : null;
+  if (!walking) await worker.terminate();
   if (!r || !same(r)) {
     r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
     parallelEdgeStats.here++;
@@ -151,10 +168,16 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
     return START_OVER;
   }
   if (jumpedTo >= 0) parallelEdgeStats.jumped++;
-  if (r.kind !== 'ok') return null;
+  if (r.kind !== 'ok') return { pageFlags: null, distances: null };
   if (jumpedTo >= 0) parser.skippedEdgesEnd = r.end;
   parser.adoptEdges(r);
-  return r.pageFlags ?? null;
+  return { pageFlags: r.pageFlags ?? null, distances: walking };
+}
+
+/** What the parse worker gives besides the edges: the page objects, the distances it walks meanwhile. */
+interface SettledEdges {
+  pageFlags: Uint8Array | null;
+  distances: DistancesInProgress | null;
 }
 
 const TAIL_KEY = Buffer.from('"trace_function_infos"', 'latin1');
@@ -207,6 +230,8 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
   let job: EdgeFileJob | null = null;
   let file: SnapshotFile | null = null;
   let parsed = false;
+  // the parse worker walks the distances of the graph returned (see parseWorker.ts)
+  let walking = false;
   try {
     const stat = await fh.stat();
     const totalBytes = stat.size;
@@ -216,7 +241,7 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
     const parser = new HeapSnapshotParser({ totalBytes, sharedFirstEdge: inParallel, file: file ?? undefined });
     if (inParallel) {
       parser.delegateEdges((nodesStart, layout) => {
-        job = { path, totalBytes, layout, from: nodesStart, findEdges: true };
+        job = { path, totalBytes, layout, from: nodesStart, findEdges: true, sharedEdges: options.walkDistances ?? totalBytes >= WALK_IN_WORKER_MIN_BYTES };
         mark('parse: nodes start, parse worker new');
         worker = startEdgeWorker(job);
         return worker !== null;
@@ -276,12 +301,14 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
       const nodes = parser.nodesAndStrings();
       const classes = nodes ? computeClasses(nodes, new Uint32Array(nodes.nodeCount)) : null;
       mark('parse: class ids done');
-      const pages = await settleEdges(parser, worker, job!, fh, jumpedTo);
+      const settled = await settleEdges(parser, worker, job!, fh, jumpedTo);
       mark('parse: edges settled');
-      if (pages === START_OVER) return START_OVER;
+      if (settled === START_OVER) return START_OVER;
       const g = parser.end();
       if (classes) setClasses(g, classes);
-      g.pageFlags = pages;
+      g.pageFlags = settled.pageFlags;
+      g.pendingDistances = settled.distances;
+      walking = settled.distances !== null;
       parsed = true;
       return g;
     }
@@ -290,7 +317,7 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
     return g;
   } finally {
     if (!parsed) file?.close();
-    void (worker as EdgeWorker | null)?.terminate();
+    if (!walking) void (worker as EdgeWorker | null)?.terminate();
     // never close the file under a read still in flight (after a parse error)
     if (pending) await pending.catch(() => undefined);
     await fh.close();

@@ -292,7 +292,7 @@ export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions 
   for (let head = 0; head < queue.length && !truncated; head++) {
     const v = queue[head];
     if (v === root) continue;
-    if (!retainers.knows(v)) retainers.fetch(queue.slice(head));
+    if (!retainers.knows(v)) retainers.fetch(withAncestors(queue.slice(head), g, retainers, 4 * maxNodes));
     for (const [r, e] of retainers.of(v)) {
       if (!addNode(r)) break;
       addEdge(r, e, v);
@@ -303,6 +303,22 @@ export function retainerGraph(g: HeapGraph, o: number, options: RetainerOptions 
     }
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()], paths, truncated };
+}
+
+/**
+ * `nodes` and, up to `max` nodes in all, their ancestors on their shortest paths (whose retainers
+ * the walk will want next: the retainer one step closer is one of a node's retainers), up to
+ * the first known one: fetched with them, they save scans.
+ */
+function withAncestors(nodes: number[], g: HeapGraph, known: RetainerLookup, max: number): number[] {
+  const dist = g.distance!;
+  const parent = g.distanceParent!;
+  const out = new Set(nodes);
+  for (const v of nodes) {
+    if (dist[v] <= 0) continue;
+    for (let a = parent[v]; a !== g.rootIndex && out.size < max && !out.has(a) && !known.knows(a); a = parent[a]) out.add(a);
+  }
+  return [...out];
 }
 
 /** The first edge from `from` to `to` that a shortest path may take. */

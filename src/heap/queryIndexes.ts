@@ -9,10 +9,10 @@
 import { analyse, pageObjectsOf, report, RETAINER_NON_ESSENTIAL, type ProgressFn } from './analysis';
 import type { HeapGraph } from './graph';
 import { PAGE_OBJECT } from './pageObjects';
+import { awaitDistances, distanceSteps as walkSteps, WALKING } from './distances';
 
-/** Nodes (or edges, for the retainer index) between two yields: ~1–5 ms of work. */
-const NODES_PER_STEP = 1 << 16;
-const EDGES_PER_STEP = 1 << 20;
+/** Edges (or nodes) between two yields: a few milliseconds of work. */
+const EDGES_PER_STEP = 1 << 18;
 
 /** The build under way of each graph: distances, then the retainer index, then the id order. */
 const building = new WeakMap<HeapGraph, Generator<void, void>>();
@@ -75,6 +75,7 @@ export function stepQueryIndexes(g: HeapGraph, ms: number): boolean {
 /** Drops the query indexes of `g` (rebuilt when asked again), and any build under way. */
 export function dropQueryIndexes(g: HeapGraph): void {
   building.delete(g);
+  g.pendingDistances = null;
   g.firstRetainer = g.retainerNode = null;
   g.distance = g.distanceParent = null;
 }
@@ -134,21 +135,26 @@ function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: 
   report(onProgress, 'retainers', 2, 3);
   const ret = new Uint32Array(m);
   const fill = first;
-  let sinceYield = 0;
+  let budget = EDGES_PER_STEP;
   for (let o = n - 1; o >= 0; o--) {
     const fromPage = page[o] & PAGE_OBJECT;
     const start = firstEdge[o];
-    for (let e = firstEdge[o + 1] - 1; e >= start; e--) {
-      const t = edgeTo[e];
-      const et = edgeType[e];
-      let v = o;
-      if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= RETAINER_NON_ESSENTIAL;
-      ret[--fill[t]] = v >>> 0;
-    }
-    sinceYield += firstEdge[o + 1] - start + 1;
-    if (sinceYield >= EDGES_PER_STEP) {
-      sinceYield = 0;
-      yield;
+    let e = firstEdge[o + 1] - 1;
+    for (;;) {
+      const stop = Math.max(start - 1, e - budget);
+      budget -= e - stop + 1;
+      for (; e > stop; e--) {
+        const t = edgeTo[e];
+        const et = edgeType[e];
+        let v = o;
+        if (et === edgeWeak || (et === edgeShortcut && o !== root) || (o !== root && page[t] & PAGE_OBJECT && !fromPage)) v |= RETAINER_NON_ESSENTIAL;
+        ret[--fill[t]] = v >>> 0;
+      }
+      if (budget <= 0) {
+        budget = EDGES_PER_STEP;
+        yield;
+      }
+      if (e < start) break;
     }
   }
   g.firstRetainer = first;
@@ -157,48 +163,41 @@ function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: 
 }
 
 /**
- * Phase "distances": BFS from the root over the edges that retain (see analysis.ts), with, for
- * each node, the retainer its shortest paths take: the lowest ordinal among its retainers one
- * step closer to the root (so that a path is followed without the retainer index).
+ * Phase "distances": `g.distance` and `g.distanceParent` (see distances.ts), from the parse
+ * worker's walk when it made one, else walked here.
  */
 export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: Uint32Array = new Uint32Array(g.nodeCount)): void {
   runAll(distanceSteps(g, onProgress, queue));
 }
 
+/** How long the distances of the parse worker are waited for before they are walked here instead. */
+const PARSE_WORKER_WALK_TIMEOUT_MS = 120_000;
+
 function* distanceSteps(g: HeapGraph, onProgress: ProgressFn | undefined, queue: Uint32Array): Generator<void, void> {
   const n = g.nodeCount;
-  const { firstEdge, edgeTo, edgeType } = g;
-  const { edgeWeak, edgeShortcut } = g.codes;
-  const dist = new Int32Array(n).fill(-1);
-  const parent = new Uint32Array(n);
-  let head = 0;
-  let tail = 0;
-  const root = g.rootIndex;
-  dist[root] = 0;
-  parent[root] = root;
-  queue[tail++] = root;
-  while (head < tail) {
-    const o = queue[head++];
-    const d = dist[o] + 1;
-    for (let e = firstEdge[o], end = firstEdge[o + 1]; e < end; e++) {
-      const et = edgeType[e];
-      if (et === edgeWeak || (et === edgeShortcut && o !== root)) continue;
-      const t = edgeTo[e];
-      const dt = dist[t];
-      if (dt === -1) {
-        dist[t] = d;
-        parent[t] = o;
-        queue[tail++] = t;
-      } else if (dt === d && o < parent[t]) {
-        parent[t] = o;
-      }
-    }
-    if (head % NODES_PER_STEP === 0) {
-      report(onProgress, 'distances', head, n);
+  const pending = g.pendingDistances;
+  if (pending) {
+    // waited for a few milliseconds at a time: a slice between requests stays short
+    const until = Date.now() + PARSE_WORKER_WALK_TIMEOUT_MS;
+    let walked = awaitDistances(pending, 5);
+    while (!walked && Atomics.load(pending.state, 0) === WALKING && Date.now() < until) {
       yield;
+      walked = awaitDistances(pending, 5);
+    }
+    g.pendingDistances = null;
+    if (walked) {
+      g.distance = walked.distance;
+      g.distanceParent = walked.parent;
+      report(onProgress, 'distances', n, n);
+      return;
     }
   }
-  g.distance = dist;
-  g.distanceParent = parent;
+  const out = { distance: new Int32Array(n), parent: new Uint32Array(n) };
+  for (const head of walkSteps(g, g.codes.edgeWeak, g.codes.edgeShortcut, out, queue)) {
+    report(onProgress, 'distances', head, n);
+    yield;
+  }
+  g.distance = out.distance;
+  g.distanceParent = out.parent;
   report(onProgress, 'distances', n, n);
 }

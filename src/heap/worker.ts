@@ -153,9 +153,14 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   diff: (p) => diffSnapshots(graphOf(p.a), graphOf(p.b)),
   retainers: (p) => {
     const g = graphOf(p.snapshot);
+    mark('retainers: start');
     const o = g.findOrdinal(p.id);
     if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
-    return retainerGraph(g, o, p.options);
+    ensureDistances(g);
+    mark('retainers: distances');
+    const r = retainerGraph(g, o, p.options);
+    mark('retainers: done');
+    return r;
   },
   object: (p) => {
     const g = graphOf(p.snapshot);

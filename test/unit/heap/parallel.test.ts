@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
 import { parallelEdgeStats } from '../../../src/heap/parser';
 import { edgeSearchStats, scanEdgesOfFile, type EdgeLayout } from '../../../src/heap/edgeScan';
+import { ensureDistances } from '../../../src/heap/queryIndexes';
 import { SnapshotBuilder } from './builder';
 
 let dir = '';
@@ -338,4 +339,27 @@ test('edge names and locations left in the file are read from it when asked, the
   const closed = await parseHeapSnapshotFile(file, { lazySections: true });
   closed.closeFile();
   assert.throws(() => closed.edgeNameIndex(0), { message: `${file} was closed with its snapshot` });
+});
+
+test('the distances walked by the parse worker during the analyses are those walked afterwards, in one thread', async () => {
+  const file = join(dir, 'walk.heapsnapshot');
+  writeFileSync(file, text, 'latin1');
+  const before = { ...parallelEdgeStats };
+  const g = await parseHeapSnapshotFile(file, { parallel: true, walkDistances: true, lazySections: true });
+  assert.equal(parallelEdgeStats.worker, before.worker + 1, 'the parse worker scanned the edges');
+  assert.ok(g.pendingDistances, 'the parse worker walks the distances');
+  assert.ok(g.edgeTo.buffer instanceof SharedArrayBuffer, 'on edges it shares');
+  const seq = parseHeapSnapshot(Buffer.from(text, 'latin1'));
+  sameGraph(g, seq);
+  assert.deepEqual(classSummary(g), classSummary(seq));
+  ensureDistances(g);
+  ensureDistances(seq);
+  assert.equal(g.pendingDistances, null, 'taken once walked');
+  assert.ok(g.distance!.buffer instanceof SharedArrayBuffer, "the worker's arrays");
+  assert.deepEqual(Array.from(g.distance!), Array.from(seq.distance!));
+  assert.deepEqual(Array.from(g.distanceParent!), Array.from(seq.distanceParent!));
+  assert.ok(g.distance!.filter((d) => d > 2).length > 100, 'a heap of some depth');
+  // below the size, or without the parse worker: no walk there
+  assert.equal((await parseHeapSnapshotFile(file, { parallel: true })).pendingDistances, null);
+  assert.equal((await parseHeapSnapshotFile(file, { parallel: false, walkDistances: true })).pendingDistances, null);
 });

@@ -85,25 +85,49 @@ test('retainer graphs before the retainer index is built are those after, for ev
   }
 });
 
-test('a chain end: the retainer graph walks the whole chain, building the index on the way', () => {
+test('a chain end: the path is the whole chain, its retainers fetched along it without the index', () => {
   const g = parseHeapSnapshot(randomHeap(4, 50, 200));
   const end = g.nodeCount - 1;
   assert.equal(g.className(end), 'Link');
-  const r = retainerGraph(g, end, { maxNodes: 150 });
-  assert.deepEqual(r.paths, [], 'no path within 64 edges');
-  assert.equal(r.nodes.length, 150);
-  assert.equal(r.truncated, true);
+  const short = retainerGraph(g, end, { maxNodes: 150 });
+  assert.deepEqual(short.paths, [], 'no path within 64 edges');
+  assert.equal(short.nodes.length, 150);
   assert.ok(
-    r.nodes.every((n) => n.name === 'Link'),
+    short.nodes.every((n) => n.name === 'Link'),
     'the walk went up the chain',
   );
-  assert.ok(g.retainerNode, 'past its scans the retainer graph built the index');
   const long = retainerGraph(g, end, { maxNodes: 500, maxDepth: 400 });
   assert.equal(long.paths[0].length, g.distance![end] + 1, 'the path is as long as the distance');
   assert.deepEqual(
     long.paths[0].slice(0, 201).map((id) => g.className(g.findOrdinal(id))),
     [...Array(200).fill('Link'), 'C0'],
   );
+  assert.equal(g.retainerNode, null, "the chain's retainers came with its ancestors: a few scans, no index");
+});
+
+test('a chain held only weakly (no distances to follow): the walk builds the index past its scans, same answer', () => {
+  const b = new SnapshotBuilder();
+  const root = b.node('synthetic', '', 0);
+  const gc = b.node('synthetic', '(GC roots)', 0);
+  const holder = b.obj('Holder', 16);
+  b.edge(root, gc, 'element', 1).edge(gc, holder, 'element', 0);
+  let prev = b.obj('Link', 16);
+  b.edge(holder, prev, 'weak', 'ref');
+  for (let i = 0; i < 199; i++) {
+    const next = b.obj('Link', 16);
+    b.edge(prev, next, 'property', 'next');
+    prev = next;
+  }
+  const json = b.toJSON();
+  const g = parseHeapSnapshot(json);
+  const r = retainerGraph(g, prev, { maxNodes: 150 });
+  assert.equal(g.distance![prev], -1);
+  assert.equal(r.nodes.length, 150);
+  assert.ok(g.retainerNode, 'past its scans the retainer graph built the index');
+  const indexed = parseHeapSnapshot(json);
+  analyse(indexed);
+  ensureRetainerIndex(indexed);
+  assert.deepEqual(r, retainerGraph(indexed, prev, { maxNodes: 150 }));
 });
 
 test('built in slices between other work, the indexes are the same as built at once', () => {
