@@ -16,7 +16,7 @@ import { computeClasses } from './classes';
 import { setClasses } from './analysis';
 import { mark } from './timeline';
 import { SnapshotFile } from './lazySections';
-import type { DistancesInProgress } from './distances';
+import { WALKING, WALK_FAILED, type DistancesInProgress } from './distances';
 
 /** Options for `parseHeapSnapshotFile`. */
 export interface ParseFileOptions {
@@ -102,6 +102,8 @@ interface EdgeWorker {
   sendFirstEdge(firstEdge: Uint32Array): void;
   /** Stops the worker (if still running) and resolves once its thread is gone, with its memory. */
   terminate(): Promise<void>;
+  /** Resolves once its thread is gone, however it ended. */
+  exited: Promise<void>;
 }
 
 /** Starts the parse worker on one file's edges; null when there is no worker script or no thread. */
@@ -122,6 +124,7 @@ function startEdgeWorker(job: EdgeFileJob): EdgeWorker | null {
   const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
   return {
     result,
+    exited,
     sendFirstEdge: (firstEdge) => w.postMessage({ firstEdge }),
     terminate: () =>
       w.terminate().then(
@@ -156,6 +159,8 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
   // done); else, before the analyses allocate, its heap is returned first
   const walking = r?.kind === 'ok' && same(r) && r.distances ? r.distances : null;
   if (!walking) await worker.terminate();
+  // a worker gone before the end of its walk: the distances are walked here instead (distances.ts)
+  else void worker.exited.then(() => Atomics.compareExchange(walking.state, 0, WALKING, WALK_FAILED) === WALKING && Atomics.notify(walking.state, 0));
   if (!r || !same(r)) {
     r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
     parallelEdgeStats.here++;
