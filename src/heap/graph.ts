@@ -321,24 +321,23 @@ export class HeapGraph {
     return this.idOrder!;
   }
 
-  /** `sortedById` in steps (yields every 64 Ki nodes), for a build between requests. */
-  *idOrderSteps(spare?: Uint32Array): Generator<void, void> {
+  /** `sortedById` in steps (yields every `step` nodes), for a build between requests. */
+  *idOrderSteps(spare?: Uint32Array, step = 1 << 16): Generator<void, void> {
     const n = this.nodeCount;
     const ids = this.nodeId;
     let a: Uint32Array = new Uint32Array(n);
     let b: Uint32Array = spare && spare.length >= n ? spare.subarray(0, n) : new Uint32Array(n);
     for (let i = 0; i < n; i++) a[i] = i;
     const counts = new Uint32Array(65537);
-    const STEP = 1 << 16;
     for (const shift of [0, 16]) {
       counts.fill(0);
-      for (let i0 = 0; i0 < n; i0 += STEP) {
-        for (let i = i0, end = Math.min(n, i0 + STEP); i < end; i++) counts[((ids[a[i]] >>> shift) & 0xffff) + 1]++;
+      for (let i0 = 0; i0 < n; i0 += step) {
+        for (let i = i0, end = Math.min(n, i0 + step); i < end; i++) counts[((ids[a[i]] >>> shift) & 0xffff) + 1]++;
         yield;
       }
       for (let k = 1; k <= 65536; k++) counts[k] += counts[k - 1];
-      for (let i0 = 0; i0 < n; i0 += STEP) {
-        for (let i = i0, end = Math.min(n, i0 + STEP); i < end; i++) {
+      for (let i0 = 0; i0 < n; i0 += step) {
+        for (let i = i0, end = Math.min(n, i0 + step); i < end; i++) {
           const o = a[i];
           b[counts[(ids[o] >>> shift) & 0xffff]++] = o;
         }

@@ -162,7 +162,7 @@ async function settleEdges(parser: HeapSnapshotParser, worker: EdgeWorker, job: 
   // a worker gone before the end of its walk: the distances are walked here instead (distances.ts)
   else void worker.exited.then(() => Atomics.compareExchange(walking.state, 0, WALKING, WALK_FAILED) === WALKING && Atomics.notify(walking.state, 0));
   if (!r || !same(r)) {
-    r = await scanEdgesOfFile({ ...job, from: start, findEdges: false }, fh);
+    r = await scanEdgesOfFile({ ...job, from: start, findEdges: false, sharedEdges: false }, fh);
     parallelEdgeStats.here++;
   } else {
     parallelEdgeStats.worker++;

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeScan';
 import type { EdgeArrays } from './pageObjects';
 import { markPageObjects } from './pageObjects';
-import { walkDistances, WALKED, WALK_FAILED, type DistancesInProgress } from './distances';
+import { walkDistances, WALKED, WALKING, WALK_FAILED, type DistancesInProgress } from './distances';
 import { mark } from './timeline';
 
 mark('parse worker: loaded');
@@ -44,7 +44,8 @@ async function edgeArrays(r: Extract<EdgeFileResult, { kind: 'ok' }>): Promise<E
  * question about one object would otherwise wait for (seconds on tens of millions of objects).
  */
 function distancesAfter(g: EdgeArrays): DistancesInProgress | null {
-  if (!job.sharedEdges || !(g.firstEdge.buffer instanceof SharedArrayBuffer) || !(g.edgeTo.buffer instanceof SharedArrayBuffer)) return null;
+  const shared = (a: ArrayBufferView) => a.buffer instanceof SharedArrayBuffer;
+  if (!job.sharedEdges || !shared(g.firstEdge) || !shared(g.edgeTo) || !shared(g.edgeType)) return null;
   const n = g.nodeCount;
   return {
     state: new Int32Array(new SharedArrayBuffer(4)),
@@ -72,10 +73,11 @@ scanEdgesOfFile(job).then(
       try {
         walkDistances(g, job.layout.weakType, job.layout.shortcutType, distances);
         Atomics.store(distances.state, 0, WALKED);
-      } catch {
-        Atomics.store(distances.state, 0, WALK_FAILED);
+      } finally {
+        // (whatever stopped the walk: the heap worker walks them itself then)
+        Atomics.compareExchange(distances.state, 0, WALKING, WALK_FAILED);
+        Atomics.notify(distances.state, 0);
       }
-      Atomics.notify(distances.state, 0);
       mark('parse worker: distances');
     }
     port.close();

@@ -11,8 +11,11 @@ import type { HeapGraph } from './graph';
 import { PAGE_OBJECT } from './pageObjects';
 import { awaitDistances, distanceSteps as walkSteps, WALKING } from './distances';
 
-/** Edges (or nodes) between two yields: a few milliseconds of work. */
-const EDGES_PER_STEP = 1 << 18;
+/**
+ * Edges (or nodes, for the id sort) between two yields: a few milliseconds of work.
+ * @internal (tests make them small, to yield everywhere)
+ */
+export const QUERY_STEPS = { edges: 1 << 18, nodes: 1 << 16 };
 
 /** The build under way of each graph: distances, then the retainer index, then the id order. */
 const building = new WeakMap<HeapGraph, Generator<void, void>>();
@@ -22,7 +25,7 @@ function* queryIndexSteps(g: HeapGraph): Generator<void, void> {
   const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
   if (!g.distance) yield* distanceSteps(g, undefined, spare!);
   if (!g.retainerNode) yield* retainerIndexSteps(g);
-  if (!g.hasIdOrder()) yield* g.idOrderSteps(spare!);
+  if (!g.hasIdOrder()) yield* g.idOrderSteps(spare!, QUERY_STEPS.nodes);
 }
 
 function steps(g: HeapGraph): Generator<void, void> {
@@ -120,8 +123,9 @@ function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: 
   const page = pageFlags ?? pageObjectsOf(g);
   report(onProgress, 'retainers', 1, 3);
   const first = new Uint32Array(n + 1);
-  for (let e0 = 0; e0 < m; e0 += EDGES_PER_STEP) {
-    for (let e = e0, end = Math.min(m, e0 + EDGES_PER_STEP); e < end; e++) first[edgeTo[e]]++;
+  const step = QUERY_STEPS.edges;
+  for (let e0 = 0; e0 < m; e0 += step) {
+    for (let e = e0, end = Math.min(m, e0 + step); e < end; e++) first[edgeTo[e]]++;
     yield;
   }
   // first[o] = end of row o; filling each row backwards leaves it at the start of row o, and
@@ -135,7 +139,7 @@ function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: 
   report(onProgress, 'retainers', 2, 3);
   const ret = new Uint32Array(m);
   const fill = first;
-  let budget = EDGES_PER_STEP;
+  let budget = step;
   for (let o = n - 1; o >= 0; o--) {
     const fromPage = page[o] & PAGE_OBJECT;
     const start = firstEdge[o];
@@ -151,7 +155,7 @@ function* retainerIndexSteps(g: HeapGraph, onProgress?: ProgressFn, pageFlags?: 
         ret[--fill[t]] = v >>> 0;
       }
       if (budget <= 0) {
-        budget = EDGES_PER_STEP;
+        budget = step;
         yield;
       }
       if (e < start) break;
@@ -170,8 +174,12 @@ export function computeDistances(g: HeapGraph, onProgress?: ProgressFn, queue: U
   runAll(distanceSteps(g, onProgress, queue));
 }
 
-/** How long the distances of the parse worker are waited for before they are walked here instead. */
-const PARSE_WORKER_WALK_TIMEOUT_MS = 120_000;
+/**
+ * How long the distances of the parse worker are waited for before they are walked here instead:
+ * its walk took 2 s on 76 M nodes, and a wait from a request blocks this thread (the worker's
+ * exit, seen on the event loop, cannot end it).
+ */
+const PARSE_WORKER_WALK_TIMEOUT_MS = 30_000;
 
 function* distanceSteps(g: HeapGraph, onProgress: ProgressFn | undefined, queue: Uint32Array): Generator<void, void> {
   const n = g.nodeCount;
@@ -193,7 +201,7 @@ function* distanceSteps(g: HeapGraph, onProgress: ProgressFn | undefined, queue:
     }
   }
   const out = { distance: new Int32Array(n), parent: new Uint32Array(n) };
-  for (const head of walkSteps(g, g.codes.edgeWeak, g.codes.edgeShortcut, out, queue)) {
+  for (const head of walkSteps(g, g.codes.edgeWeak, g.codes.edgeShortcut, out, queue, QUERY_STEPS.edges)) {
     report(onProgress, 'distances', head, n);
     yield;
   }

@@ -166,6 +166,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     const g = graphOf(p.snapshot);
     const o = g.findOrdinal(p.id);
     if (o < 0) return null;
+    ensureDistances(g); // (the distance is part of the answer)
     const d: HeapObjectDetails = { ...g.info(o), allocationStack: allocationStack(g, o), referentCount: g.edgeCountOf(o) };
     return d;
   },
@@ -173,6 +174,7 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
     const g = graphOf(p.snapshot);
     const o = g.findOrdinal(p.id);
     if (o < 0) throw new Error(`no object with id ${p.id} in snapshot ${p.snapshot}`);
+    ensureDistances(g);
     return g.referents(o, p.start ?? 0, p.end ?? 100);
   },
   objectsOfClass: (p) => {

@@ -4,8 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHeapSnapshot, retainerGraph, analyse, type HeapGraph } from '../../../src/heap';
-import { ensureDistances, ensureRetainerIndex, stepQueryIndexes } from '../../../src/heap/queryIndexes';
+import { parseHeapSnapshot, retainerGraph, retainersOf, analyse, type HeapGraph } from '../../../src/heap';
+import type { HeapGraphEdge, HeapGraphNode, HeapRetainerGraph } from '../../../src/model/heap';
+import { ensureDistances, ensureRetainerIndex, QUERY_STEPS, stepQueryIndexes } from '../../../src/heap/queryIndexes';
+import { WALK_FAILED } from '../../../src/heap/distances';
 import { SnapshotBuilder } from './builder';
 import { rng } from '../../helpers/random';
 
@@ -69,18 +71,86 @@ test('each shortest path steps to the lowest retainer one closer to the root', (
   assert.ok(reached > 100, `${reached} nodes reached`);
 });
 
-test('retainer graphs before the retainer index is built are those after, for every node', () => {
-  for (const seed of [1, 2, 3]) {
-    const json = randomHeap(seed);
+/**
+ * The retainer graph by its definition, on the retainer index (the engine's algorithm before the
+ * index-free one): paths step to the first retainer in index order (by source, then edge) one
+ * closer to the root through an edge a path may take; the walk takes retainers in index order.
+ */
+function referenceRetainerGraph(g: HeapGraph, o: number, maxNodes: number, maxDepth = 64, maxPaths = 5): HeapRetainerGraph {
+  const dist = g.distance!;
+  const root = g.rootIndex;
+  const usable = (from: number, e: number) => g.edgeType[e] !== g.codes.edgeWeak && (g.edgeType[e] !== g.codes.edgeShortcut || from === root);
+  const nodes = new Map<number, HeapGraphNode>();
+  const edges = new Map<string, HeapGraphEdge>();
+  let truncated = false;
+  const addNode = (v: number) => {
+    if (nodes.has(v)) return true;
+    if (nodes.size >= maxNodes) return !(truncated = true);
+    const info: HeapGraphNode = g.info(v);
+    if (v === o) info.target = true;
+    if (v === root || dist[v] === 1) info.root = true;
+    nodes.set(v, info);
+    return true;
+  };
+  const addEdge = (from: number, e: number, to: number) => {
+    if (!edges.has(`${from}:${e}`)) edges.set(`${from}:${e}`, { from: g.nodeId[from], to: g.nodeId[to], edgeType: g.edgeTypeName(e), name: g.edgeNameText(e) });
+  };
+  addNode(o);
+  const paths: number[][] = [];
+  const starts = retainersOf(g, o, true)
+    .filter(([r, e]) => dist[r] >= 0 && usable(r, e))
+    .sort((p, q) => dist[p[0]] - dist[q[0]]);
+  const seen = new Set<number>();
+  for (const [r0, e0] of starts) {
+    if (paths.length >= maxPaths) break;
+    if (seen.has(r0)) continue;
+    seen.add(r0);
+    const hops: Array<[number, number, number]> = [[r0, e0, o]];
+    let v = r0;
+    while (v !== root && hops.length <= maxDepth) {
+      const step = retainersOf(g, v, true).find(([r, e]) => dist[r] === dist[v] - 1 && usable(r, e))!;
+      hops.push([step[0], step[1], v]);
+      v = step[0];
+    }
+    if (v !== root) continue;
+    paths.push([g.nodeId[o], ...hops.map(([from]) => g.nodeId[from])]);
+    for (const [from, e, to] of hops) if (addNode(from) && nodes.has(to)) addEdge(from, e, to);
+  }
+  const queue = [o];
+  const visited = new Set([o]);
+  for (let head = 0; head < queue.length && !truncated; head++) {
+    const v = queue[head];
+    if (v === root) continue;
+    for (const [r, e] of retainersOf(g, v)) {
+      if (!addNode(r)) break;
+      addEdge(r, e, v);
+      if (!visited.has(r)) {
+        visited.add(r);
+        queue.push(r);
+      }
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()], paths, truncated };
+}
+
+test('retainer graphs without the index are those of the definition on the index, for every node and limit', () => {
+  for (const seed of [11, 12, 13, 14]) {
+    const json = randomHeap(seed, 200, 30);
     const indexed = parseHeapSnapshot(json);
     analyse(indexed);
+    ensureDistances(indexed);
     ensureRetainerIndex(indexed);
-    for (let v = 0; v < indexed.nodeCount; v++) {
-      const fresh = parseHeapSnapshot(json);
-      const before = retainerGraph(fresh, v, { maxNodes: 30 });
-      const withIndex = retainerGraph(indexed, v, { maxNodes: 30 });
-      // (edges in the order they were found: the scans must list retainers as the index does)
-      assert.deepEqual(before, withIndex, `seed ${seed}, node ${v}`);
+    for (const [maxNodes, maxDepth, maxPaths] of [
+      [30, 64, 5],
+      [7, 64, 5],
+      [100, 2, 5],
+      [100, 64, 1],
+    ]) {
+      for (let v = 0; v < indexed.nodeCount; v++) {
+        const fresh = parseHeapSnapshot(json);
+        const expected = referenceRetainerGraph(indexed, v, maxNodes, maxDepth, maxPaths);
+        assert.deepEqual(retainerGraph(fresh, v, { maxNodes, maxDepth, maxPaths }), expected, `seed ${seed}, node ${v}, limits ${maxNodes}/${maxDepth}/${maxPaths}`);
+      }
     }
   }
 });
@@ -134,11 +204,23 @@ test('built in slices between other work, the indexes are the same as built at o
   const json = randomHeap(5, 2000, 10);
   const sliced = parseHeapSnapshot(json);
   analyse(sliced);
+  // steps of a few edges: yields inside every node's edges, the id sort in many pieces
+  const saved = { ...QUERY_STEPS };
+  Object.assign(QUERY_STEPS, { edges: 3, nodes: 7 });
   let slices = 0;
-  while (!stepQueryIndexes(sliced, 0)) {
-    slices++;
-    if (slices === 3) ensureDistances(sliced); // a question that comes meanwhile
+  try {
+    while (!stepQueryIndexes(sliced, 0)) {
+      slices++;
+      if (slices === 3) {
+        assert.equal(sliced.distance, null, 'mid-walk');
+        ensureDistances(sliced); // a question that comes meanwhile
+        assert.ok(sliced.distance && !sliced.retainerNode);
+      }
+    }
+  } finally {
+    Object.assign(QUERY_STEPS, saved);
   }
+  assert.ok(slices > 1000, `${slices} slices`);
   const once = parseHeapSnapshot(json);
   analyse(once);
   ensureDistances(once);
@@ -154,4 +236,18 @@ test('built in slices between other work, the indexes are the same as built at o
   assert.equal(fresh.findOrdinal(999_999_999), -1);
   assert.equal(fresh.hasIdOrder(), false, 'one lookup does not sort the ids');
   assert.equal(sliced.findOrdinal(sliced.nodeId[77]), 77);
+});
+
+test('a walk the parse worker could not finish: the distances are walked here', () => {
+  const json = randomHeap(8);
+  const g = parseHeapSnapshot(json);
+  const n = g.nodeCount;
+  const failed = new Int32Array(new SharedArrayBuffer(4));
+  failed[0] = WALK_FAILED;
+  g.pendingDistances = { state: failed, distance: new Int32Array(n).fill(7), parent: new Uint32Array(n) };
+  ensureDistances(g);
+  assert.equal(g.pendingDistances, null);
+  const once = parseHeapSnapshot(json);
+  ensureDistances(once);
+  assert.deepEqual(Array.from(g.distance!), Array.from(once.distance!), "not the failed walk's arrays");
 });
