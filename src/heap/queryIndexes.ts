@@ -85,19 +85,10 @@ export function dropQueryIndexes(g: HeapGraph): void {
 
 /**
  * Everything queries about one object need (analyses, retainers, distances, objects by id), built
- * now: the rest of a build under way, or all of it.
+ * now: the rest of a build under way, or all of it. (`onProgress`: the analyses' phases.)
  */
 export function analyseForQueries(g: HeapGraph, onProgress?: ProgressFn): void {
   analyse(g, onProgress);
-  if (g.distance && g.retainerNode && g.hasIdOrder()) return;
-  if (onProgress && !building.has(g)) {
-    // (the progress of each phase, when asked for at once)
-    const spare = g.distance && g.hasIdOrder() ? null : new Uint32Array(g.nodeCount);
-    if (!g.distance) computeDistances(g, onProgress, spare!);
-    if (!g.retainerNode) buildRetainers(g, onProgress);
-    g.sortedById(spare ?? undefined);
-    return;
-  }
   runUntil(g, (x) => x.distance !== null && x.retainerNode !== null && x.hasIdOrder());
 }
 
