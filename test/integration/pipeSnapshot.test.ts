@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -149,10 +149,18 @@ describe('heap snapshots written by V8 into a file or FIFO we read', () => {
 
   // A program of another user cannot open a file in our private directory (as one on another
   // machine cannot): V8 fails before it takes the snapshot, and CDP streaming takes it.
-  test('a program that cannot open the file falls back to CDP', { skip: process.getuid?.() !== 0 && 'needs root to start a program as another user' }, async () => {
+  test('a program that cannot open the file falls back to CDP', { skip: process.getuid?.() !== 0 && 'needs root to start a program as another user' }, async (t) => {
+    // (the script where that user can read it: the checkout may be private, as in a mktemp -d clone)
+    const readable = mkdtempSync(join(tmpdir(), 'mp-other-user-'));
+    chmodSync(readable, 0o755);
+    const script = join(readable, 'classes.js');
+    copyFileSync(fixture('classes.js'), script);
+    chmodSync(script, 0o644);
+    t.after(() => rmSync(readable, { recursive: true, force: true }));
     const program = new Program(
-      spawn(process.execPath, ['--inspect=127.0.0.1:0', fixture('classes.js')], {
+      spawn(process.execPath, ['--inspect=127.0.0.1:0', script], {
         stdio: ['pipe', 'pipe', 'pipe'],
+        cwd: readable,
         uid: 65534,
         gid: 65534,
         env: { ...process.env, WIDGETS: '400' },
