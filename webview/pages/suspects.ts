@@ -10,6 +10,7 @@ import type { HeapAllocationFrame, LeakSuspectGroup, LeakSuspects } from '../../
 import { errorText } from '../api';
 import { fact } from '../components/facts';
 import { section } from '../components/section';
+import { sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
@@ -195,12 +196,17 @@ class SuspectsPage implements PageView {
         ...fact('Objects', formatCount(g.count)),
         ...fact('Retained', formatBytes(g.retainedSize), exactBytes(g.retainedSize)),
         ...fact('Self', formatBytes(g.selfSize), exactBytes(g.selfSize)),
-        ...fact(
-          'Allocated at',
-          site
-            ? `${siteText(site)} (${formatCount(site.count)} of ${formatCount(g.count)})`
-            : 'not recorded: track a class with creation stacks (trace) before the objects are made',
-        ),
+        ...(site
+          ? [
+              h('dt', {}, 'Allocated at'),
+              h(
+                'dd',
+                { testid: 'suspect-detail-site' },
+                sourceLink(site, this.context.openSource, 'suspect-detail-site-link'),
+                ` (${formatCount(site.count)} of ${formatCount(g.count)})`,
+              ),
+            ]
+          : fact('Allocated at', 'not recorded: track a class with creation stacks (trace) before the objects are made')),
         ...fact('Some ids', g.sampleIds.map((id) => `@${id}`).join(' ')),
       ),
       h('h3', { class: 'subhead' }, 'Retainer path, from the GC roots'),

@@ -618,7 +618,9 @@ function periodicText(p: TrackerState['periodic']): string {
     const paused = (100 * (p.pausedMs ?? 0)) / p.elapsedMs;
     // The first full snapshot is taken at once (sizes to carry over); the later pauses wait for credit.
     const over = paused > budget ? ' (above the budget so far: the first full snapshot is taken at once, the later pauses wait until the budget covers them)' : '';
-    parts.push(`${formatCount(p.censuses ?? 0)} censuses and ${formatCount(p.fullSnapshots ?? 0)} full snapshots so far, paused ${paused.toFixed(1)} % of the time${over}`);
+    parts.push(
+      `${plural(p.censuses ?? 0, 'census', 'censuses')} and ${plural(p.fullSnapshots ?? 0, 'full snapshot', 'full snapshots')} so far, paused ${paused.toFixed(1)} % of the time${over}`,
+    );
   }
   if (p.nextAt) parts.push(`next at ${formatClock(p.nextAt)}`);
   if (p.lastError) parts.push(`last error: ${p.lastError}`);
@@ -628,4 +630,9 @@ function periodicText(p: TrackerState['periodic']): string {
 /** The server's absolute URL (for commands to copy), from the API base the page uses. */
 function serverUrl(apiBase: string): string {
   return new URL(`${apiBase || '.'}/`, location.href).href.replace(/\/$/, '');
+}
+
+/** `1 census`, `2 censuses`. */
+function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
