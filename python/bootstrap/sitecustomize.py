@@ -20,14 +20,16 @@ def _start():
         except Exception as e:  # the program runs even when profiling cannot start
             sys.stderr.write("memory-profiler agent did not start: %s: %s\n" % (type(e).__name__, e))
     # The sitecustomize this one hides (Debian's, a venv's…).
-    del sys.modules["sitecustomize"]
+    me = sys.modules.pop("sitecustomize", None)
     saved = list(sys.path)
     try:
         sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
         try:
             import sitecustomize  # noqa: F401
         except ImportError:
-            pass
+            # None to hide: this one stays the module (site's import of it fails without it).
+            if me is not None:
+                sys.modules["sitecustomize"] = me
     finally:
         sys.path[:] = saved
 
