@@ -188,6 +188,11 @@ def _capture(ids, own, agent_threads, collect):
     names = frame = None
     clock = time.perf_counter
     marks = [("own objects, roots (modules, thread frames)", clock())]
+    # These lists and their tuples, made before the object list, are the agent's too.
+    for made in (modules, threads, marks):
+        own.add(id(made))
+        for entry in made:
+            own.add(id(entry))
     gc.disable()
     ids.begin()
     # The id map's tables for this snapshot are new: the agent's too.

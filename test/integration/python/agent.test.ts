@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { classSummary, parseHeapSnapshot, type HeapGraph } from '../../../src/heap';
+import { classSummary, diffSnapshots, parseHeapSnapshot, type HeapGraph } from '../../../src/heap';
 import { AgentConnectionError, AgentRequestError, PythonAgentClient } from '../../../src/targets/python';
 import type { ObjectReferents, ProcessInfo, ThreadInfo, ThreadStack } from '../../../src/model';
 import { type PythonProgram, pythonFixture, snapshotBytes, startPython } from '../../helpers/python';
@@ -140,6 +140,12 @@ describe('the Python agent', () => {
     const cb = count(b);
     for (const name of ['dict', 'list', 'tuple', 'weakref.ReferenceType', 'ReferenceType', 'frame', 'set']) {
       assert.ok(Math.abs((cb.get(name) ?? 0) - (ca.get(name) ?? 0)) <= 2, `${name}: ${ca.get(name)} then ${cb.get(name)}`);
+    }
+    // By id too: none of the agent's lists (of sys.modules' items, of threads) dies between them.
+    const diff = diffSnapshots(a, b);
+    for (const name of ['list', 'tuple']) {
+      const gone = diff.classes.find((c) => c.name === name)?.removedCount ?? 0;
+      assert.ok(gone <= 2, `${name}: ${gone} gone between two snapshots of an idle program`);
     }
   });
 
