@@ -162,6 +162,8 @@ def start_in_background(host="localhost", port=8090, tracker=None, stats=None, d
     holder = {}
 
     def serve():
+        # The profiler's own thread, not the program's: left out of threads and snapshots.
+        _the_agent.thread_idents.add(threading.get_ident())
         child = subprocess.Popen(args, env=env)
         holder["process"] = child
         child.wait()
