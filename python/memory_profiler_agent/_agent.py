@@ -189,13 +189,22 @@ class Agent:
         raise RequestError("unknown method %r" % (method,), "unknown-method")
 
     def info(self):
+        argv = [a for a in sys.argv if isinstance(a, str)]
+        title = os.path.basename(argv[0]) if argv and argv[0] else sys.executable
+        if argv[:1] == ["-m"]:
+            # ``python -m module`` before runpy has found the module: its name is in orig_argv (3.10+).
+            orig = [a for a in getattr(sys, "orig_argv", ()) if isinstance(a, str)]
+            if "-m" in orig and orig.index("-m") + 1 < len(orig):
+                module = orig[orig.index("-m") + 1]
+                argv = ["-m", module] + argv[1:]
+                title = module
         return {
             "pid": os.getpid(),
-            "title": os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else sys.executable,
+            "title": title,
             "runtime": "python %s" % sys.version.split()[0],
             "implementation": sys.implementation.name,
             "executable": sys.executable,
-            "argv": [a for a in sys.argv if isinstance(a, str)],
+            "argv": argv,
             "protocol": PROTOCOL,
         }
 
