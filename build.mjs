@@ -29,6 +29,8 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { heapWorker: 'src/heap/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { heapParseWorker: 'src/heap/parseWorker.ts' }, outdir: 'dist' },
+  // loaded by the heap worker on first use (see newExpressionFinder in src/heap/worker.ts)
+  { ...node, entryPoints: { heapSourceParser: 'src/heap/newExpressions.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { profilerWorker: 'src/host/backgroundWorker.ts' }, outdir: 'dist' },
   {
     bundle: true,

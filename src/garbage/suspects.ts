@@ -1,4 +1,5 @@
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
+import type { NewSites } from '../heap/newSites';
 import type { LeakSuspectGroup } from '../model';
 
 /**
@@ -9,13 +10,23 @@ import type { LeakSuspectGroup } from '../model';
 export class LeakSuspectFinder {
   private readonly cache = new Map<string, Promise<{ objects: number; groups: LeakSuspectGroup[] }>>();
 
-  constructor(private readonly client: () => HeapWorkerClient) {}
+  constructor(
+    private readonly client: () => HeapWorkerClient,
+    private readonly newSites?: () => NewSites | undefined,
+  ) {}
 
   find(baseline: SnapshotHandle, target: SnapshotHandle, final: SnapshotHandle): Promise<{ objects: number; groups: LeakSuspectGroup[] }> {
     const key = `${baseline}:${target}:${final}`;
     let value = this.cache.get(key);
     if (!value) {
-      value = this.client().leakSuspects(baseline, target, final);
+      value = this.client()
+        .leakSuspects(baseline, target, final)
+        .then(async (found) => {
+          // the line of the `new` of each group's allocation site, where the script can be read
+          const sites = this.newSites?.();
+          for (const g of found.groups) if (sites && g.allocatedAt) await sites.mark(g.className, [[g.allocatedAt]]).catch(() => {});
+          return found;
+        });
       this.cache.set(key, value);
       value.catch(() => this.cache.get(key) === value && this.cache.delete(key));
     }

@@ -20,6 +20,7 @@ import type { CollectedGarbageResult } from './collected';
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { TrackedClassCensus } from '../model/tracker';
 import type { HeapAllocationFrame, HeapGraphEdge } from '../model/heap';
+import type { NewExpressionAnswer, NewExpressionQuery } from './newExpressions';
 
 export type { SnapshotHandle, HeapObjectDetails } from './protocol';
 
@@ -199,6 +200,11 @@ export class HeapWorkerClient {
   /** Objects allocated after `baseline`, present in `target` and alive in `final`, grouped by retainer path. */
   leakSuspects(baseline: SnapshotHandle, target: SnapshotHandle, final: SnapshotHandle, options?: SuspectOptions): Promise<{ objects: number; groups: LeakSuspectGroup[] }> {
     return this.call('leakSuspects', { baseline, target, final, options });
+  }
+
+  /** The `new` expressions of functions in a script's source (see newExpressions.ts), parsed in the worker. */
+  newExpressions(source: string, queries: NewExpressionQuery[]): Promise<NewExpressionAnswer[]> {
+    return this.call('newExpressions', { source, queries });
   }
 
   /** Frees a snapshot in the worker. */

@@ -21,6 +21,7 @@ import type { CollectedGarbageResult } from './collected';
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { TrackedClassCensus } from '../model/tracker';
 import type { HeapGraphEdge, HeapObjectDetails } from '../model/heap';
+import type { NewExpressionAnswer, NewExpressionQuery } from './newExpressions';
 
 /** Handle of a snapshot held by the worker. */
 export type SnapshotHandle = number;
@@ -46,6 +47,7 @@ export interface HeapWorkerMethods {
   collectedGarbage: [{ a: SnapshotHandle; b: SnapshotHandle }, CollectedGarbageResult];
   subgraph: [{ snapshot: SnapshotHandle; ids: number[]; maxNodes?: number }, { nodes: HeapObjectInfo[]; edges: HeapGraphEdge[]; truncated: boolean }];
   leakSuspects: [{ baseline: SnapshotHandle; target: SnapshotHandle; final: SnapshotHandle; options?: SuspectOptions }, { objects: number; groups: LeakSuspectGroup[] }];
+  newExpressions: [{ source: string; queries: NewExpressionQuery[] }, NewExpressionAnswer[]];
 }
 
 export type HeapWorkerMethod = keyof HeapWorkerMethods;

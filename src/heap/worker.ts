@@ -2,6 +2,8 @@
  * The heap worker thread: holds parsed snapshots and answers `HeapWorkerClient` requests, so
  * parsing and analysis never run on the caller's event loop. Built to `dist/heapWorker.js`.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { HeapClassSummary, HeapProgress, HeapSnapshotInfo } from '../model/heap';
 import { analyse, classSummary } from './analysis';
@@ -13,6 +15,7 @@ import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerMethods, HeapWorkerR
 import { allocationStack, componentsOf, diffSnapshots, retainerGraph } from './queries';
 import { absentIds, subgraph, trackedInstances } from './instances';
 import { leakSuspects } from './suspects';
+import type { findNewExpressions } from './newExpressions';
 import { collectedGarbage } from './collected';
 import { instancesByRetainedSize } from './classInstances';
 import { mark } from './timeline';
@@ -203,7 +206,22 @@ const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], i
   collectedGarbage: (p) => collectedGarbage(graphOf(p.a), graphOf(p.b)),
   subgraph: (p) => subgraph(graphOf(p.snapshot), p.ids, p.maxNodes),
   leakSuspects: (p) => leakSuspects(graphOf(p.baseline), graphOf(p.target), graphOf(p.final), p.options),
+  newExpressions: (p) => newExpressionFinder()(p.source, p.queries),
 };
+
+let finder: typeof findNewExpressions | undefined;
+/**
+ * The source parser (acorn, in its own bundle next to this one, or the module under tsx) is
+ * loaded on first use: it would lengthen every start of this worker, which most never need it.
+ */
+function newExpressionFinder(): typeof findNewExpressions {
+  if (!finder) {
+    const bundled = join(__dirname, 'heapSourceParser.js');
+    const module = existsSync(bundled) ? bundled : './newExpressions';
+    finder = (require(module) as typeof import('./newExpressions')).findNewExpressions;
+  }
+  return finder;
+}
 
 function errorData(e: unknown) {
   if (e instanceof HeapSnapshotError) return { name: e.name, message: e.message, problem: e.problem, offset: e.offset };

@@ -2,7 +2,7 @@
  * Garbage as V8 allows it to be seen: objects present in one snapshot and gone from the next
  * (collected in between), split into connected reference graphs. Plain data only.
  */
-import type { HeapAllocationFrame } from './heap';
+import type { AllocationSite, HeapAllocationFrame } from './heap';
 
 /** One graph of collected objects, as `GET /api/garbage` lists it (largest first). */
 export interface GarbageGraphSummary {
@@ -99,6 +99,12 @@ export interface LeakSuspectGroup {
    * Node's own), with how many of them; only when allocation tracking was on as they were made.
    */
   allocatedAt?: HeapAllocationFrame & { count: number };
+  /**
+   * Without allocation stacks, where they were probably made, by the sampling heap profiler (on
+   * once a class is tracked without stacks): the program's function of most live bytes that holds
+   * a `new` of the group's class, at that `new` (`liveBytes` is the function's, all classes).
+   */
+  sampledAt?: AllocationSite;
 }
 
 /** `GET /api/garbage/suspects`: allocated after `baseline`, present in `target` and still alive in `final`. */

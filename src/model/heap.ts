@@ -105,9 +105,16 @@ export interface HeapAllocationFrame {
   functionName: string;
   scriptName: string;
   scriptId: number;
-  /** 1-based; 0 when unknown. */
+  /** Where the function starts (its parameter list), as V8 records it: 1-based; 0 when unknown. */
   line: number;
   column: number;
+  /**
+   * On the frame that ran the `new` making the object: where that expression is (1-based), found
+   * in the script's source; absent where it could not be found (no source, the source changed,
+   * no `new` of the class in that function). `others`: how many more `new`s of the class that
+   * function holds (V8 tells functions apart, not places in them: the object came from one of them).
+   */
+  newAt?: { line: number; column: number; others?: number };
 }
 
 /** Where the program allocated what is still alive, as the sampling heap profiler estimates it. */

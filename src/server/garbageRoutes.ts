@@ -3,7 +3,7 @@ import { route } from './route';
 import { CollectedGarbage } from '../garbage/collected';
 import { LeakSuspectFinder } from '../garbage/suspects';
 import type { ClassTracker } from '../tracker/classTracker';
-import type { LeakSuspects } from '../model';
+import type { LeakSuspectGroup, LeakSuspects } from '../model';
 import { HttpError } from './httpError';
 
 /** `?offset=` / `?limit=` of a page of suspect groups (limit 1 to 1000). */
@@ -23,7 +23,10 @@ function pageNumber(value: unknown, name: string, fallback: number): number {
 export function garbageRoutes(tracker: ClassTracker): Router {
   const router = Router();
   const garbage = tracker.live ? tracker.garbage : new CollectedGarbage(() => tracker.heapClient);
-  const suspects = new LeakSuspectFinder(() => tracker.heapClient);
+  const suspects = new LeakSuspectFinder(
+    () => tracker.heapClient,
+    () => tracker.newSites,
+  );
 
   /** Offline (a stats dump): the garbage the dump saved for the pair ending at `?to` (default: the latest saved). */
   const saved = (req: Request) => {
@@ -34,6 +37,12 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     if (!found)
       throw new HttpError(404, 'not available offline', 'this stats dump holds no garbage for those snapshots (a dump saves the latest pairs still held when it was written)');
     return found;
+  };
+
+  /** Groups without allocation stacks get the sampled site that probably made them (as sampled now). */
+  const withSampledSites = async (groups: LeakSuspectGroup[]) => {
+    const sites = await tracker.sampledSitesOf(groups.filter((g) => !g.allocatedAt).map((g) => g.className));
+    return groups.map((g) => (g.allocatedAt || !sites.has(g.className) ? g : { ...g, sampledAt: sites.get(g.className) }));
   };
 
   const pair = (req: Request) => {
@@ -75,7 +84,7 @@ export function garbageRoutes(tracker: ClassTracker): Router {
       objects: found.objects,
       totalGroups: found.groups.length,
       offset,
-      groups: found.groups.slice(offset, offset + limit),
+      groups: await withSampledSites(found.groups.slice(offset, offset + limit)),
     };
     res.json(answer);
   });

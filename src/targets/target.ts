@@ -1,4 +1,16 @@
-import type { AllocationSites, CapabilityName, CollectorGarbage, CollectorState, IdReset, ObjectReferents, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack } from '../model';
+import type {
+  AllocationSites,
+  CapabilityName,
+  HeapAllocationFrame,
+  CollectorGarbage,
+  CollectorState,
+  IdReset,
+  ObjectReferents,
+  ProcessInfo,
+  TargetInfo,
+  ThreadInfo,
+  ThreadStack,
+} from '../model';
 
 /**
  * A profiled program, whatever reaches it: a live Node program over the DevTools protocol, a
@@ -103,6 +115,12 @@ export interface AllocationTracking {
    */
   startSampling?(): Promise<void>;
   sampledSites?(): Promise<AllocationSites | undefined>;
+  /**
+   * The source of the script a stack frame names, where the profiler can read it (the program
+   * runs on this machine): to find the line of the `new` in the frame's function. Undefined
+   * when it cannot.
+   */
+  scriptSource?(frame: HeapAllocationFrame): Promise<string | undefined>;
 }
 
 /** The runtime's object ids are stable across snapshots; this notices when they were reset. */

@@ -2,7 +2,9 @@ import { nameMap, ownValue, toNameMap } from '../common/nameMap';
 import { CollectedGarbage } from '../garbage/collected';
 import type { HeapWorkerClient, SnapshotHandle } from '../heap/client';
 import { SnapshotRegistry } from '../heap/registry';
+import { NewSites } from '../heap/newSites';
 import type {
+  AllocationSite,
   AllocationSites,
   CensusEntry,
   SavedGarbage,
@@ -167,6 +169,37 @@ export class ClassTracker {
   /** The heap worker holding this tracker's snapshots. */
   get heapClient(): HeapWorkerClient {
     return this.registry.workerClient;
+  }
+
+  /**
+   * Finds the line of the `new` on allocation stacks, where the program's scripts can be read
+   * (see NewSites); undefined for a read-only tracker or a target that cannot read them.
+   */
+  get newSites(): NewSites | undefined {
+    const tracking = this.target?.capabilities.allocationTracking;
+    if (!tracking?.scriptSource) return undefined;
+    return (this.newSiteFinder ??= new NewSites(
+      () => this.heapClient,
+      (frame) => tracking.scriptSource!(frame),
+    ));
+  }
+  private newSiteFinder: NewSites | undefined;
+
+  /**
+   * Where objects of these classes were probably made, without allocation stacks: per class, the
+   * sampled site of most live bytes whose function holds a `new` of it (see NewSites.sampledSite);
+   * none when the program is not sampled.
+   */
+  async sampledSitesOf(classNames: readonly string[]): Promise<Map<string, AllocationSite>> {
+    const found = new Map<string, AllocationSite>();
+    const finder = this.newSites;
+    const sampled = finder && classNames.length ? await this.target?.capabilities.allocationTracking?.sampledSites?.().catch(() => undefined) : undefined;
+    if (!finder || !sampled) return found;
+    for (const name of new Set(classNames)) {
+      const site = await finder.sampledSite(name, sampled.sites).catch(() => undefined);
+      if (site) found.set(name, site);
+    }
+    return found;
   }
 
   /** What was collected between held snapshots (live trackers), computed on first request and cached. */
@@ -390,6 +423,8 @@ export class ClassTracker {
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
       });
+      // where each new stack ran its `new` (a look at the program's scripts; nothing lost without it)
+      for (const t of tracked) if (t.trace) await this.newSites?.mark(t.name, ownValue(this.dump.classes, t.name)!.stacks).catch(() => {});
       snapshot.heapIndex = this.registry.add(taken.snapshot, taken.info, desc).index;
       this.dump.snapshots.push(snapshot);
       for (const l of this.addedListeners) l({ snapshot, handle: taken.snapshot, info: taken.info });

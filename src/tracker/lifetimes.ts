@@ -75,19 +75,22 @@ function birthOf(id: number, ctx: CensusContext): number | null {
 }
 
 const indexers = new WeakMap<ClassDetail, Map<string, number>>();
+/** A stack's key: its frames as V8 gave them (the `new` found later is left out). */
+const stackKey = (frames: HeapAllocationFrame[]) => JSON.stringify(frames, (k, v: unknown) => (k === 'newAt' ? undefined : v));
 function stackIndexer(detail: ClassDetail): (frames: HeapAllocationFrame[]) => number {
   let keys = indexers.get(detail);
   if (!keys) {
-    keys = new Map(detail.stacks.map((s, i) => [JSON.stringify(s), i]));
+    keys = new Map(detail.stacks.map((s, i) => [stackKey(s), i]));
     indexers.set(detail, keys);
   }
   const map = keys;
   return (frames) => {
-    const key = JSON.stringify(frames);
+    const key = stackKey(frames);
     let i = map.get(key);
     if (i === undefined) {
       i = detail.stacks.length;
-      detail.stacks.push(frames);
+      // a copy: the census's stacks are shared by its classes, and each class's `new` is its own (newAt)
+      detail.stacks.push(frames.map((f) => ({ ...f })));
       map.set(key, i);
     }
     return i;

@@ -31,7 +31,14 @@ const object = (fields: Record<string, Shape | Optional>): Shape => ({ object: f
 const classStats = { active: 'integer', sum: 'number', avg: 'number', pct: 'number', selfSum: 'number', min: 'number', max: 'number' } as const;
 const trackedClass = object({ name: 'string', resolutionLevel: 'integer', trace: 'boolean', since: 'number', firstSnapshot: 'integer' });
 const referent: Shape = object({ name: 'string', count: 'integer', size: 'number', children: array({ lazy: () => referent }) });
-const frame = object({ functionName: 'string', scriptName: 'string', scriptId: 'integer', line: 'integer', column: 'integer' });
+const frame = object({
+  functionName: 'string',
+  scriptName: 'string',
+  scriptId: 'integer',
+  line: 'integer',
+  column: 'integer',
+  newAt: optional(object({ line: 'integer', column: 'integer', others: optional('integer') })),
+});
 const garbageObject = object({ id: 'integer', size: 'number', type: 'string', className: 'string', repr: 'string' });
 const garbageGraph = object({ nodes: array(garbageObject), edges: array(object({ from: 'integer', to: 'integer', edgeType: 'string', name: 'string' })), truncated: 'boolean' });
 

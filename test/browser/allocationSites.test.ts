@@ -2,7 +2,8 @@
  * The tracker page's allocation sites, in real Chromium against the real server: a class tracked
  * without creation stacks starts V8's sampling heap profiler, and the page lists the program's
  * functions by live bytes, each a `vscode://file` link to the line (test/fixtures/programs/
- * leakyServer.js: its stdin handler makes the records, the constructor their strings).
+ * leakyServer.js: its stdin handler makes the records, the constructor their strings); with
+ * creation stacks, the class page's stack points at the line of the `new`.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { startProfiledPages } from './harness';
 
 let pages: Awaited<ReturnType<typeof startProfiledPages>>;
 before(async () => {
-  pages = await startProfiledPages('leakyServer.js');
+  // (on this machine, as `run` has it: the profiler reads the program's scripts)
+  pages = await startProfiledPages('leakyServer.js', { local: true });
 });
 after(() => pages?.close());
 
@@ -40,4 +42,23 @@ test('a class tracked without creation stacks: the page lists where live memory 
     (await page.getByTestId('allocation-sites-note').textContent()) ?? '',
     /^Live bytes by the program function that allocated them, for the whole program, sampled about every 32.0 KiB allocated since /,
   );
+});
+
+test('a class tracked with creation stacks: the stack of an instance points at the line of its new', async () => {
+  assert.equal((await getJson(pages.api + '/tracker/classes', json('POST', { name: 'ListenerState', trace: true }))).status, 201);
+  assert.equal((await command(pages.program, 'listen 3')).ListenerState, 3);
+  assert.equal((await getJson(pages.api + '/tracker/snapshots', json('POST', { description: 'after the listeners' }))).status, 200);
+  const path = fixture('leakyServer.js');
+  const source = readFileSync(path, 'utf8').split('\n');
+  const newLine = source.findIndex((l) => l.includes('new ListenerState(')) + 1;
+  const newColumn = source[newLine - 1].indexOf('new ListenerState(') + 1;
+  const { page } = await pages.session.open('/tracker/class/ListenerState');
+  const first = page.locator('[data-testid="class-instances-body"] .vt-row').first();
+  await first.waitFor();
+  assert.ok((await first.textContent())?.includes(`addListener ${path}:${newLine}:${newColumn}`), (await first.textContent()) ?? '');
+  await first.click();
+  const frame = page.getByTestId('class-instance-frame-0');
+  assert.equal(await frame.textContent(), `addListener ${path}:${newLine}:${newColumn}`);
+  assert.equal(await frame.getAttribute('href'), `vscode://file${encodeURI(path)}:${newLine}:${newColumn}`);
+  assert.match((await frame.getAttribute('title')) ?? '', /the new that made it; the function begins at line \d+/);
 });

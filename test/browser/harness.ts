@@ -45,12 +45,13 @@ export async function startProfiledServer(fixture: Fixture, options: { maxSnapsh
  */
 export async function startProfiledPages(
   script: string,
-  options: { maxSnapshots?: number } = {},
+  options: { maxSnapshots?: number; local?: boolean } = {},
 ): Promise<{ program: Program; server: RunningServer; session: BrowserSession; api: string; close(): Promise<void> }> {
   const { program, wsUrl } = await startInspected(script);
   let server: RunningServer | undefined;
   try {
-    server = await startServer({ target: await NodeTarget.attach(await connectToInspector(wsUrl)), host: '127.0.0.1', port: 0, maxSnapshots: options.maxSnapshots });
+    const target = await NodeTarget.attach(await connectToInspector(wsUrl), { local: options.local });
+    server = await startServer({ target, host: '127.0.0.1', port: 0, maxSnapshots: options.maxSnapshots });
     const session = await BrowserSession.start(server.url);
     const running = server;
     return {

@@ -4,12 +4,13 @@
  * test/fixtures/programs/classes.js (its `leak N` makes N LeakyRecord).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { connectToInspector } from '../../src/targets/node';
 import type { ClassDetail, LeakSuspects } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { NodeTarget } from '../../src/targets';
-import { type Program, command, getJson, startInspected } from '../helpers/programs';
+import { type Program, command, fixture, getJson, startInspected } from '../helpers/programs';
 
 const running: Array<{ program: Program; server: RunningServer }> = [];
 after(async () => {
@@ -21,7 +22,8 @@ after(async () => {
 
 async function profiled(): Promise<{ program: Program; api: string }> {
   const started = await startInspected('classes.js');
-  const server = await startServer({ target: await NodeTarget.attach(await connectToInspector(started.port)), port: 0 });
+  // (on this machine, as `run` has it: the profiler reads the program's scripts for the lines of `new`)
+  const server = await startServer({ target: await NodeTarget.attach(await connectToInspector(started.port), { local: true }), port: 0 });
   running.push({ program: started.program, server });
   return { program: started.program, api: `http://127.0.0.1:${server.port}/api` };
 }
@@ -73,6 +75,12 @@ for (const trace of [true, false]) {
       assert.equal(records[0].count, 5);
       const site = records[0].allocatedAt;
       assert.deepEqual(site && [site.functionName, site.count], trace ? ['leak', 5] : undefined, JSON.stringify(site));
+      // at the line of its `new` (the function begins a line above)
+      const newLine =
+        readFileSync(fixture('classes.js'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('new LeakyRecord(')) + 1;
+      assert.deepEqual(site && [site.line, site.newAt?.line], trace ? [newLine - 1, newLine] : undefined);
     });
   });
 }

@@ -18,16 +18,16 @@ after(() => running.forEach((p) => p.kill()));
 
 const source = readFileSync(fixture('leakyServer.js'), 'utf8').split('\n');
 const lineOf = (text: string) => source.findIndex((l) => l.includes(text)) + 1;
-/** Where each class is made: the function that runs its `new`, by name and first line. */
-const MADE_IN: Record<string, { functionName: string; line: number }> = {
-  LeakyRecord: { functionName: '', line: lineOf("process.stdin.on('data', (data) => {") },
-  UserSession: { functionName: '', line: lineOf("process.stdin.on('data', (data) => {") },
-  ListenerState: { functionName: 'addListener', line: lineOf('function addListener()') },
-  OrderCycle: { functionName: 'makePair', line: lineOf('function makePair()') },
+/** Where each class is made: the function that runs its `new`, by name and first line, and the line of the `new` (the first of two for OrderCycle). */
+const MADE_IN: Record<string, { functionName: string; line: number; newLine: number; others?: number }> = {
+  LeakyRecord: { functionName: '', line: lineOf("process.stdin.on('data', (data) => {"), newLine: lineOf('new LeakyRecord(') },
+  UserSession: { functionName: '', line: lineOf("process.stdin.on('data', (data) => {"), newLine: lineOf('new UserSession(') },
+  ListenerState: { functionName: 'addListener', line: lineOf('function addListener()'), newLine: lineOf('new ListenerState(') },
+  OrderCycle: { functionName: 'makePair', line: lineOf('function makePair()'), newLine: lineOf('new OrderCycle('), others: 1 },
 };
 const isProgramFrame = (f: HeapAllocationFrame) => f.scriptName !== '' && !f.scriptName.startsWith('node:') && !f.scriptName.startsWith('internal/');
 
-test('run --trace: at least 95 % of the instances made after tracking began name the function that made them', async (t) => {
+test('run --trace: at least 95 % of the instances made after tracking began name the function and the line of the `new` that made them', async (t) => {
   const classes = Object.keys(MADE_IN);
   const p = startNode([CLI, 'run', '--port', '0', '--track', classes.join(','), '--trace', '--', process.execPath, fixture('leakyServer.js')]);
   running.push(p);
@@ -52,10 +52,20 @@ test('run --trace: at least 95 % of the instances made after tracking began name
       assert.equal(inst.birth, 0, `${name} made after tracking began is born at the first snapshot`);
       const frames = inst.stack === undefined ? [] : detail.stacks[inst.stack];
       const top = frames.find(isProgramFrame);
-      if (top && top.scriptName.endsWith('leakyServer.js') && top.functionName === MADE_IN[name].functionName && top.line === MADE_IN[name].line) right++;
+      const made = MADE_IN[name];
+      // the function that ran `new` as V8 names it (where it starts), and the line of the `new` found in the script
+      if (
+        top &&
+        top.scriptName.endsWith('leakyServer.js') &&
+        top.functionName === made.functionName &&
+        top.line === made.line &&
+        top.newAt?.line === made.newLine &&
+        top.newAt.others === made.others
+      )
+        right++;
     }
     shares.push(`${name} ${right}/${counts[name]}`);
-    assert.ok(right >= 0.95 * counts[name], `${name}: ${right} of ${counts[name]} instances name the function that made them (${shares.join(', ')})`);
+    assert.ok(right >= 0.95 * counts[name], `${name}: ${right} of ${counts[name]} instances name the function and the line of the new that made them (${shares.join(', ')})`);
   }
   t.diagnostic(`with the program's function on top: ${shares.join(', ')}`);
   p.child.kill('SIGINT');

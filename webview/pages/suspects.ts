@@ -6,11 +6,11 @@
  * "Show more" asks for the next. A click on a group shows its whole retainer path, where its
  * objects were allocated (when traced) and some of their ids.
  */
-import type { HeapAllocationFrame, LeakSuspectGroup, LeakSuspects } from '../../src/model';
+import type { LeakSuspectGroup, LeakSuspects } from '../../src/model';
 import { errorText } from '../api';
 import { fact } from '../components/facts';
 import { section } from '../components/section';
-import { sourceLink } from '../components/sourceLink';
+import { placeLabel, sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
@@ -32,10 +32,10 @@ interface Row extends LeakSuspectGroup {
   rank: number;
 }
 
-function siteText(f: (HeapAllocationFrame & { count: number }) | undefined): string {
-  if (!f) return '';
-  const file = f.scriptName.replace(/^file:\/\//, '');
-  return `${f.functionName || '(anonymous)'} ${file}:${f.line}:${f.column}`;
+/** The group's allocation site: recorded with its objects' stacks, else as sampled. */
+function siteText(g: LeakSuspectGroup): string {
+  if (g.allocatedAt) return placeLabel(g.allocatedAt);
+  return g.sampledAt ? `${placeLabel(g.sampledAt)} (sampled)` : '';
 }
 
 function link(context: PageContext, path: string, text: string, testid: string): HTMLElement {
@@ -82,7 +82,7 @@ class SuspectsPage implements PageView {
         },
         { id: 'self', header: 'Self', width: '90px', numeric: true, value: (g) => formatBytes(g.selfSize), tooltip: (g) => exactBytes(g.selfSize), sortKey: (g) => g.selfSize },
         { id: 'path', header: 'Held by', width: 'minmax(240px, 4fr)', value: (g) => g.path.slice(-3).join(' / '), tooltip: (g) => g.path.join('\n') },
-        { id: 'site', header: 'Allocated at', width: 'minmax(160px, 2fr)', value: (g) => siteText(g.allocatedAt), sortKey: (g) => siteText(g.allocatedAt) },
+        { id: 'site', header: 'Allocated at', width: 'minmax(160px, 2fr)', value: (g) => siteText(g), sortKey: (g) => siteText(g) },
       ],
       key: (g) => String(g.rank),
       emptyText: 'Nothing allocated after the baseline is still alive.',
@@ -206,7 +206,17 @@ class SuspectsPage implements PageView {
                 ` (${formatCount(site.count)} of ${formatCount(g.count)})`,
               ),
             ]
-          : fact('Allocated at', 'not recorded: track a class with creation stacks (trace) before the objects are made')),
+          : g.sampledAt
+            ? [
+                h('dt', {}, 'Allocated at'),
+                h(
+                  'dd',
+                  { testid: 'suspect-detail-site' },
+                  sourceLink(g.sampledAt, this.context.openSource, 'suspect-detail-site-link'),
+                  ` (sampled: of the program's functions that make ${g.className}, the one holding the most live memory, ${formatBytes(g.sampledAt.liveBytes)} of all kinds)`,
+                ),
+              ]
+            : fact('Allocated at', 'not recorded: track a class with creation stacks (trace) before the objects are made, or without them to sample where memory is allocated')),
         ...fact('Some ids', g.sampleIds.map((id) => `@${id}`).join(' ')),
       ),
       h('h3', { class: 'subhead' }, 'Retainer path, from the GC roots'),

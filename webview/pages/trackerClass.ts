@@ -171,7 +171,7 @@ class TrackerClassPage implements PageView {
     if (stack === undefined) return '';
     // the program's innermost frame: Node's own (`node:…`) fold away
     const frames = this.detail?.stacks[stack] ?? [];
-    const frame = frames.find(isProgramFrame) ?? frames[0];
+    const frame = frames.find((f) => f.newAt) ?? frames.find(isProgramFrame) ?? frames[0];
     return frame ? placeLabel(frame) : '';
   }
 
@@ -205,7 +205,17 @@ class TrackerClassPage implements PageView {
         ? h('ol', { class: 'paths', testid: 'class-instance-stack' }, ...shown.map((f, k) => h('li', {}, sourceLink(f, this.context.openSource, `class-instance-frame-${k}`))))
         : h('p', { class: 'muted', testid: 'class-instance-no-stack' }, this.noStackText(i)),
       ...(folded ? [h('p', { class: 'muted' }, `${formatCount(folded)} frame${folded === 1 ? '' : 's'} of Node's own (node:…) not shown.`)] : []),
-      ...(stack.length ? [h('p', { class: 'muted' }, 'Innermost first; each frame is a function, at the line where it begins (V8 records functions, not lines).')] : []),
+      ...(stack.length
+        ? [
+            h(
+              'p',
+              { class: 'muted' },
+              stack.some((f) => f.newAt)
+                ? 'Innermost first. The frame that ran the new points at it (found in the script); the others at the line where their function begins (V8 records functions, not lines).'
+                : 'Innermost first; each frame is a function, at the line where it begins (V8 records functions, not lines).',
+            ),
+          ]
+        : []),
       ...this.instanceReferents(i),
     );
   }

@@ -1,10 +1,11 @@
 import type { CdpConnection } from '../../cdp';
-import type { AllocationSites } from '../../model';
+import type { AllocationSites, HeapAllocationFrame } from '../../model';
 import type { AllocationTracking, CaptureOptions, HeapSnapshots, HeapSnapshotSink } from '../target';
 import { restoreCompaction, stopCompaction } from './allocationStacks';
 import { birthWatermark, trackingWatermark } from './births';
 import { captureThroughPipe, type LocalSnapshotKind } from './pipeSnapshot';
 import { allocationSites } from './samplingSites';
+import { readLocalScript } from './scriptSource';
 
 export interface NodeHeapProfilerOptions {
   /**
@@ -135,6 +136,11 @@ export class NodeHeapProfiler implements HeapSnapshots, AllocationTracking {
     if (!this.sampling) return undefined;
     const { profile } = await this.connection.send('HeapProfiler.getSamplingProfile');
     return { since: this.sampling.since, samplingInterval: SAMPLING_INTERVAL, sites: allocationSites(profile) };
+  }
+
+  /** The frame's script read from disk, for a program on this machine (see readLocalScript). */
+  async scriptSource(frame: HeapAllocationFrame): Promise<string | undefined> {
+    return this.options.local ? readLocalScript(frame.scriptName) : undefined;
   }
 
   /** Before the profiler lets go of the program: its GC compacts again. */
