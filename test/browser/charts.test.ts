@@ -1,7 +1,7 @@
 /**
  * The tracker page's charts on a real program (test/fixtures/programs/classes.js), in real
  * Chromium: before any data they say so instead of drawing an axis at 1970; one snapshot gives a
- * time axis of a minute around it, not years; the stacked chart is the JS heap by default, the
+ * time axis of a minute around it, not years, ticks at clock seconds and round binary sizes; the stacked chart is the JS heap by default, the
  * tracked classes alone on request, memory outside the heap only when asked; the timeline samples
  * every second once a class is tracked, without periodic mode. Run after `npm run build`.
  */
@@ -46,6 +46,11 @@ describe('tracker charts', () => {
     const [min, max] = ((await chart.getAttribute('data-x-range')) ?? '').split('..').map(Number);
     assert.ok(min <= at && at <= max && max - min <= 120_000, `axis ${new Date(min).toISOString()} – ${new Date(max).toISOString()} around ${new Date(at).toISOString()}`);
     assert.equal(await page.isVisible('[data-testid="tracker-chart-no-data"]'), false);
+    // clock times to the second, and round steps of a binary unit (not 47.7 MiB)
+    const xTicks = ((await chart.getAttribute('data-x-ticks')) ?? '').split('|');
+    assert.ok(xTicks.length >= 2 && xTicks.every((t) => /^\d\d:\d\d:\d\d$/.test(t)), xTicks.join(' '));
+    const yTicks = ((await chart.getAttribute('data-y-ticks')) ?? '').split('|');
+    assert.ok(yTicks.length >= 2 && yTicks.every((t) => /^(0 B|\d+(\.(5|25|75))? (B|KiB|MiB|GiB))$/.test(t)), yTicks.join(' '));
     assert.equal(await chart.getAttribute('data-series'), 'TrackedWidget|rest of the JS heap');
     await page.check('[data-testid="chart-tracked-only"]');
     assert.equal(await chart.getAttribute('data-series'), 'TrackedWidget');

@@ -43,6 +43,11 @@ export function seriesColour(i: number): string {
   return fallback[i % fallback.length];
 }
 
+/** The shortest time axis, in seconds. */
+const MIN_SPAN_S = 60;
+/** Steps of a byte axis: 1, 2, 4… 512 bytes, KiB, MiB, GiB, TiB. */
+const BYTE_STEPS = [0, 1, 2, 3, 4].flatMap((k) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((m) => m * 1024 ** k));
+
 export class TimeChart {
   readonly element: HTMLElement;
   private plot: uPlot | undefined;
@@ -90,10 +95,12 @@ export class TimeChart {
     const raw = series.map((s) => s.values);
     const drawn = this.options.stacked ? cumulative(raw) : raw;
     const data = [x.map((t) => t / 1000), ...drawn] as uPlot.AlignedData;
-    // One point alone would stretch the time axis over years: give it a minute around it.
+    // One point alone would stretch the time axis over years, two a second apart label it in
+    // milliseconds: the axis spans a minute at least, around the points.
     const first = x[0] / 1000; // x ascends
     const last = x[x.length - 1] / 1000;
-    this.xSpan = first === last ? [first - 30, last + 30] : [first, last];
+    const room = Math.max(0, MIN_SPAN_S - (last - first)) / 2;
+    this.xSpan = [first - room, last + room];
     this.element.dataset.points = String(x.length);
     this.element.dataset.series = series.map((s) => s.label).join('|');
     if (this.plot && shape === this.shape) {
@@ -114,13 +121,29 @@ export class TimeChart {
       cursor: { drag: { x: true, y: false } },
       hooks: { setScale: [(u, key) => key === 'x' && this.showRange(u)] },
       legend: { live: true },
-      axes: [{ ...axis }, { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => format(v)) }],
+      // bytes step by powers of two (16 MiB, 32 MiB…), not by tens (which label 47.7 MiB)
+      // (the labels drawn are kept in data-x-ticks and data-y-ticks, for tests)
+      axes: [
+        { ...axis, values: (_u, ticks) => this.labelled('xTicks', timeLabels(ticks)) },
+        {
+          ...axis,
+          size: 70,
+          incrs: this.options.format ? undefined : BYTE_STEPS,
+          values: (_u, ticks) =>
+            this.labelled(
+              'yTicks',
+              ticks.map((v) => withoutTrailingZeros(format(v))),
+            ),
+        },
+      ],
       series: [
         { label: 'Time' },
         ...series.map((s, i) => ({
           label: s.label,
           stroke: s.colour,
           width: 1.5,
+          // a sample a series lacks (a snapshot between timeline samples) does not break its line
+          spanGaps: true,
           fill: this.options.stacked ? withAlpha(s.colour, 0.55) : undefined,
           points: { show: this.options.points ?? x.length < 40 },
           value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => {
@@ -133,6 +156,11 @@ export class TimeChart {
     };
     this.plot = new uPlot(opts, data, this.element);
     this.plot.root.title = '';
+  }
+
+  private labelled(key: 'xTicks' | 'yTicks', labels: string[]): string[] {
+    this.element.dataset[key] = labels.join('|');
+    return labels;
   }
 
   /** The time axis's span in ms since the epoch, as `data-x-range="min..max"` (tests). */
@@ -156,6 +184,22 @@ export class TimeChart {
   private width(): number {
     return Math.max(320, this.element.clientWidth || 800);
   }
+}
+
+/** Clock times of ticks (seconds since the epoch): to the second, with the day when they span days. */
+function timeLabels(ticks: number[]): string[] {
+  const days = ticks.length > 1 && ticks[ticks.length - 1] - ticks[0] >= 86_400;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return ticks.map((t) => {
+    const d = new Date(t * 1000);
+    const clock = `${two(d.getHours())}:${two(d.getMinutes())}${days ? '' : `:${two(d.getSeconds())}`}`;
+    return days ? `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock}` : clock;
+  });
+}
+
+/** `16.0 MiB` → `16 MiB`, `1.50 MiB` → `1.5 MiB` (an axis's steps are round). */
+function withoutTrailingZeros(label: string): string {
+  return label.replace(/\.(\d*?)0+(?=\D|$)/, (_m, kept: string) => (kept ? `.${kept}` : ''));
 }
 
 /** Running sums, bottom series first (nulls count as 0 in the sum). */
