@@ -6,13 +6,21 @@
  *   `b` with the same type, name, self size and edge count, and is not garbage at all;
  * - *engine internals*: compiled code, hidden classes, backing stores, heap numbers, system
  *   objects: freed for real, but by the engine rather than by the program;
+ * - *temporaries of the snapshot*: objects only the stack and handle scopes of the code running
+ *   while `a` was taken held. In a program at rest that code is the profiler's own
+ *   `writeHeapSnapshot(…)` call (its closure, expression and path strings, Node's options array):
+ *   not the program's garbage, left out like the renewed ones (see origins.ts);
+ * - *Node's internals*: objects Node itself made (closures of its `node:` scripts, instances of
+ *   its classes such as `TimersList`, of its C++ bindings such as `HTTPParser`, see origins.ts);
  * - the program's own objects.
  * The collected objects are split into connected reference graphs; graphs with a program object
  * come first (those with reference cycles before the others, as Pympler lists `gc.garbage`
- * cycles), each largest first; graphs of engine internals only come last, flagged `engine`.
+ * cycles), each largest first; graphs of engine and Node internals only come last, flagged
+ * `engine`.
  */
 import type { HeapComponent } from '../model/heap';
 import type { HeapGraph } from './graph';
+import { heldOnlyWhileRunning, Origins } from './origins';
 import { componentsOf } from './queries';
 
 /** Node types whose nodes belong to the engine, not to the program. */
@@ -30,13 +38,15 @@ export interface CollectedGraph extends HeapComponent {
   classes: Array<{ name: string; count: number }>;
   /** Objects of the graph that lie on reference cycles. */
   cycleObjects: number;
-  /** True when every object of the graph is an engine internal. */
+  /** True when every object of the graph is an engine internal or one of Node's own. */
   engine: boolean;
 }
 
 export interface CollectedGarbageResult {
   /** Objects that only got a new id (not counted anywhere else). */
   renewed: number;
+  /** Objects only the code running during snapshot `a` held: the profiler's own call (not counted anywhere else). */
+  temporaries: number;
   graphs: CollectedGraph[];
 }
 
@@ -121,8 +131,14 @@ export function collectedGarbage(a: HeapGraph, b: HeapGraph): CollectedGarbageRe
     bornBySignature.set(key, (bornBySignature.get(key) ?? 0) + 1);
   }
   let renewed = 0;
+  let temporaries = 0;
+  const transient = heldOnlyWhileRunning(a);
   const collected: number[] = [];
   for (const o of gone) {
+    if (transient[o]) {
+      temporaries++;
+      continue;
+    }
     if (RENEWED_TYPES.has(a.typeName(o))) {
       const key = signature(a, o);
       const left = bornBySignature.get(key) ?? 0;
@@ -135,16 +151,24 @@ export function collectedGarbage(a: HeapGraph, b: HeapGraph): CollectedGarbageRe
     collected.push(o);
   }
   const components = splitGraphs(a, collected);
+  const origins = new Origins(a);
   const graphs = components.map((c): CollectedGraph => {
     const onCycles = new Set(c.cycles.flat());
-    // tiers: classes with objects on cycles, the program's constructors, its other objects, the engine's
+    // tiers: classes with objects on cycles, the program's constructors, its other objects, Node's, the engine's
     const counts = new Map<string, { count: number; tier: number }>();
+    // objects of classes or functions the program defined, Node's own, and neither (plain objects, strings…)
     let programObjects = 0;
+    let nodeObjects = 0;
+    let otherObjects = 0;
     for (const id of c.ids) {
       const o = a.ordinalOf(id);
       const internal = isEngineInternal(a, o);
-      if (!internal) programObjects++;
-      const tier = internal ? 3 : onCycles.has(id) ? 0 : a.nodeType[o] === a.codes.nodeObject ? 1 : 2;
+      const origin = internal ? undefined : origins.of(o);
+      const node = origin === 'node';
+      if (origin === 'program') programObjects++;
+      else if (node) nodeObjects++;
+      else if (origin) otherObjects++;
+      const tier = internal ? 4 : node ? 3 : onCycles.has(id) ? 0 : a.nodeType[o] === a.codes.nodeObject ? 1 : 2;
       const name = a.className(o);
       const entry = counts.get(name);
       if (!entry) counts.set(name, { count: 1, tier });
@@ -157,9 +181,11 @@ export function collectedGarbage(a: HeapGraph, b: HeapGraph): CollectedGarbageRe
       .sort((x, y) => x[1].tier - y[1].tier || y[1].count - x[1].count || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
       .slice(0, MAX_CLASSES)
       .map(([name, { count }]) => ({ name, count }));
-    return { ...c, classes, cycleObjects: onCycles.size, engine: programObjects === 0 };
+    // Node's own: a graph of its objects (with the plain ones they hold) and nothing the program defined
+    const engine = programObjects === 0 && (otherObjects === 0 || nodeObjects > 0);
+    return { ...c, classes, cycleObjects: onCycles.size, engine };
   });
   const rank = (x: CollectedGraph) => (x.engine ? 2 : x.cycles.length ? 0 : 1);
   graphs.sort((x, y) => rank(x) - rank(y) || y.totalSize - x.totalSize || y.ids.length - x.ids.length);
-  return { renewed, graphs };
+  return { renewed, temporaries, graphs };
 }
