@@ -5,12 +5,20 @@
  * fields) counts in that one's retained size instead. Suspects are grouped by their shortest
  * retainer path with what varies from one leaked object to the next collapsed: element indexes
  * and Map/Set table slots (`[]`) and the keys of objects used as dictionaries (`[key]`), so one
- * leak is one group. Groups are ranked by retained size.
+ * leak is one group. A key is collapsed only where the names vary: at an object V8 holds in
+ * dictionary mode (as objects used as maps end up) or crossed under many names, and never the
+ * one name most of the paths through that object take (`Server → _events` stays as it is).
+ * Groups that are not the program's are flagged `engine`: objects V8's compiled code holds
+ * (literal boilerplates, `(compiled code) → transition_info`) and, on paths with nothing of the
+ * program, Node's own objects (`HTTPParser`, `ShutdownWrap`, its sockets; see origins.ts) and
+ * objects held in the scope of Node's functions.
+ * Groups are ranked by retained size, the program's first.
  */
 import type { LeakSuspectGroup } from '../model/garbage';
 import type { HeapAllocationFrame } from '../model/heap';
 import { analyseForQueries } from './queryIndexes';
 import type { HeapGraph } from './graph';
+import { Origins } from './origins';
 import { allocationStack, retainersOf } from './queries';
 import { programFrame } from './frames';
 
@@ -42,8 +50,10 @@ function candidates(baseline: HeapGraph, target: HeapGraph, final: HeapGraph): n
   return out;
 }
 
-/** Distinct property names through one retainer before it is taken for a dictionary. */
+/** Distinct varying property names through an object in dictionary mode before its keys are collapsed. */
 const DICTIONARY_KEYS = 3;
+/** Distinct varying property names through an object in fast mode before its keys are collapsed. */
+const MANY_KEYS = 12;
 
 interface Step {
   retainer: number;
@@ -69,6 +79,16 @@ function pathOf(g: HeapGraph, o: number, maxDepth: number): Step[] | null {
     v = step.retainer;
   }
   return steps.reverse();
+}
+
+/** Whether V8 holds `o`'s named properties in a dictionary (`properties` → `(object properties)`), as it does for objects used as maps. */
+function inDictionaryMode(g: HeapGraph, o: number): boolean {
+  for (let e = g.firstEdge[o]; e < g.firstEdge[o + 1]; e++) {
+    if (g.edgeType[e] !== g.codes.edgeInternal) continue;
+    const to = g.edgeTo[e];
+    if (g.edgeNameText(e) === 'properties') return g.typeName(to) === 'array' && g.name(to) === '(object properties)';
+  }
+  return false;
 }
 
 /** Marks the suspects that some other suspect dominates (walks each dominator chain once). */
@@ -113,8 +133,8 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
   const inner = dominatedBySuspect(final, isSuspect);
   const tops = list.filter((o) => !inner[o]);
   const paths = new Map<number, Step[]>();
-  // property names taken through each retainer, to find objects used as dictionaries
-  const keysThrough = new Map<number, Set<number>>();
+  // how many paths take each property name through each retainer, to find objects used as dictionaries
+  const keysThrough = new Map<number, { names: Map<number, number>; paths: number }>();
   const { edgeElement, edgeHidden, edgeProperty } = final.codes;
   for (const o of tops) {
     const path = pathOf(final, o, maxDepth);
@@ -123,10 +143,26 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
     for (const { retainer, edge } of path) {
       if (final.edgeType[edge] !== edgeProperty) continue;
       let keys = keysThrough.get(retainer);
-      if (!keys) keysThrough.set(retainer, (keys = new Set()));
-      if (keys.size < DICTIONARY_KEYS) keys.add(final.edgeNameIndex(edge));
+      if (!keys) keysThrough.set(retainer, (keys = { names: new Map(), paths: 0 }));
+      const name = final.edgeNameIndex(edge);
+      keys.names.set(name, (keys.names.get(name) ?? 0) + 1);
+      keys.paths++;
     }
   }
+  // per retainer: the names collapsed to `[key]` (all but the one most paths take, where they vary)
+  const collapsed = new Map<number, Set<number> | null>();
+  const collapsedAt = (retainer: number): Set<number> | null => {
+    let names = collapsed.get(retainer);
+    if (names !== undefined) return names;
+    names = null;
+    const keys = keysThrough.get(retainer);
+    if (keys) {
+      const varying = [...keys.names].filter(([, n]) => n * 2 < keys.paths).map(([name]) => name);
+      if (varying.length >= (inDictionaryMode(final, retainer) ? DICTIONARY_KEYS : MANY_KEYS)) names = new Set(varying);
+    }
+    collapsed.set(retainer, names);
+    return names;
+  };
   const label = ({ retainer, edge }: Step) => {
     const t = final.edgeType[edge];
     let name: string;
@@ -135,18 +171,40 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
       name = final.edgeNameText(edge);
       // Map and Set tables name their slots by number
       if (/^\d+$/.test(name)) name = '[]';
-      else if (t === edgeProperty && (keysThrough.get(retainer)?.size ?? 0) >= DICTIONARY_KEYS) name = '[key]';
+      else if (t === edgeProperty && collapsedAt(retainer)?.has(final.edgeNameIndex(edge))) name = '[key]';
     }
     return `${final.className(retainer)} → ${name}`;
+  };
+  const origins = new Origins(final);
+  /**
+   * Not the program's: held by V8's compiled code, or with nothing of the program on its path and
+   * made by Node (its classes, closures) or held in the scope of Node's own functions. A plain
+   * object the program hung on one of Node's objects (`server.cache = []`) stays the program's.
+   */
+  const isEngine = (o: number, steps: Step[]): boolean => {
+    const last = steps[steps.length - 1];
+    if (last && final.typeName(last.retainer) === 'code') return true;
+    // inside a literal's boilerplate (an allocation site's `transition_info`)
+    if (steps.some(({ retainer, edge }) => final.typeName(retainer) === 'code' && final.edgeNameText(edge) === 'transition_info')) return true;
+    const own = origins.of(o);
+    if (own === 'program') return false;
+    let inNodeScope = false;
+    for (const { retainer } of steps) {
+      const origin = origins.of(retainer);
+      if (origin === 'program') return false;
+      if (origin === 'node' && final.nodeType[retainer] === final.codes.nodeClosure) inNodeScope = true;
+    }
+    return own === 'node' || inNodeScope;
   };
   const groups = new Map<string, LeakSuspectGroup & { sites: Map<string, { frame: HeapAllocationFrame; count: number }> }>();
   const rs = final.retainedSize!;
   for (const [o, steps] of paths) {
     const path = steps.map(label);
     const className = final.className(o);
-    const key = `${path.join('\n')}\n${className}`;
+    const engine = isEngine(o, steps);
+    const key = `${engine ? 'engine' : 'program'}\n${path.join('\n')}\n${className}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { path, className, count: 0, selfSize: 0, retainedSize: 0, sampleIds: [], sites: new Map() }));
+    if (!g) groups.set(key, (g = { path, className, engine, count: 0, selfSize: 0, retainedSize: 0, sampleIds: [], sites: new Map() }));
     g.count++;
     g.selfSize += final.nodeSelfSize[o];
     g.retainedSize += rs[o];
@@ -164,6 +222,6 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
       const top = [...sites.values()].sort((x, y) => y.count - x.count)[0];
       return top ? { ...group, allocatedAt: { ...top.frame, count: top.count } } : group;
     })
-    .sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count);
+    .sort((a, b) => Number(a.engine) - Number(b.engine) || b.retainedSize - a.retainedSize || b.count - a.count);
   return { objects: tops.length, groups: options.maxGroups === undefined ? sorted : sorted.slice(0, options.maxGroups) };
 }

@@ -47,7 +47,7 @@ export interface ApiRoutes {
   'GET /api/stats': Route<StatsDump>;
 
   'GET /api/garbage': Route<GarbageGraphSummary[], { to?: number }>;
-  'GET /api/garbage/suspects': Route<LeakSuspects, { baseline?: number; offset?: number; limit?: number }>;
+  'GET /api/garbage/suspects': Route<LeakSuspects, { baseline?: number; offset?: number; limit?: number; engine?: 0 | 1 }>;
   'GET /api/garbage/:index': Route<GarbageGraphDetail, { to?: number; reduced?: boolean }>;
   'GET /api/garbage/collector': Route<CollectorGarbage | null>;
   'POST /api/garbage/collector': Route<CollectorGarbage>;

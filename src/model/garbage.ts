@@ -88,6 +88,12 @@ export interface LeakSuspectGroup {
   path: string[];
   /** Class of the suspected objects. */
   className: string;
+  /**
+   * Not the program's: objects V8's compiled code holds (literal boilerplates) or Node's own
+   * objects held through Node's objects only (`HTTPParser`, `ShutdownWrap`…). Left out of the
+   * answer unless `?engine=1`, then ranked after the program's groups.
+   */
+  engine: boolean;
   count: number;
   selfSize: number;
   /** Sum of the objects' retained sizes (objects retaining each other count more than once). */
@@ -115,9 +121,12 @@ export interface LeakSuspects {
   final: number;
   /** Heap snapshot index of `final` (for the retainer graphs), when the server holds it. */
   heapIndex?: number;
-  /** Suspected objects in all (the top of each leak: suspects inside another suspect count in its retained size). */
+  /** Suspected objects of the program (the top of each leak: suspects inside another suspect count in its retained size). */
   objects: number;
-  /** All groups; `groups` is the page from `offset` (`?offset=&limit=`, 50 by default). */
+  /** Groups (and their objects) of engine and Node internals, left out unless `?engine=1`. */
+  engineGroups: number;
+  engineObjects: number;
+  /** All groups answered (the engine's too with `?engine=1`); `groups` is the page from `offset` (`?offset=&limit=`, 50 by default). */
   totalGroups: number;
   offset: number;
   groups: LeakSuspectGroup[];

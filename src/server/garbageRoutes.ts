@@ -75,16 +75,24 @@ export function garbageRoutes(tracker: ClassTracker): Router {
     if (handles.some((h) => h === undefined)) throw new HttpError(404, 'snapshot not held', 'those snapshots are no longer held');
     const offset = pageNumber(req.query.offset, 'offset', 0);
     const limit = pageNumber(req.query.limit, 'limit', 50);
+    const engineText = req.query.engine === undefined ? '0' : String(req.query.engine);
+    if (engineText !== '0' && engineText !== '1') throw new HttpError(400, 'bad engine', 'engine must be 0 or 1');
     const found = await suspects.find(handles[0]!, handles[1]!, handles[2]!);
+    // the engine's and Node's groups come last: the program's alone are a prefix
+    const engine = found.groups.filter((g) => g.engine);
+    const engineObjects = engine.reduce((n, g) => n + g.count, 0);
+    const groups = engineText === '1' ? found.groups : found.groups.slice(0, found.groups.length - engine.length);
     const answer: LeakSuspects = {
       baseline,
       target: count - 2,
       final: count - 1,
       heapIndex: tracker.snapshots[count - 1].heapIndex,
-      objects: found.objects,
-      totalGroups: found.groups.length,
+      objects: found.objects - engineObjects,
+      engineGroups: engine.length,
+      engineObjects,
+      totalGroups: groups.length,
       offset,
-      groups: await withSampledSites(found.groups.slice(offset, offset + limit)),
+      groups: await withSampledSites(groups.slice(offset, offset + limit)),
     };
     res.json(answer);
   });
