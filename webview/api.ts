@@ -231,9 +231,15 @@ export class Api {
     };
   }
 
-  /** Leak suspects against the default baseline (the third latest snapshot), a page of groups. */
-  suspects(offset = 0, limit = 50, signal?: AbortSignal): Promise<LeakSuspects> {
-    return this.call('GET /api/garbage/suspects', { query: { offset, limit } }, { signal, timeoutMs: 120_000 });
+  /**
+   * Leak suspects, a page of groups: against tracker snapshot `baseline` (default: the third
+   * latest), the engine's and Node's groups too with `engine`.
+   */
+  suspects(offset = 0, limit = 50, options: { baseline?: number; engine?: boolean } = {}, signal?: AbortSignal): Promise<LeakSuspects> {
+    const query: { offset: number; limit: number; baseline?: number; engine?: 0 | 1 } = { offset, limit };
+    if (options.baseline !== undefined) query.baseline = options.baseline;
+    if (options.engine) query.engine = 1;
+    return this.call('GET /api/garbage/suspects', { query }, { signal, timeoutMs: 120_000 });
   }
 
   /** Pympler's garbage graphs: those kept from the latest collection, or a new collection (`collect`). */

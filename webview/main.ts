@@ -43,8 +43,16 @@ function start(): void {
     current?.view.dispose();
     const page = findPage(normalized);
     const query = new URLSearchParams(/\?([^#]*)/.exec(path)?.[1] ?? '');
+    // the page's own state in the URL, without a history entry (a reload or a shared link keeps it)
+    const setQuery =
+      host.kind === 'browser'
+        ? (q: URLSearchParams) => {
+            const text = q.toString();
+            history.replaceState(null, '', host.href(normalized) + (text ? `?${text}` : ''));
+          }
+        : undefined;
     const view = page
-      ? page.create({ api, live, events, navigate, href: host.href, path: normalized, query, openSource: host.openSource })
+      ? page.create({ api, live, events, navigate, href: host.href, path: normalized, query, openSource: host.openSource, setQuery })
       : notFound(normalized, host.href('/'), navigate);
     current = { path: normalized, view };
     shell.main.replaceChildren(view.element);

@@ -220,7 +220,7 @@ class GarbageListPage implements PageView {
     this.engineToggle.hidden = engine.length === 0;
     setText(
       this.engineLabel,
-      `Show engine internals (compiled code, hidden classes, backing stores, natives): ${plural(engine.length, 'graph')}, ${plural(engineObjects, 'object')} ${this.engineBox.checked ? 'shown' : 'hidden'}`,
+      `Show engine internals (compiled code, hidden classes, backing stores, natives, Node's own objects such as its timers lists): ${plural(engine.length, 'graph')}, ${plural(engineObjects, 'object')} ${this.engineBox.checked ? 'shown' : 'hidden'}`,
     );
     this.table.setRows(this.engineBox.checked ? report.graphs : report.graphs.filter((g) => !g.engine));
   }

@@ -19,6 +19,8 @@ export interface PageContext {
   path: string;
   /** The query the page was opened with, e.g. `from=0&to=2` for the heap page's comparison. */
   query: URLSearchParams;
+  /** Puts the page's state in its URL's query (browsers; a VS Code webview has no URL to keep it in). */
+  setQuery?(query: URLSearchParams): void;
 }
 
 export interface PageView {

@@ -4,15 +4,17 @@
  * leaked object to the next, such as array indexes, Map slots and dictionary keys, collapsed),
  * largest retained size first. Every group is reachable: the server answers a page at a time and
  * "Show more" asks for the next. A click on a group shows its whole retainer path, where its
- * objects were allocated (when traced) and some of their ids.
+ * objects were allocated (when traced) and some of their ids. The baseline is picked among the
+ * tracker snapshots (default: the third latest, as the API's) and kept in the URL
+ * (`?baseline=N`); groups of engine and Node internals are behind a toggle that counts them.
  */
-import type { LeakSuspectGroup, LeakSuspects } from '../../src/model';
+import type { LeakSuspectGroup, LeakSuspects, TrackerSnapshot } from '../../src/model';
 import { errorText } from '../api';
 import { fact } from '../components/facts';
 import { section } from '../components/section';
 import { placeLabel, sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
-import { h, setText } from '../dom';
+import { h, isolatedString, setText } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 
@@ -30,6 +32,10 @@ const PAGE_SIZE = 50;
 
 interface Row extends LeakSuspectGroup {
   rank: number;
+}
+
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The group's allocation site: recorded with its objects' stacks, else as sampled. */
@@ -51,6 +57,12 @@ class SuspectsPage implements PageView {
   readonly element: HTMLElement;
   private readonly abort = new AbortController();
   private readonly summary = h('p', { class: 'muted', testid: 'suspects-summary' });
+  private readonly baselinePicker = h('select', { class: 'select', testid: 'suspects-baseline', attrs: { 'aria-label': 'Baseline snapshot' } });
+  private readonly engineBox = h('input', { testid: 'suspects-show-engine', attrs: { type: 'checkbox' } });
+  private readonly engineLabel = h('span', { testid: 'suspects-engine-label' });
+  private readonly engineToggle = h('label', { class: 'toggle', testid: 'suspects-engine-toggle' }, this.engineBox, ' ', this.engineLabel);
+  /** The baseline asked for (`?baseline=N`, then the picker); undefined: the API's default. */
+  private baseline: number | undefined;
   private readonly empty = h('div', { class: 'empty-state', testid: 'suspects-empty', attrs: { hidden: true } });
   private readonly content = h('div', { attrs: { hidden: true } });
   private readonly more = h('vscode-button', { testid: 'suspects-more', attrs: { appearance: 'secondary' } }, 'Show more');
@@ -92,7 +104,20 @@ class SuspectsPage implements PageView {
       onActivate: (g) => this.select(g),
     });
     this.more.addEventListener('click', () => void this.loadMore());
+    const asked = context.query.get('baseline');
+    if (asked !== null && /^\d{1,9}$/.test(asked)) this.baseline = Number(asked);
+    this.engineBox.checked = context.query.get('engine') === '1';
+    this.baselinePicker.addEventListener('change', () => {
+      this.baseline = Number(this.baselinePicker.value);
+      this.keepInUrl();
+      void this.load();
+    });
+    this.engineBox.addEventListener('change', () => {
+      this.keepInUrl();
+      void this.load();
+    });
     this.content.append(
+      h('div', { class: 'toolbar' }, h('label', {}, 'Baseline ', this.baselinePicker), this.engineToggle),
       this.summary,
       section('suspects-groups', 'Groups, largest retained size first', this.table.element, h('div', { class: 'toolbar' }, this.more, this.pageNote)),
       section('suspect-detail', 'Selected group', this.detail),
@@ -130,7 +155,12 @@ class SuspectsPage implements PageView {
           `There ${n === 1 ? 'is one tracker snapshot' : `are ${n ? formatCount(n) : 'no'} tracker snapshots`} yet; leak suspects need three tracker snapshots: a baseline, then two after the work that leaks.`,
         );
       }
-      report = await this.context.api.suspects(0, PAGE_SIZE, this.abort.signal);
+      // the baseline: one of the snapshots before the two latest, still held (default: the third latest)
+      const choices = state.snapshots.slice(0, -2);
+      const held = (s: TrackerSnapshot | undefined) => s !== undefined && s.heapIndex !== undefined;
+      if (this.baseline !== undefined && !held(choices[this.baseline])) this.baseline = undefined;
+      this.fillBaselines(choices, this.baseline ?? choices.length - 1);
+      report = await this.context.api.suspects(0, PAGE_SIZE, this.options(), this.abort.signal);
     } catch (e) {
       if (this.abort.signal.aborted) return;
       return this.explain(errorText(e));
@@ -141,10 +171,46 @@ class SuspectsPage implements PageView {
     this.append(report);
     this.empty.hidden = true;
     this.content.hidden = false;
+    this.baselinePicker.value = String(report.baseline);
+    const engine = report.engineGroups;
+    const programGroups = this.engineBox.checked ? report.totalGroups - engine : report.totalGroups;
     setText(
       this.summary,
-      `${formatCount(report.objects)} objects were allocated after tracker snapshot #${report.baseline} and are still alive in #${report.target} and #${report.final}, in ${formatCount(report.totalGroups)} groups by retainer path. Objects held inside another suspect count in its retained size, not as groups of their own.`,
+      `${formatCount(report.objects)} objects of the program were allocated after tracker snapshot #${report.baseline} and are still alive in #${report.target} and #${report.final}, in ${plural(programGroups, 'group')} by retainer path${
+        engine ? `; ${plural(engine, 'more group')} (${plural(report.engineObjects, 'object')}) are V8's or Node's own` : ''
+      }. Objects held inside another suspect count in its retained size, not as groups of their own.`,
     );
+    this.engineToggle.hidden = engine === 0;
+    setText(
+      this.engineLabel,
+      `Show engine and Node internals (literal boilerplates, Node's parsers, requests and timers): ${plural(engine, 'group')}, ${plural(report.engineObjects, 'object')} ${
+        this.engineBox.checked ? 'shown' : 'hidden'
+      }`,
+    );
+  }
+
+  private options(): { baseline?: number; engine?: boolean } {
+    return { baseline: this.baseline, engine: this.engineBox.checked };
+  }
+
+  private keepInUrl(): void {
+    const q = new URLSearchParams();
+    if (this.baseline !== undefined) q.set('baseline', String(this.baseline));
+    if (this.engineBox.checked) q.set('engine', '1');
+    this.context.setQuery?.(q);
+  }
+
+  private fillBaselines(choices: readonly TrackerSnapshot[], value: number): void {
+    this.baselinePicker.replaceChildren(
+      ...choices.map((s) =>
+        h(
+          'option',
+          { attrs: { value: s.index, disabled: s.heapIndex === undefined } },
+          `#${s.index} ${isolatedString(s.description || 'snapshot')} · ${new Date(s.timestamp).toLocaleTimeString()}${s.heapIndex === undefined ? ' · dropped' : ''}`,
+        ),
+      ),
+    );
+    this.baselinePicker.value = String(value);
   }
 
   private explain(problem: string): void {
@@ -167,7 +233,7 @@ class SuspectsPage implements PageView {
     const report = this.report;
     if (!report) return;
     try {
-      const next = await this.context.api.suspects(this.rows.length, PAGE_SIZE, this.abort.signal);
+      const next = await this.context.api.suspects(this.rows.length, PAGE_SIZE, this.options(), this.abort.signal);
       // a new snapshot meanwhile changes the groups: start over
       if (next.final !== report.final || next.baseline !== report.baseline) return void this.load();
       this.append(next);
