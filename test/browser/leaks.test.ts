@@ -106,4 +106,31 @@ describe('garbage and leak suspects pages on a leaky server', () => {
     assert.equal(await page.textContent('[data-testid="suspect-detail-class"]'), 'LeakyRecord ×200');
     await screenshot(page, 'suspects');
   });
+
+  test('leak suspects: a baseline picked among the snapshots, kept in the URL', async () => {
+    // 100 more records, then two snapshots: the default baseline (#3) sees only those
+    await command(program, 'leak 100');
+    await snapshot('leaked more');
+    await snapshot('still leaked more');
+    const { page } = await session.open('/garbage/suspects');
+    await page.getByTestId('suspects-0-class').waitFor({ timeout: 60_000 });
+    const picker = page.getByTestId('suspects-baseline');
+    assert.equal(await picker.inputValue(), '3');
+    assert.deepEqual(await picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)), ['0', '1', '2', '3']);
+    assert.equal(await page.getByTestId('suspects-0-count').textContent(), '100');
+    // snapshot #0, before every leak: all 300 records in one group
+    await picker.selectOption('0');
+    await page.waitForFunction(() => /after tracker snapshot #0 /.test(document.querySelector('[data-testid="suspects-summary"]')?.textContent ?? ''), undefined, {
+      timeout: 60_000,
+    });
+    assert.equal(await page.getByTestId('suspects-0-class').textContent(), 'LeakyRecord');
+    assert.equal(await page.getByTestId('suspects-0-count').textContent(), '300');
+    assert.equal(new URL(page.url()).search, '?baseline=0');
+    // opened again from its URL, the page keeps that baseline
+    const { page: again } = await session.open('/garbage/suspects?baseline=0');
+    await again.getByTestId('suspects-0-class').waitFor({ timeout: 60_000 });
+    assert.equal(await again.getByTestId('suspects-baseline').inputValue(), '0');
+    assert.equal(await again.getByTestId('suspects-0-count').textContent(), '300');
+    assert.match((await again.textContent('[data-testid="suspects-summary"]')) ?? '', /allocated after tracker snapshot #0 and are still alive in #4 and #5/);
+  });
 });
