@@ -36,11 +36,9 @@ type AnyNode = Node & Record<string, unknown>;
 
 /** Parses `source` (a module, else a script) and answers each query; all null when it does not parse. */
 export function findNewExpressions(source: string, queries: NewExpressionQuery[]): NewExpressionAnswer[] {
-  const ast = parseLoosely(source);
-  if (!ast) return queries.map(() => null);
-  const spans = functionSpans(ast);
-  const lineStarts = [0];
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const parsed = parsedScript(source);
+  if (!parsed) return queries.map(() => null);
+  const { spans, lineStarts } = parsed;
   const position = (offset: number) => {
     let lo = 0;
     let hi = lineStarts.length - 1;
@@ -61,6 +59,32 @@ export function findNewExpressions(source: string, queries: NewExpressionQuery[]
     if (!found || (source.charCodeAt(at) !== 0x28 && !(found.atStart && at === found.start))) return null;
     return { constructor: found.constructor, news: (found.news.get(q.className) ?? []).map(position) };
   });
+}
+
+interface ParsedScript {
+  spans: FunctionSpan[];
+  /** Offset of each line's first character. */
+  lineStarts: number[];
+}
+
+/** The scripts parsed last (each later snapshot asks about the same few scripts again). */
+const parsed = new Map<string, ParsedScript | null>();
+const KEPT_SCRIPTS = 4;
+
+function parsedScript(source: string): ParsedScript | null {
+  let p = parsed.get(source);
+  if (p === undefined) {
+    const ast = parseLoosely(source);
+    p = null;
+    if (ast) {
+      const lineStarts = [0];
+      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      p = { spans: functionSpans(ast), lineStarts };
+    }
+    if (parsed.size >= KEPT_SCRIPTS) parsed.delete(parsed.keys().next().value!);
+  } else parsed.delete(source);
+  parsed.set(source, p);
+  return p;
 }
 
 function parseLoosely(source: string): Node | null {
