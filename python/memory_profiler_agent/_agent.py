@@ -170,6 +170,14 @@ class Agent:
                 raise RequestError("census needs names: a list of class names")
             with self.work:
                 return _census.census(names, self.own_ids())
+        if method == "censusNames":
+            with self.work:
+                return _census.census_names(self.own_ids())
+        if method == "resolveClassNames":
+            names = params.get("names")
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise RequestError("resolveClassNames needs names: a list of class names")
+            return {"classes": _census.resolve(names)}
         if method == "garbage":
             if params.get("keptOnly"):
                 return self.garbage_cache

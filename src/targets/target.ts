@@ -82,6 +82,13 @@ export interface CaptureOptions {
 export interface HeapSnapshots {
   /** Streams one snapshot into `sink`; resolves once the last chunk was written. */
   capture(sink: HeapSnapshotSink, options?: CaptureOptions): Promise<void>;
+  /**
+   * The class names a snapshot taken now gives the instances of the classes each name stands
+   * for, when a tracked name may be another form of them (Python: bare `Inner`, qualified
+   * `Outer.Inner` and module-qualified `app.Order` → the `__qualname__` nodes are named by); an
+   * empty list when no class answers to the name. Absent: names are matched exactly.
+   */
+  resolveClassNames?(names: readonly string[]): Promise<Record<string, string[]>>;
 }
 
 /** Instances per class without a full snapshot: exact counts, no sizes. */

@@ -40,8 +40,14 @@ export class PythonTarget implements ProfiledTarget {
           return new PythonThreadReader(this);
         },
       },
-      heapSnapshots: { capture: (sink, o) => this.capture(sink, o) },
-      census: { count: (names) => this.call<{ counts: Record<string, number>; scanned: number }>('census', { names: [...names] }) },
+      heapSnapshots: {
+        capture: (sink, o) => this.capture(sink, o),
+        resolveClassNames: async (names) => (await this.call<{ classes: Record<string, string[]> }>('resolveClassNames', { names: [...names] })).classes,
+      },
+      census: {
+        count: (names) => this.call<{ counts: Record<string, number>; scanned: number }>('census', { names: [...names] }),
+        names: () => this.call<{ counts: Record<string, number>; classes: string[] }>('censusNames'),
+      },
       objectIds: { checkReset: async () => undefined, dispose: () => {} },
       suspension: options.resume && { resume: options.resume },
       programRequests: { subscribe: (handler) => this.subscribeRequests(handler) },

@@ -80,4 +80,17 @@ describe('memory-profiler run -- python', () => {
     p.send('exit');
     await p.exited;
   });
+
+  test('run --track with a name the program has no class of: warned a moment after the start, with the near names', async () => {
+    const p = cli(['run', '--port', '0', '--track', 'Ghost,Ordr,Order', '--', PYTHON, pythonFixture('holder.py')]);
+    await servedUrl(p);
+    await p.json('ready');
+    const ghost = await p.waitFor(/warning: --track Ghost: (.*)$/, 15_000, 'stderr');
+    assert.match(ghost[1], /no instance in the program now \(a census just now\) and no class of that name/);
+    const typo = await p.waitFor(/warning: --track Ordr: (.*)$/, 15_000, 'stderr');
+    assert.match(typo[1], /Near names: Order\./);
+    assert.ok(!p.stderrLines.some((l) => l.includes('--track Order:')), 'Order has instances: no warning');
+    p.send('exit');
+    await p.exited;
+  });
 });

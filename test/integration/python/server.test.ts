@@ -46,6 +46,23 @@ describe('a Python program behind the HTTP API', () => {
     assert.ok(process.body.rss > 0);
   });
 
+  test('tracking a class the program has none of answers a warning with the near names it has', async () => {
+    const typo = await post('/api/tracker/classes', { name: 'Ordr' });
+    assert.equal(typo.status, 201);
+    assert.deepEqual(typo.body.warning.suggestions, ['Order']);
+    assert.equal(typo.body.warning.source, 'census');
+    const ghost = await post('/api/tracker/classes', { name: 'Ghost' });
+    assert.match(ghost.body.warning.message, /no class of that name/);
+    // A class with no instance: it exists, and is said to.
+    const unused = await post('/api/tracker/classes', { name: 'Unused' });
+    assert.match(unused.body.warning.message, /the class exists and is tracked/);
+    // The agent's own classes are not the program's.
+    const names = await target.capabilities.census!.names!();
+    assert.ok(!names.classes.includes('Agent') && !names.classes.includes('StableIds'), names.classes.join(' '));
+    assert.equal(names.counts.Order, 123);
+    for (const name of ['Ordr', 'Ghost', 'Unused']) assert.equal((await getJson(`${base}/api/tracker/classes/${name}`, { method: 'DELETE' })).status, 200);
+  });
+
   test('tracker snapshots count the instances exactly; births after the first snapshot; the heap by class agrees', async () => {
     assert.equal((await post('/api/tracker/classes', { name: 'Order' })).status, 201);
     assert.equal((await post('/api/tracker/classes', { name: 'Reused' })).status, 201);
