@@ -11,6 +11,11 @@ import { allocationStack } from './queries';
 
 export interface TrackedInstancesOptions {
   names: string[];
+  /**
+   * Per name, the snapshot's class names it stands for (default: the name alone), e.g. a Python
+   * program's `Inner` → `Outer.Inner` (see `HeapSnapshots.resolveClassNames`).
+   */
+  aliases?: string[][];
   /** Depth of the merged referent tree per class (0 = none). */
   depth?: number;
   /** Most instances listed per class (counts and sizes always cover all). */
@@ -29,17 +34,27 @@ export function trackedInstances(g: HeapGraph, options: TrackedInstancesOptions)
   const classOf = g.classOf!;
   const rs = g.retainedSize!;
   const self = g.nodeSelfSize;
-  const wanted = new Map<number, number>(); // class id → position in options.names
-  options.names.forEach((name, i) => {
-    const c = names.indexOf(name);
-    if (c >= 0) wanted.set(c, i);
+  const classIds = new Map<string, number>();
+  names.forEach((name, c) => {
+    if (!classIds.has(name)) classIds.set(name, c);
+  });
+  const formsOf = (i: number) => [...new Set(options.aliases?.[i]?.length ? options.aliases[i] : [options.names[i]])];
+  const wanted = new Map<number, number[]>(); // class id → positions in options.names
+  options.names.forEach((_, i) => {
+    for (const form of formsOf(i)) {
+      const c = classIds.get(form);
+      if (c === undefined) continue;
+      const at = wanted.get(c);
+      if (at) at.push(i);
+      else wanted.set(c, [i]);
+    }
   });
   const members: number[][] = options.names.map(() => []);
   const byId = g.sortedById();
   for (let k = 0; k < byId.length; k++) {
     const o = byId[k];
-    const i = wanted.get(classOf[o]);
-    if (i !== undefined) members[i].push(o);
+    const at = wanted.get(classOf[o]);
+    if (at !== undefined) for (const i of at) members[i].push(o);
   }
   const maxInstances = options.maxInstances ?? 10_000;
   const stacks: HeapAllocationFrame[][] = [];
@@ -79,7 +94,7 @@ export function trackedInstances(g: HeapGraph, options: TrackedInstancesOptions)
       name,
       count: list.length,
       selfSize,
-      retainedSize: summary.get(name)?.retainedSize ?? 0,
+      retainedSize: formsOf(i).reduce((sum, form) => sum + (summary.get(form)?.retainedSize ?? 0), 0),
       min: list.length ? min : 0,
       max,
       instances,

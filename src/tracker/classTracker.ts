@@ -327,7 +327,24 @@ export class ClassTracker {
   /** `nameCheck` for several names at once (one census): the warnings, in the order of `names`. */
   async nameChecks(names: readonly string[]): Promise<TrackWarning[]> {
     const program = names.length ? await this.programNames().catch(() => undefined) : undefined;
-    return program ? names.map((name) => trackWarning(name, program)).filter((w) => w !== undefined) : [];
+    if (!program) return [];
+    const aliases = await this.classAliases(names);
+    return names.map((name) => trackWarning(name, program, aliases && (ownValue(aliases, name) ?? []))).filter((w) => w !== undefined);
+  }
+
+  /**
+   * Per name, the class names of the target's snapshots it stands for (Python: `Inner` →
+   * `Outer.Inner`, `app.Order` → `Order`); undefined where names are matched exactly.
+   */
+  private async classAliases(names: readonly string[]): Promise<Record<string, string[]> | undefined> {
+    const heapSnapshots = this.target?.capabilities.heapSnapshots;
+    if (!heapSnapshots?.resolveClassNames || !names.length || this.goneReason !== undefined) return undefined;
+    const found = await heapSnapshots.resolveClassNames(names).catch(() => undefined);
+    if (!found) return undefined;
+    // The names are the program's: `__proto__` among them.
+    const own: Record<string, string[]> = Object.create(null);
+    for (const name of names) own[name] = Object.hasOwn(found, name) && Array.isArray(found[name]) ? found[name].filter((n) => typeof n === 'string') : [];
+    return own;
   }
 
   private async programNames(): Promise<ProgramNames | undefined> {
@@ -385,9 +402,12 @@ export class ClassTracker {
       const proc = await this.target!.capabilities.process?.read().catch(() => undefined);
       const tracked = this.dump.tracked.slice();
       const depth = Math.max(0, ...tracked.map((t) => t.resolutionLevel));
+      // Python's `Inner`, `app.Order`: the snapshot names those classes' instances by `__qualname__`.
+      const aliases = await this.classAliases(tracked.map((t) => t.name));
       const census = tracked.length
         ? await this.heapClient.trackedInstances(taken.snapshot, {
             names: tracked.map((t) => t.name),
+            aliases: aliases && tracked.map((t) => aliases[t.name]),
             depth,
             maxInstances: this.options.maxInstances ?? 10_000,
             stacks: tracked.some((t) => t.trace),

@@ -106,6 +106,38 @@ describe('a Python program behind the HTTP API', () => {
     assert.equal((census.body as { classes: Record<string, { active: number }> }).classes.Order.active, 133);
   });
 
+  test('a class tracked by its bare, qualified or module-qualified name counts the same in snapshots, censuses and warnings', async () => {
+    const names = ['Inner', 'Outer.Inner', '__main__.Order'];
+    for (const name of names) {
+      const tracked = await post('/api/tracker/classes', { name });
+      assert.equal(tracked.status, 201);
+      assert.equal(tracked.body.warning, undefined, `${name}: ${JSON.stringify(tracked.body.warning)}`);
+    }
+    const snapshot = await post('/api/tracker/snapshots', { description: 'by other names' });
+    assert.ok(snapshot.status < 300, JSON.stringify(snapshot.body));
+    const census = (await post('/api/tracker/census', {})).body as { classes: Record<string, { active: number }> };
+    const state = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
+    const latest = state.snapshots.at(-1)!;
+    assert.deepEqual(
+      names.map((n) => [n, latest.classes[n].active, census.classes[n].active]),
+      [
+        ['Inner', 7, 7],
+        ['Outer.Inner', 7, 7],
+        ['__main__.Order', 133, 133],
+      ],
+    );
+    // The class page lists the instances themselves.
+    const inner = (await getJson<ClassDetail>(`${base}/api/tracker/classes/Inner`)).body;
+    assert.equal(inner.instances.length, 7);
+    for (const name of names) assert.equal((await getJson(`${base}/api/tracker/classes/${encodeURIComponent(name)}`, { method: 'DELETE' })).status, 200);
+  });
+
+  test('a near miss of a nested class suggests its qualified name', async () => {
+    const typo = await post('/api/tracker/classes', { name: 'Innr' });
+    assert.deepEqual(typo.body.warning.suggestions, ['Outer.Inner']);
+    assert.equal((await getJson(`${base}/api/tracker/classes/Innr`, { method: 'DELETE' })).status, 200);
+  });
+
   test('/api/garbage: a dropped cycle, collected between two snapshots, with its class', async () => {
     assert.deepEqual(await py.ask('keepcycle', 'kept'), { kept: true });
     assert.ok((await post('/api/tracker/snapshots', { description: 'with the cycle' })).status < 300);
