@@ -163,6 +163,8 @@ class Capture:
         self.sized = []
         self.sizes = []
         self.frame_edges = {}
+        # Ids of the dicts that a function frame's ``f_locals`` gives (made or refreshed when read).
+        self.frame_locals = set()
         self.marks = []
 
 
@@ -225,7 +227,7 @@ def _capture(ids, own, agent_threads, collect):
     # The frames that run (the others, of finished calls, change no more: read in the walk).
     for _, frame in threads:
         while frame is not None:
-            cap.frame_edges[id(frame)] = _frame_edges_now(frame)
+            cap.frame_edges[id(frame)] = _frame_edges_now(frame, cap.frame_locals)
             frame = frame.f_back
     marks.append(("frames", clock()))
     cap.marks = marks
@@ -252,14 +254,24 @@ def materialize_dicts():
         _safe.instance_dict(o, getters[type(o)])
 
 
-def _frame_edges_now(frame):
-    """A frame's named edges (its locals by name, f_globals, f_code, f_back) as they are now."""
+_CO_OPTIMIZED = 0x1
+
+
+def _frame_edges_now(frame, frame_locals=None):
+    """A frame's named edges (its locals by name, f_globals, f_code, f_back) as they are now.
+
+    A function's frame has no locals dict until ``f_locals`` is read (3.8 to 3.12 then make
+    one and keep it in the frame, refreshed at each read): its id goes in ``frame_locals``, as
+    a dict that exists because the agent looked, not one of the program's (see ``Walker``).
+    """
     out = []
     try:
         local_vars = frame.f_locals
         global_vars = frame.f_globals
     except Exception:
         local_vars = global_vars = None
+    if frame_locals is not None and type(local_vars) is dict and frame.f_code.co_flags & _CO_OPTIMIZED:
+        frame_locals.add(id(local_vars))
     if local_vars is not global_vars and (type(local_vars) is dict or _safe.qualname(type(local_vars)) == "FrameLocalsProxy"):
         for k, v in list(dict.items(local_vars) if type(local_vars) is dict else local_vars.items()):
             if type(k) is str:
@@ -378,14 +390,18 @@ class Walker:
         referents_of = self.referents_of
         for o in left:
             referenced.update(map(id, referents_of(o)))
+        # A function frame's locals dict is the agent's doing (reading f_locals made it): shown
+        # only where an object of the program refers to it (it kept ``locals()``), never as an
+        # entry of its own, so that it is not one of the program's new objects.
+        made = cap.frame_locals
         n = 0
         for o in left:
-            if id(o) not in referenced and id(o) not in index:
+            if id(o) not in referenced and id(o) not in index and id(o) not in made:
                 self._synthetic_edge(INTERPRETER, E_ELEMENT, n, o)
                 n += 1
         done = self._drain(done)
         for o in left:
-            if id(o) not in index:
+            if id(o) not in index and id(o) not in made:
                 self._synthetic_edge(INTERPRETER, E_ELEMENT, n, o)
                 n += 1
                 done = self._drain(done)
@@ -628,7 +644,7 @@ def _frame_edges(w, o, t, edges, ordinal, string, refs):
     found = w.cap.frame_edges.get(id(o))
     if found is None:
         listed = w.listed()
-        found = [e for e in _frame_edges_now(o) if id(e[2]) in listed or not gc.is_tracked(e[2])]
+        found = [e for e in _frame_edges_now(o, w.cap.frame_locals) if id(e[2]) in listed or not gc.is_tracked(e[2])]
     for etype, label, value in found:
         _link(edges, ordinal, etype, string(label), value)
 
@@ -684,6 +700,10 @@ def _instance_edges(w, o, t, edges, ordinal, string, refs):
     getter, slots = _safe.instance_layout(t)
     named = _Named(refs, edges, ordinal, string)
     named.link(E_INTERNAL, "__class__", t)
+    if getter is not None and not (_MANAGED_DICTS and _safe.type_flags(t) & _safe.MANAGED_DICT) and not any(type(r) is dict for r in refs):
+        # No dict yet (no attribute was ever set; the ``ast`` singletons): reading ``__dict__``
+        # would make one, the agent's and not the program's, new in the next snapshot.
+        getter = None
     if getter is not None:
         d = _safe.instance_dict(o, getter)
         if d is not None:

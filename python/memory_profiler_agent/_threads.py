@@ -14,6 +14,7 @@ import sys
 import sysconfig
 import threading
 import time
+import tokenize
 import types
 
 from . import _safe
@@ -188,14 +189,51 @@ def _module_label(frame):
     return name if type(name) is str else "?"
 
 
+# The source files read for stacks: the agent's own cache (linecache's is the program's: what
+# the agent put there would show in its snapshots as the program's new objects).
+_SOURCES = {}
+_MAX_SOURCES = 64
+
+
+def _source_lines(filename):
+    """The file's lines (decoded as Python decodes it), from the agent's cache while unchanged;
+    else what linecache already holds for it (``<stdin>``, a zipped module), read only."""
+    try:
+        st = os.stat(filename)
+    except (OSError, ValueError):
+        st = None
+    if st is not None:
+        entry = _SOURCES.get(filename)
+        if entry is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
+            return entry[2]
+        try:
+            with tokenize.open(filename) as f:
+                lines = f.readlines()
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            lines = None
+        if lines is not None:
+            if len(_SOURCES) >= _MAX_SOURCES:
+                _SOURCES.clear()
+            _SOURCES[filename] = (st.st_mtime_ns, st.st_size, lines)
+            return lines
+    entry = dict.get(linecache.cache, filename)
+    if type(entry) is tuple and len(entry) >= 3 and type(entry[2]) is list:
+        return entry[2]
+    return None
+
+
 def _context(filename, line, module_globals):
     if not filename:
+        return None
+    source = _source_lines(filename)
+    if not source:
         return None
     start = max(1, line - CONTEXT_LINES)
     lines = []
     for n in range(start, line + CONTEXT_LINES + 1):
-        # linecache reads the file; module_globals only lets it ask a loader for zipped sources.
-        text = linecache.getline(filename, n)
+        text = source[n - 1] if n <= len(source) else ""
+        if type(text) is not str:
+            text = ""
         if not text:
             if n <= line:
                 return None if not lines and n == line else {"startLine": start, "lines": lines} if lines else None

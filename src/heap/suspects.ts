@@ -135,7 +135,7 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
   const paths = new Map<number, Step[]>();
   // how many paths take each property name through each retainer, to find objects used as dictionaries
   const keysThrough = new Map<number, { names: Map<number, number>; paths: number }>();
-  const { edgeElement, edgeHidden, edgeProperty } = final.codes;
+  const { edgeElement, edgeHidden, edgeProperty, nodeSynthetic } = final.codes;
   for (const o of tops) {
     const path = pathOf(final, o, maxDepth);
     if (!path) continue;
@@ -173,7 +173,9 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
       if (/^\d+$/.test(name)) name = '[]';
       else if (t === edgeProperty && collapsedAt(retainer)?.has(final.edgeNameIndex(edge))) name = '[key]';
     }
-    return `${final.className(retainer)} → ${name}`;
+    // A synthetic node by its own name (`(GC roots)`, `(modules)`…), not its group `(synthetic)`.
+    const holder = final.nodeType[retainer] === nodeSynthetic ? final.name(retainer) : final.className(retainer);
+    return `${holder} → ${name}`;
   };
   const origins = new Origins(final);
   /**
@@ -199,7 +201,8 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
   const groups = new Map<string, LeakSuspectGroup & { sites: Map<string, { frame: HeapAllocationFrame; count: number }> }>();
   const rs = final.retainedSize!;
   for (const [o, steps] of paths) {
-    const path = steps.map(label);
+    // From the named roots on: the nameless root's own step says nothing.
+    const path = steps.filter((s) => !(s.retainer === final.rootIndex && final.name(s.retainer) === '')).map(label);
     const className = final.className(o);
     const engine = isEngine(o, steps);
     const key = `${engine ? 'engine' : 'program'}\n${path.join('\n')}\n${className}`;
