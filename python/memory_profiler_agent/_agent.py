@@ -32,6 +32,8 @@ THREAD_NAME = "memory-profiler-agent"
 MAX_LINE = 1 << 20
 HANDSHAKE_TIMEOUT_S = 10
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# The program's requests made while no profiler listened, kept for the first one that subscribes.
+MAX_QUEUED_EVENTS = 100
 
 
 class RequestError(Exception):
@@ -110,8 +112,11 @@ class Agent:
             number = self.next_event
             self.next_event += 1
             message = {"event": event, "params": params, "eventId": number}
-            self.events.append(message)
             subscribers = list(self.subscribers)
+            if not subscribers:
+                # Nobody to answer it yet: the first profiler that subscribes does, once.
+                self.events.append(message)
+                del self.events[:-MAX_QUEUED_EVENTS]
             done = threading.Event() if wait_s and subscribers else None
             if done is not None:
                 self.pending_acks[number] = done
@@ -144,7 +149,9 @@ class Agent:
             with self.lock:
                 if connection not in self.subscribers:
                     self.subscribers.append(connection)
+                # Each request is answered once: a later profiler does not take them again.
                 replay = list(self.events)
+                self.events.clear()
             return {"events": replay}
         if method == "ack":
             self.ack(_int(params, "eventId"))
