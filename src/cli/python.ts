@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
@@ -86,8 +86,9 @@ export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
     return { host: url[1].replace(/^\[|\]$/g, ''), port: Number(url[2]), secret };
   }
   if (!/^\d+$/.test(endpoint)) return undefined;
+  removeStaleAddressFiles();
   const file = join(tmpdir(), `memory-profiler-agent-${endpoint}.json`);
-  if (!existsSync(file) || isStaleAddressFile(file, Number(endpoint))) return undefined;
+  if (!existsSync(file)) return undefined;
   try {
     const found = JSON.parse(readFileSync(file, 'utf8')) as { port: number; secret: string };
     return { host: '127.0.0.1', port: found.port, secret: found.secret };
@@ -101,12 +102,52 @@ export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
  * pid may now be another program's, which must then be attached as what it is.
  */
 function isStaleAddressFile(file: string, pid: number): boolean {
-  if (!hasProcfs()) return false;
+  if (!hasProcfs()) {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
   const p = readProcess(pid);
   if (!p || !isPythonProcess(p)) return true;
   const started = processStartMs(pid);
   // Written by the agent once the program ran: older than the process, it was another one's.
   return started !== null && statSync(file).mtimeMs < started - 1_000;
+}
+
+const ADDRESS_FILE = /^memory-profiler-agent-(\d+)\.json$/;
+
+/**
+ * Removes the address files in the temporary folder left by Python programs that are gone (a
+ * program killed before its atexit ran) or whose pid is now another program's: only regular
+ * files of this user (never one reached through a link, nor another user's).
+ */
+export function removeStaleAddressFiles(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const m = ADDRESS_FILE.exec(name);
+    if (!m) continue;
+    const file = join(dir, name);
+    try {
+      const st = lstatSync(file);
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue;
+      if (!isStaleAddressFile(file, Number(m[1]))) continue;
+      unlinkSync(file);
+      removed.push(file);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
 }
 
 /**
