@@ -77,7 +77,14 @@ def keep_collector_off(off=True):
 
 
 class ClassTracker:
-    """Pympler's ``ClassTracker`` from the program's side: what it asks for, the profiler does."""
+    """Pympler's ``ClassTracker`` from the program's side: what it asks for, the profiler does.
+
+    It remembers the classes it tracks, so that ``start_profiler(tracker=t)`` and
+    ``start_in_background(tracker=t)`` track them in the profiler they start.
+    """
+
+    def __init__(self):
+        self._tracked = {}
 
     def track_class(self, cls, name=None, resolution_level=0, keep=False, trace=False):
         from . import _safe
@@ -85,6 +92,7 @@ class ClassTracker:
         if not _safe.is_class(cls):
             raise TypeError("track_class needs a class")
         qual = name or _safe.qualname(cls)
+        self.__dict__.setdefault("_tracked", {})[qual] = True
         _the_agent.emit("trackClass", {"name": qual, "module": _safe.module_of(cls), "resolutionLevel": int(resolution_level), "trace": bool(trace), "keep": bool(keep)})
 
     def track_object(self, instance, name=None, resolution_level=0, keep=False, trace=False):
@@ -124,13 +132,40 @@ def _cli():
     return node, cli
 
 
-def _server_command(host, port, stats, debug, kwargs):
+def _tracked_by(tracker):
+    """The class names a tracker passed to ``start_profiler`` tracks: this package's
+    ``ClassTracker``, or Pympler's (its ``_observers``, one per tracked class, read through the
+    C-level ``__dict__`` and ``dict`` methods: none of its code runs)."""
+    from . import _safe
+
+    if tracker is None:
+        return []
+    # issubclass of its type: isinstance would read the object's __class__ (a property, maybe).
+    if issubclass(type(tracker), ClassTracker):
+        return list(tracker.__dict__.get("_tracked", {}))
+    getter = _safe.instance_layout(type(tracker))[0]
+    d = _safe.instance_dict(tracker, getter) if getter is not None else None
+    names = []
+    for attribute in ("_observers", "index"):
+        found = dict.get(d, attribute) if d is not None else None
+        if type(found) is dict:
+            for cls in list(dict.keys(found)):
+                if _safe.is_class(cls) and _safe.qualname(cls) not in names:
+                    names.append(_safe.qualname(cls))
+    return names
+
+
+def _server_command(host, port, stats, debug, kwargs, tracker=None):
     address = listen()
     node, cli = _cli()
     args = [node, cli, "attach", "python://%s:%d" % (address["host"], address["port"]), "--host", str(host), "--port", str(port)]
     track = kwargs.get("track")
+    track = [track] if isinstance(track, str) else list(track or [])
+    for name in _tracked_by(tracker):
+        if name not in track:
+            track.append(name)
     if track:
-        args += ["--track", ",".join(track) if not isinstance(track, str) else track]
+        args += ["--track", ",".join(track)]
     if debug:
         args.append("--debug")
     env = dict(os.environ)
@@ -142,8 +177,9 @@ def _server_command(host, port, stats, debug, kwargs):
 
 def start_profiler(host="localhost", port=8090, tracker=None, stats=None, debug=False, **kwargs):
     """Pympler's ``start_profiler``: serves the pages and suspends the calling thread until the
-    server is stopped (Stop on the page, Ctrl+C)."""
-    args, env = _server_command(host, port, stats, debug, kwargs)
+    server is stopped (Stop on the page, Ctrl+C). The classes ``tracker`` tracks (a
+    ``ClassTracker`` of this package or Pympler's) are tracked from the start."""
+    args, env = _server_command(host, port, stats, debug, kwargs, tracker)
     me = threading.get_ident()
     _the_agent.suspended.add(me)
     child = subprocess.Popen(args, env=env)
@@ -158,7 +194,7 @@ def start_profiler(host="localhost", port=8090, tracker=None, stats=None, debug=
 
 def start_in_background(host="localhost", port=8090, tracker=None, stats=None, debug=False, **kwargs):
     """Pympler's ``start_in_background``: the server in a daemon thread, returned at once."""
-    args, env = _server_command(host, port, stats, debug, kwargs)
+    args, env = _server_command(host, port, stats, debug, kwargs, tracker)
     holder = {}
 
     def serve():
