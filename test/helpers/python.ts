@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { type AgentAddress, PythonAgentClient, launchWithAgent } from '../../src/targets/python';
-import { Program, ROOT } from './programs';
+import { type RunningServer, startServer } from '../../src/server';
+import { type AgentAddress, PythonAgentClient, PythonTarget, launchWithAgent } from '../../src/targets/python';
+import { Program, ROOT, getJson } from './programs';
 
 /** Debian's python3 (with debugpy) unless MEMORY_PROFILER_PYTHON names another. */
 export const PYTHON = process.env.MEMORY_PROFILER_PYTHON || '/usr/bin/python3';
@@ -36,6 +37,38 @@ export async function startPython(args: string[], options: { gcOff?: boolean; cw
     stop() {
       client.close();
       program.kill();
+    },
+  };
+}
+
+/** A fixture started with the agent, and the real server profiling it (on a free port of localhost). */
+export interface ServedPython {
+  py: PythonProgram;
+  target: PythonTarget;
+  server: RunningServer;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  post<T = any>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function servePython(fixture: string): Promise<ServedPython> {
+  const py = await startPython([pythonFixture(fixture)]);
+  await py.program.json('ready');
+  const target = await PythonTarget.connect(py.address);
+  const server = await startServer({ target, host: 'localhost', port: 0 });
+  const base = `http://127.0.0.1:${server.port}`;
+  return {
+    py,
+    target,
+    server,
+    base,
+    post: (path, body) =>
+      getJson(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    async stop() {
+      await server.stop();
+      await target.dispose();
+      py.stop();
     },
   };
 }

@@ -6,31 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { CollectorGarbage, CollectorState } from '../../../src/model';
-import { type RunningServer, startServer } from '../../../src/server';
-import { PythonTarget } from '../../../src/targets/python';
 import { getJson } from '../../helpers/programs';
-import { type PythonProgram, pythonFixture, startPython } from '../../helpers/python';
+import { type PythonProgram, type ServedPython, servePython } from '../../helpers/python';
 
+let served: ServedPython;
 let py: PythonProgram;
-let target: PythonTarget;
-let server: RunningServer;
 let base: string;
-
-const post = <T>(path: string, body?: unknown) =>
-  getJson<T>(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+let post: ServedPython['post'];
 
 before(async () => {
-  py = await startPython([pythonFixture('cycles.py')]);
-  await py.program.json('ready');
-  target = await PythonTarget.connect(py.address);
-  server = await startServer({ target, host: 'localhost', port: 0 });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await servePython('cycles.py');
+  ({ py, base, post } = served);
 });
-after(async () => {
-  await server?.stop();
-  await target?.dispose();
-  py?.stop();
-});
+after(() => served?.stop());
 
 test('the dropped cycles of a class, kept until the next collection; the automatic collector kept off and back', async () => {
   assert.ok((await getJson<{ capabilities: string[] }>(`${base}/api/target`)).body.capabilities.includes('collectorGarbage'));

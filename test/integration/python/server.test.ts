@@ -8,30 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClassDetail, GarbageGraphSummary, HeapClassSummary, ProcessInfo, TargetInfo, ThreadInfo, ThreadStack, TrackerState } from '../../../src/model';
-import { type RunningServer, startServer } from '../../../src/server';
-import { PythonTarget } from '../../../src/targets/python';
+import type { PythonTarget } from '../../../src/targets/python';
 import { CLI, getJson, startNode } from '../../helpers/programs';
-import { type PythonProgram, pythonFixture, startPython } from '../../helpers/python';
+import { type PythonProgram, type ServedPython, servePython } from '../../helpers/python';
 
+let served: ServedPython;
 let py: PythonProgram;
 let target: PythonTarget;
-let server: RunningServer;
 let base: string;
-
-const post = (path: string, body: unknown) => getJson(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+let post: ServedPython['post'];
 
 before(async () => {
-  py = await startPython([pythonFixture('holder.py')]);
-  await py.program.json('ready');
-  target = await PythonTarget.connect(py.address);
-  server = await startServer({ target, host: 'localhost', port: 0 });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await servePython('holder.py');
+  ({ py, target, base, post } = served);
 });
-after(async () => {
-  await server?.stop();
-  await target?.dispose();
-  py?.stop();
-});
+after(() => served?.stop());
 
 describe('a Python program behind the HTTP API', () => {
   test('/api/target and /api/process describe the Python program', async () => {
@@ -170,7 +161,7 @@ describe('a Python program behind the HTTP API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'python-stats-'));
     try {
       const file = join(dir, 'stats.json.gz');
-      await server.tracker.dumpStats(file);
+      await served.server.tracker.dumpStats(file);
       const live = (await getJson<TrackerState>(`${base}/api/tracker`)).body;
       const p = startNode([CLI, 'open', file, '--port', '0']);
       try {

@@ -6,30 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { LeakSuspects } from '../../../src/model';
-import { type RunningServer, startServer } from '../../../src/server';
-import { PythonTarget } from '../../../src/targets/python';
 import { getJson } from '../../helpers/programs';
-import { type PythonProgram, pythonFixture, startPython } from '../../helpers/python';
+import { type PythonProgram, type ServedPython, servePython } from '../../helpers/python';
 
+let served: ServedPython;
 let py: PythonProgram;
-let target: PythonTarget;
-let server: RunningServer;
 let base: string;
-
-const post = (path: string, body: unknown) => getJson(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+let post: ServedPython['post'];
 
 before(async () => {
-  py = await startPython([pythonFixture('holder.py')]);
-  await py.program.json('ready');
-  target = await PythonTarget.connect(py.address);
-  server = await startServer({ target, host: 'localhost', port: 0 });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await servePython('holder.py');
+  ({ py, base, post } = served);
 });
-after(async () => {
-  await server?.stop();
-  await target?.dispose();
-  py?.stop();
-});
+after(() => served?.stop());
 
 test("leak suspects are the program's new objects only, on paths from the named roots", async () => {
   assert.ok((await post('/api/tracker/snapshots', { description: 'baseline' })).status < 300);
