@@ -3,7 +3,9 @@
  * lines of source around the current one, and its local variables as a tree that expands level
  * by level (`/api/objects/:ref`: name, type, size, preview). In VS Code a frame's location opens
  * the file at the line (the panel is told through `host.openSource`). Everything shown comes
- * from the program and is set as text.
+ * from the program and is set as text. Worded by the runtime: a Node program's other threads are
+ * workers and reading a stack pauses it for a moment; a Python program's are threads, read
+ * without being stopped.
  */
 import type { ObjectReferent, StackFrame, ThreadInfo, ThreadStack } from '../../src/model';
 import { type Api, errorText } from '../api';
@@ -11,6 +13,7 @@ import { h, setText, isolatedString } from '../dom';
 import { formatBytes, formatClock } from '../format';
 import { KeyedGrid } from './grid';
 import { button, setAppearance } from './controls';
+import { type RuntimeWords, runtimeWords } from '../runtime';
 
 const STATES: Record<ThreadStack['state'], string> = {
   paused: 'paused by a debugger',
@@ -27,6 +30,8 @@ export class ThreadsView {
   private readonly buttons = h('div', { class: 'toolbar', testid: 'thread-buttons' });
   private current: string | undefined;
   private request = 0;
+  private words: RuntimeWords = runtimeWords(undefined);
+  private readonly readButton: HTMLElement;
 
   constructor(
     private readonly api: Api,
@@ -38,7 +43,7 @@ export class ThreadsView {
       [
         { id: 'id', header: 'Id', width: '100px', value: (t) => t.id },
         { id: 'name', header: 'Name', width: '2fr', value: (t) => t.name },
-        { id: 'kind', header: 'Kind', width: '1fr', value: (t) => (t.kind === 'main' ? 'main thread' : 'worker') },
+        { id: 'kind', header: 'Kind', width: '1fr', value: (t) => (t.kind === 'main' ? 'main thread' : this.words.otherThread) },
         { id: 'url', header: 'Code', width: '3fr', value: (t) => t.url ?? '', tooltip: (t) => t.url ?? '' },
       ],
       (t) => t.id,
@@ -46,14 +51,19 @@ export class ThreadsView {
     );
     // On demand: reading threads enables the debugger in the program, and a stack pauses it
     // for a moment; a page view alone should not do that.
-    const read = button(
-      { testid: 'threads-read', appearance: 'secondary', attrs: { title: 'Lists the threads; reading a stack pauses that thread for a moment' } },
-      'Read threads',
-    );
+    const read = (this.readButton = button({ testid: 'threads-read', appearance: 'secondary', attrs: { title: readTitle(this.words) } }, 'Read threads'));
     read.addEventListener('click', () => void this.load());
     setText(this.status, 'The program\u2019s main thread and worker threads, each with its stack, source and local variables.');
     this.grid.element.hidden = true;
     this.element = h('div', { class: 'threads' }, h('div', { class: 'toolbar' }, read, this.status), this.grid.element, this.buttons, this.stackBox);
+  }
+
+  /** The program's runtime, once known: its words for threads and stacks. */
+  setRuntime(words: RuntimeWords): void {
+    if (words === this.words) return;
+    this.words = words;
+    this.readButton.title = readTitle(words);
+    this.reload();
   }
 
   /** Reads the threads again if they were read before (the refresh button). */
@@ -92,15 +102,20 @@ export class ThreadsView {
       const stack = await this.api.stack(id, this.signal);
       if (request !== this.request) return;
       this.stackBox.replaceChildren(
-        h('p', { testid: 'thread-state' }, `${isolatedString(stack.thread.name)}: ${STATES[stack.state] ?? stack.state}, read at ${formatClock(stack.timestamp)}.`),
+        h('p', { testid: 'thread-state' }, `${isolatedString(stack.thread.name)}: ${this.stateText(stack.state)}, read at ${formatClock(stack.timestamp)}.`),
         stack.frames.length
           ? h('ol', { class: 'frames', testid: 'frames' }, ...this.frames(stack.frames, stack.state === 'suspended'))
-          : h('p', { class: 'muted' }, 'No JavaScript on the stack.'),
+          : h('p', { class: 'muted' }, this.words.noCodeOnStack),
       );
     } catch (e) {
       if (this.signal.aborted || request !== this.request) return;
       this.stackBox.replaceChildren(h('p', { class: 'error' }, `The stack could not be read: ${errorText(e)}`));
     }
+  }
+
+  private stateText(state: ThreadStack['state']): string {
+    if (state === 'running' && !this.words.stackReadPauses) return 'running (its stack read as it runs, without stopping it)';
+    return STATES[state] ?? state;
   }
 
   /**
@@ -198,6 +213,10 @@ export class ThreadsView {
     });
     return h('li', {}, details);
   }
+}
+
+function readTitle(words: RuntimeWords): string {
+  return words.stackReadPauses ? 'Lists the threads; reading a stack pauses that thread for a moment' : 'Lists the threads; their stacks are read without stopping them';
 }
 
 function firstProgramFrame(frames: readonly StackFrame[]): number {

@@ -169,6 +169,15 @@ export class VirtualTable<R> {
   }
 
   /** Sets the rows (sorted here unless the owner sorts) and redraws what is in view. */
+  /** Changes a column's header text and tooltip (words that depend on the program's runtime). */
+  setHeader(id: string, header: string, description?: string): void {
+    const cell = this.headers.get(id);
+    const text = cell?.querySelector<HTMLElement>('.vt-header-text');
+    if (!cell || !text) return;
+    setText(text, header);
+    if (description !== undefined) cell.title = description;
+  }
+
   setRows(rows: readonly R[]): void {
     this.rows = this.options.onSort || !this.sortState ? rows : sortRows(rows, this.options.columns, this.sortState);
     this.element.setAttribute('aria-rowcount', String(this.rows.length));

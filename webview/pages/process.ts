@@ -9,6 +9,7 @@ import { ProgramHeader } from '../components/programHeader';
 import { section } from '../components/section';
 import { ThreadsView } from '../components/threads';
 import { h, setText } from '../dom';
+import { runtimeWords } from '../runtime';
 import type { PageContext, PageModule, PageView } from './page';
 
 export const processPage: PageModule = {
@@ -67,6 +68,7 @@ class ProcessPage implements PageView {
   private updateTarget(target: TargetInfo | undefined): void {
     if (!target) return;
     this.argv.update(target.argv.map((value, index) => ({ index, value })));
+    this.threads.setRuntime(runtimeWords(target));
     // Saved files (and runtimes without it) have no threads to read: no button that can only fail.
     this.threadsSection.hidden = !target.capabilities.includes('threads');
   }

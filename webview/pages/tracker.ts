@@ -1,11 +1,13 @@
 /**
  * Tracker (`/tracker`): memory over the tracker's snapshots as a stacked chart (each tracked
- * class, the rest of the JS heap, memory outside the heap), the timeline of cheap samples taken
+ * class, the rest of the heap, memory outside the heap), the timeline of cheap samples taken
  * between snapshots, the snapshots, and per snapshot a table Class / Instances / Total / Average /
  * Share. Actions: take a snapshot (with progress), track or untrack a class (picked from the
- * heap's classes with search), periodic snapshots on or off.
+ * heap's classes with search), periodic snapshots on or off. The figures are worded by the
+ * program's runtime (the JS heap of a Node program, the Python heap of a Python one), and what
+ * the runtime cannot give (allocation sampling, V8's external memory) is not shown.
  */
-import type { ClassSnapshotStats, HeapProgress, TrackerSnapshot, TrackerState, TrackWarning } from '../../src/model';
+import type { ClassSnapshotStats, HeapProgress, TargetInfo, TrackerSnapshot, TrackerState, TrackWarning } from '../../src/model';
 import { errorText } from '../api';
 import { AllocationSitesView } from '../components/allocationSites';
 import { type ChartSeries, seriesColour, TimeChart } from '../components/chart';
@@ -15,6 +17,7 @@ import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 import { button } from '../components/controls';
+import { type RuntimeWords, runtimeWords } from '../runtime';
 
 export const trackerPage: PageModule = {
   id: 'tracker',
@@ -78,8 +81,13 @@ export class TrackerPage implements PageView {
     attrs: { type: 'number', min: 1, step: 1, value: 10, 'aria-label': 'Interval in seconds' },
   });
   private readonly periodicText = h('span', { class: 'muted', testid: 'periodic-status' });
-  /** The stacked chart: the JS heap only by default (memory outside it would dwarf the classes). */
+  /** The stacked chart: the heap only by default (memory outside it would dwarf the classes). */
   private readonly outsideBox = h('input', { testid: 'chart-outside', attrs: { type: 'checkbox' } });
+  private readonly outsideText = h('span', { testid: 'chart-outside-label' });
+  private readonly chartNote = h('p', { class: 'muted', testid: 'tracker-chart-note' });
+  /** The program, once `/api/target` has told it: its runtime words the figures. */
+  private target: TargetInfo | undefined;
+  private words: RuntimeWords = runtimeWords(undefined);
   private readonly trackedOnlyBox = h('input', { testid: 'chart-tracked-only', attrs: { type: 'checkbox' } });
   private heapClassNames: string[] | undefined;
   private readonly unsubscribe: Array<() => void> = [];
@@ -96,7 +104,7 @@ export class TrackerPage implements PageView {
         { id: 'index', header: '#', width: '48px', numeric: true, value: (s) => String(s.index), sortKey: (s) => s.index },
         { id: 'description', header: 'Description', width: 'minmax(140px, 2fr)', value: (s) => s.description || '—', sortKey: (s) => s.description },
         { id: 'time', header: 'Taken', width: '90px', value: (s) => formatClock(s.timestamp), tooltip: (s) => new Date(s.timestamp).toISOString(), sortKey: (s) => s.timestamp },
-        { id: 'total', header: 'JS heap', width: '1fr', numeric: true, value: (s) => formatBytes(s.total), tooltip: (s) => exactBytes(s.total), sortKey: (s) => s.total },
+        { id: 'total', header: this.words.heap, width: '1fr', numeric: true, value: (s) => formatBytes(s.total), tooltip: (s) => exactBytes(s.total), sortKey: (s) => s.total },
         {
           id: 'tracked',
           header: 'Tracked',
@@ -156,7 +164,7 @@ export class TrackerPage implements PageView {
           numeric: true,
           value: (r) => `${r.pct.toFixed(2)} %`,
           sortKey: (r) => r.pct,
-          description: 'Share of the JS heap (the snapshot\u2019s objects), not of the resident size',
+          description: shareText(this.words),
         },
       ],
       key: (r) => r.name,
@@ -267,13 +275,8 @@ export class TrackerPage implements PageView {
       section(
         'tracker-chart',
         'Memory per snapshot',
-        h('p', { class: 'muted' }, 'Stacked: each tracked class (retained bytes) and the rest of the JS heap. Click a legend entry to hide it.'),
-        h(
-          'div',
-          { class: 'toolbar' },
-          h('label', {}, this.trackedOnlyBox, 'Only the tracked classes (their own scale)'),
-          h('label', {}, this.outsideBox, 'Add resident memory outside the JS heap'),
-        ),
+        this.chartNote,
+        h('div', { class: 'toolbar' }, h('label', {}, this.trackedOnlyBox, 'Only the tracked classes (their own scale)'), h('label', {}, this.outsideBox, this.outsideText)),
         this.chart.element,
       ),
       section('tracker-timeline', 'Timeline (sampled every second once a class is tracked, and at each snapshot)', this.timeline.element),
@@ -282,10 +285,19 @@ export class TrackerPage implements PageView {
       section('tracker-snapshot', 'Tracked classes per snapshot', h('h3', { class: 'subhead' }, this.snapshotTitle), this.snapshotFacts, this.classTable.element),
       this.sites.element,
     );
+    this.setWords();
     this.unsubscribe.push(
-      // A runtime without allocation tracking offers no creation stacks.
       context.live.subscribe((live) => {
-        if (live.target) this.traceLabel.hidden = !live.target.capabilities.includes('allocationTracking');
+        if (!live.target) return;
+        const known = this.target !== undefined;
+        const before = this.words;
+        this.target = live.target;
+        this.words = runtimeWords(live.target);
+        // A runtime without allocation tracking offers no creation stacks.
+        this.traceLabel.hidden = !this.canTrackAllocations;
+        if (this.words !== before) this.setWords();
+        // The first time the target is known (or its runtime words change): shown again.
+        if ((!known || this.words !== before) && this.state) this.show(this.state);
       }),
       context.events.on('snapshot-added', () => {
         this.heapClassNames = undefined;
@@ -309,6 +321,20 @@ export class TrackerPage implements PageView {
   refresh(): void {
     this.heapClassNames = undefined;
     void this.load();
+  }
+
+  /** Allocation tracking (creation stacks, sampled allocation sites): known once the target is. */
+  private get canTrackAllocations(): boolean {
+    return this.target?.capabilities.includes('allocationTracking') ?? false;
+  }
+
+  /** The texts that name the runtime's heap. */
+  private setWords(): void {
+    const w = this.words;
+    setText(this.chartNote, `Stacked: each tracked class (retained bytes) and the rest of the ${w.heap}. Click a legend entry to hide it.`);
+    setText(this.outsideText, w.external ? `Add resident memory outside the ${w.heap}` : 'Add the rest of the resident size (memory outside the snapshot\u2019s objects)');
+    this.snapshotsTable.setHeader('total', w.heap, `All the objects of the snapshot: the ${w.heap}`);
+    this.classTable.setHeader('pct', 'Share', shareText(w));
   }
 
   dispose(): void {
@@ -340,7 +366,8 @@ export class TrackerPage implements PageView {
     const follow = !this.state || this.selected === this.state.snapshots.length - 1;
     this.state = state;
     this.actions.hidden = !state.live;
-    void this.sites.update(state.live && state.tracked.some((t) => !t.trace));
+    // Sampled allocation sites: only where the runtime samples allocations (not Python).
+    void this.sites.update(state.live && this.canTrackAllocations && state.tracked.some((t) => !t.trace));
     this.snapshotButton.toggleAttribute('disabled', state.busy);
     // Empty state: nothing tracked and no snapshot yet.
     const nothing = state.snapshots.length === 0;
@@ -395,13 +422,9 @@ export class TrackerPage implements PageView {
           : 'This is saved data without tracker snapshots. Record some with a running program:',
       ),
       h('p', {}, 'From the command line:'),
-      h('pre', { class: 'code', testid: 'tracker-empty-cli' }, 'memory-profiler run --track Order --interval 10000 -- node app.js'),
+      h('pre', { class: 'code', testid: 'tracker-empty-cli' }, this.words.runExample),
       h('p', {}, 'From the program itself (then track classes and take snapshots on this page):'),
-      h(
-        'pre',
-        { class: 'code', testid: 'tracker-empty-code' },
-        "const { startInBackground } = require('memory-profiler-vscode');\nstartInBackground({ port: 8090 }).then((profiler) => console.log('profiler at', profiler.url));",
-      ),
+      h('pre', { class: 'code', testid: 'tracker-empty-code' }, this.words.programExample),
       h('p', {}, 'From a script, over the HTTP API:'),
       h(
         'pre',
@@ -423,18 +446,23 @@ export class TrackerPage implements PageView {
     }
     setText(this.snapshotTitle, `Snapshot #${snapshot.index}${snapshot.description ? ` “${isolatedString(snapshot.description)}”` : ''} at ${formatClock(snapshot.timestamp)}`);
     const p = snapshot.process;
+    const w = this.words;
     const facts: Array<[string, string, string?]> = [
-      ['JS heap (all objects)', formatBytes(snapshot.total), exactBytes(snapshot.total)],
+      [`${w.heap} (all objects)`, formatBytes(snapshot.total), exactBytes(snapshot.total)],
       ['Tracked classes', formatBytes(snapshot.trackedTotal), exactBytes(snapshot.trackedTotal)],
       ['Profiler overhead', snapshot.overhead ? formatBytes(snapshot.overhead) : 'not measurable (separate process)'],
     ];
-    if (p)
-      facts.push(
-        ['Resident size', formatBytes(p.rss), exactBytes(p.rss)],
-        ['Virtual size', formatBytes(p.vsz), exactBytes(p.vsz)],
-        ['JS heap allocated', formatBytes(p.heapTotal), exactBytes(p.heapTotal)],
-        ['External', formatBytes(p.external), exactBytes(p.external)],
-      );
+    if (p) {
+      facts.push(['Resident size', formatBytes(p.rss), exactBytes(p.rss)], ['Virtual size', formatBytes(p.vsz), exactBytes(p.vsz)]);
+      if (w.family === 'python') {
+        // CPython counts no heap bytes of its own: tracemalloc's, when it traces (else 0: not shown).
+        if (p.heapUsed > 0 || p.heapTotal > 0)
+          facts.push(['Traced by tracemalloc', formatBytes(p.heapUsed), exactBytes(p.heapUsed)], ['Traced peak', formatBytes(p.heapTotal), exactBytes(p.heapTotal)]);
+      } else {
+        if (w.heapTotal && (w.family === 'v8' || p.heapTotal > 0)) facts.push([w.heapTotal, formatBytes(p.heapTotal), exactBytes(p.heapTotal)]);
+        if (w.external && (w.family === 'v8' || p.external > 0)) facts.push(['External', formatBytes(p.external), exactBytes(p.external)]);
+      }
+    }
     if (snapshot.idReset) facts.push(['Object ids', 'reset before this snapshot: lifetimes are cut here']);
     this.snapshotFacts.replaceChildren(...facts.flatMap(([k, v, t]) => [h('dt', {}, k), h('dd', { title: t }, v)]));
     this.classTable.setRows(Object.entries(snapshot.classes).map(([name, stats]) => ({ name, ...stats })));
@@ -455,9 +483,18 @@ export class TrackerPage implements PageView {
     const trackedOnly = this.trackedOnlyBox.checked && names.length > 0;
     if (!trackedOnly) {
       if (snapshots.some((s) => s.overhead > 0)) series.push({ label: 'profiler overhead', values: at('overhead', (s) => s.overhead), colour: '#c2185b' });
-      series.push({ label: 'rest of the JS heap', values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
-      if (this.outsideBox.checked)
-        series.push({ label: 'outside the JS heap', values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)), colour: '#5a5a5a' });
+      const w = this.words;
+      series.push({ label: `rest of the ${w.heap}`, values: at('heap:other', (s) => Math.max(0, s.total - s.trackedTotal)), colour: '#8a8a8a' });
+      if (this.outsideBox.checked) {
+        if (w.external)
+          series.push({
+            label: `outside the ${w.heap}`,
+            values: at('outside heap', (s) => (s.process ? Math.max(0, s.process.rss - s.process.heapTotal) : null)),
+            colour: '#5a5a5a',
+          });
+        // No heap figure to take from the resident size (Python): what the snapshot's objects do not account for.
+        else series.push({ label: 'rest of the resident size', values: snapshots.map((s) => (s.process ? Math.max(0, s.process.rss - s.total) : null)), colour: '#5a5a5a' });
+      }
     }
     this.chart.setData(x, series);
 
@@ -606,6 +643,11 @@ export class TrackerPage implements PageView {
     }
     await this.load();
   }
+}
+
+/** What a class's share is of. */
+function shareText(w: RuntimeWords): string {
+  return `Share of the ${w.heap} (the snapshot\u2019s objects), not of the resident size`;
 }
 
 /** The periodic mode in words: on or off, how, and what it cost so far. */

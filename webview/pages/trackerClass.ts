@@ -2,7 +2,9 @@
  * A tracked class (`/tracker/class/:name`): instance count and sizes, a small chart of the class
  * over the snapshots, its merged referents per snapshot as a tree, and its instances with their
  * lifetime (birth and death snapshot), preview, creation stack, size per snapshot and referent
- * tree (expanded a level at a time from the heap snapshot that last saw the instance).
+ * tree (expanded a level at a time from the heap snapshot that last saw the instance). Worded by
+ * the program's runtime (the JS heap and V8's ids of a Node program, the Python heap and the
+ * agent's ids of a Python one).
  */
 import type { ClassDetail, HeapAllocationFrame, HeapReference, InstanceLifetime, MergedReferent } from '../../src/model';
 import { errorText } from '../api';
@@ -13,6 +15,7 @@ import { placeLabel, sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
 import { h, setText, isolatedString } from '../dom';
 import { exactBytes, formatBytes, formatCount } from '../format';
+import { type RuntimeWords, runtimeWords } from '../runtime';
 import { pathParam, type PageContext, type PageModule, type PageView } from './page';
 
 const PREFIX = '/tracker/class/';
@@ -45,6 +48,8 @@ class TrackerClassPage implements PageView {
   private selectedInstance: number | undefined;
   /** Tracker snapshot index → the heap snapshot it kept (for an instance's referents). */
   private heapIndexOf = new Map<number, number>();
+  private words: RuntimeWords = runtimeWords(undefined);
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly context: PageContext,
@@ -91,6 +96,13 @@ class TrackerClassPage implements PageView {
       section('class-referents', 'What the instances refer to (merged)', h('div', { class: 'toolbar' }, h('label', {}, 'Snapshot ', this.referentPicker)), this.referents),
       section('class-instances', 'Instances', this.instanceNote, this.instances.element, this.instanceDetail),
     );
+    this.unsubscribe = context.live.subscribe((live) => {
+      if (!live.target) return;
+      const words = runtimeWords(live.target);
+      if (words === this.words) return;
+      this.words = words;
+      if (this.detail) this.showDetail(this.detail);
+    });
     void this.load();
   }
 
@@ -99,6 +111,7 @@ class TrackerClassPage implements PageView {
   }
 
   dispose(): void {
+    this.unsubscribe();
     this.abort.abort();
     this.chart.dispose();
   }
@@ -112,21 +125,10 @@ class TrackerClassPage implements PageView {
       this.message.hidden = false;
       return;
     }
+    this.showDetail(this.detail);
+    // The tracker state has the timestamps; the detail has the per-snapshot figures.
     const d = this.detail;
     const latest = d.snapshots.at(-1);
-    this.count.set(latest ? formatCount(latest.active) : '—', '', latest ? `in snapshot #${latest.index}` : 'no snapshot yet');
-    this.total.set(latest ? formatBytes(latest.sum) : '—', latest ? exactBytes(latest.sum) : '', latest ? `${latest.pct.toFixed(2)} % of the JS heap` : '');
-    this.avg.set(
-      latest ? formatBytes(Math.round(latest.avg)) : '—',
-      latest ? exactBytes(Math.round(latest.avg)) : '',
-      latest ? `own size ${formatBytes(latest.active ? Math.round(latest.selfSum / latest.active) : 0)}` : '',
-    );
-    this.range.set(
-      latest ? `${formatBytes(latest.min)} / ${formatBytes(latest.max)}` : '—',
-      '',
-      d.tracked ? (d.tracked.trace ? 'with creation stacks' : 'tracked') : 'no longer tracked',
-    );
-    // The tracker state has the timestamps; the detail has the per-snapshot figures.
     const state = await this.context.api.tracker(this.abort.signal).catch(() => undefined);
     const times = new Map(state?.snapshots.map((s) => [s.index, s.timestamp]) ?? []);
     this.heapIndexOf = new Map(state?.snapshots.filter((s) => s.heapIndex !== undefined).map((s) => [s.index, s.heapIndex!]) ?? []);
@@ -143,11 +145,31 @@ class TrackerClassPage implements PageView {
       this.referentPicker.value = String(latest.index);
       this.showReferents(latest.index);
     }
+    this.instances.setRows(d.instances);
+  }
+
+  /** The figures and the note on lifetimes, in the runtime's words. */
+  private showDetail(d: ClassDetail): void {
+    const latest = d.snapshots.at(-1);
+    this.count.set(latest ? formatCount(latest.active) : '—', '', latest ? `in snapshot #${latest.index}` : 'no snapshot yet');
+    this.total.set(latest ? formatBytes(latest.sum) : '—', latest ? exactBytes(latest.sum) : '', latest ? `${latest.pct.toFixed(2)} % of the ${this.words.heap}` : '');
+    this.avg.set(
+      latest ? formatBytes(Math.round(latest.avg)) : '—',
+      latest ? exactBytes(Math.round(latest.avg)) : '',
+      latest ? `own size ${formatBytes(latest.active ? Math.round(latest.selfSum / latest.active) : 0)}` : '',
+    );
+    this.range.set(
+      latest ? `${formatBytes(latest.min)} / ${formatBytes(latest.max)}` : '—',
+      '',
+      d.tracked ? (d.tracked.trace ? 'with creation stacks' : 'tracked') : 'no longer tracked',
+    );
+    const numbering = this.words.allocationStacks
+      ? `without creation stacks ${this.words.idGiver} numbers an object only when a snapshot first sees it`
+      : `${this.words.idGiver} numbers an object only when a snapshot first sees it`;
     setText(
       this.instanceNote,
-      `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; ${d.tracked?.startId !== undefined ? '“before” means it already existed when tracking began.' : '“before” means it was there at the class\u2019s first snapshot: made before tracking began, or after it but before that snapshot (without creation stacks V8 numbers an object only when a snapshot first sees it).'}`,
+      `${formatCount(d.instances.length)} instances recorded${d.instancesTruncated ? ' (more existed than are recorded)' : ''}. Lifetimes count in snapshots; ${d.tracked?.startId !== undefined ? '“before” means it already existed when tracking began.' : `“before” means it was there at the class\u2019s first snapshot: made before tracking began, or after it but before that snapshot (${numbering}).`}`,
     );
-    this.instances.setRows(d.instances);
   }
 
   private showReferents(index: number): void {
@@ -178,9 +200,10 @@ class TrackerClassPage implements PageView {
   /** Why an instance has no creation stack, true to how the class is tracked. */
   private noStackText(i: InstanceLifetime): string {
     const tracked = this.detail?.tracked;
+    if (!this.words.allocationStacks) return 'Not recorded: this runtime records no creation stacks.';
     if (!tracked?.trace) return 'Not recorded: track the class with creation stacks (trace) to see where instances are made.';
     if (i.birth === null) return 'Not recorded: it was made before allocation tracking began.';
-    return 'Not recorded: V8 kept no allocation stack for it.';
+    return `Not recorded: ${this.words.idGiver} kept no allocation stack for it.`;
   }
 
   private showInstance(i: InstanceLifetime): void {
