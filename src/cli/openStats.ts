@@ -11,15 +11,17 @@ const log = (text: string) => process.stderr.write(`memory-profiler: ${text}\n`)
 /** `open stats.json[.gz]`: serve a saved tracker dump (tracker tables, class pages, timeline) until Ctrl+C. */
 export async function openStats(file: string, options: ServeOptions): Promise<number> {
   let tracker: ClassTracker;
+  let dump: Awaited<ReturnType<typeof loadStats>>;
   try {
-    tracker = ClassTracker.fromStats(await loadStats(file));
+    dump = await loadStats(file);
+    tracker = ClassTracker.fromStats(dump);
   } catch (e) {
     if (e instanceof StatsFileError) throw new UserError(e.message);
     throw e;
   }
   let server;
   try {
-    server = await startServer({ target: new OfflineTarget([file]), tracker, host: options.host, port: options.port, debug: options.debug, token: options.token });
+    server = await startServer({ target: OfflineTarget.forStats(file, dump.target), tracker, host: options.host, port: options.port, debug: options.debug, token: options.token });
   } catch (e) {
     throw new UserError((e as Error).message);
   }

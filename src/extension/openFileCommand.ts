@@ -43,7 +43,9 @@ export async function openSavedFiles(services: Services, files: vscode.Uri[], op
   let request: Parameters<Services['profiler']['start']>[0];
   let heap: HeapStore | undefined;
   if (stats.length) {
-    request = { ...base, label: basename(paths[0]), tracker: ClassTracker.fromStats(await loadStats(paths[0])) };
+    const dump = await loadStats(paths[0]);
+    // The dump's runtime (the program it came from), not a heap snapshot's.
+    request = { ...base, target: OfflineTarget.forStats(paths[0], dump.target), label: basename(paths[0]), tracker: ClassTracker.fromStats(dump) };
   } else {
     heap = new HeapStore({ maxSnapshots: Math.max(DEFAULT_MAX_SNAPSHOTS, paths.length) });
     const store = heap;
