@@ -5,6 +5,7 @@ import { type PidInspector, closeInspector, inspectorOfPid } from './attachPid';
 import { nodeInspectorAt } from './inspectorDiscovery';
 import { type ProgramExit, type ProgramInspector, checkCommand, describeExit, exitCodeOf, launchWithInspector, userProgramsUnder } from './launch';
 import { type ProcessFacts, hasProcfs, nodeScriptArgument, readProcess } from './procfs';
+import { commandKind, notAProgramMessage } from './programKind';
 import { attachPython, isPython, pythonAgentAddress, runPython } from './python';
 import { type ServeOptions, checkPortFree, serveConnection, untilInterrupted } from './serve';
 import { UserError } from './userError';
@@ -17,8 +18,12 @@ export async function runProgram(command: string[], options: ServeOptions): Prom
   // Everything that can fail early fails before the program starts: nothing to clean up, no
   // output of a program that was killed at once.
   checkCommand(command[0]);
+  // A program that is surely neither Node nor Python (`sleep`): said at once, nothing started.
+  const { kind, what } = commandKind(command);
+  if (kind === 'other') throw new UserError(notAProgramMessage(command[0], what), 2);
   await checkPortFree(options.host, options.port);
-  if (isPython(command[0])) return runPython(command, options);
+  // A Python interpreter, or a script whose #! line runs one.
+  if (kind === 'python' || isPython(command[0])) return runPython(command, options);
   // Listening for Ctrl+C from the start: a signal that arrived between the "profiling" line
   // and a later listener killed the profiler outright, orphaning the program (a flaky test).
   const interrupted = untilInterrupted();

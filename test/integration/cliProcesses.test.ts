@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,6 +310,48 @@ describe('run: failures', () => {
       assert.equal((await p.exited).code, 1, command);
       assert.deepEqual(p.stderrLines, [line]);
     }
+  });
+});
+
+describe('run: a program that is neither Node nor Python', () => {
+  test('is refused at once: one line, exit 2, nothing started', async () => {
+    // Durations no other process has: a sleep started anyway would be found by them.
+    for (const command of [
+      ['/bin/sleep', '5.0417'],
+      ['sleep', '100.0417'],
+    ]) {
+      const start = Date.now();
+      const p = cli(['run', '--port', '0', '--', ...command]);
+      assert.equal((await p.exited).code, 2, command.join(' '));
+      assert.ok(Date.now() - start < 5_000, `at once, not after the program or a 30 s wait (${Date.now() - start} ms)`);
+      assert.deepEqual(p.stderrLines, [
+        `memory-profiler: error: ${command[0]} is not a Node.js or Python program (an ELF executable); nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script)`,
+      ]);
+      const sleeping = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(command[1]);
+          } catch {
+            return false; // gone meanwhile
+          }
+        });
+      assert.deepEqual(sleeping, [], 'nothing was started, nothing is left running');
+    }
+  });
+
+  test('a script whose #! runs python is profiled as a Python program', async () => {
+    const tool = join(dir, 'tool.py');
+    writeFileSync(tool, `#!/usr/bin/env -S ${PYTHON} -u\nimport json, os, sys\nprint(json.dumps({"ready": True, "pid": os.getpid()}))\nsys.stdin.readline()\n`);
+    chmodSync(tool, 0o755);
+    const p = cli(['run', '--port', '0', '--', tool]);
+    const url = await servedUrl(p);
+    const { pid } = await p.json<{ pid: number }>('ready');
+    const target = (await getJson<TargetInfo>(url + 'api/target')).body;
+    assert.equal(target.pid, pid);
+    assert.match(target.runtime, /^python 3/);
+    p.send('');
+    assert.deepEqual(await p.exited, { code: 0, signal: null });
   });
 });
 
