@@ -8,6 +8,8 @@ Usage:
   memory-profiler run [options] -- python app.py  start a Python program with the profiler's agent loaded
   memory-profiler attach <ws-url|port|host:port|pid> [options]
                                                   profile a running program (a Node pid without an inspector gets SIGUSR1)
+  memory-profiler attach <pid|python://127.0.0.1:port> [options]
+                                                  profile a Python program whose agent listens (memory_profiler_agent.listen())
   memory-profiler open <file.heapsnapshot>…       serve saved heap snapshots: classes, diff, retainers
   memory-profiler open <stats.json[.gz]>          serve a saved tracker dump (from GET /api/stats or dumpStats)
   memory-profiler <command> --help                help for one command
@@ -43,8 +45,10 @@ port, attaches to it and serves the profiler. \`node\` commands get --inspect; a
 first Node process that runs a script of its own (not npm's or yarn's own) is profiled.
 Ctrl+C and SIGTERM end the whole process group; when the program exits the profiler stops too
 and passes on its exit code. Words after the program's name are the program's own.
-A Python command (python, python3, python3.11, a venv's python; also -m module) gets the
-profiler's agent loaded before the program instead; --track then matches __qualname__ (Outer.Inner).
+A Python command (python, python3, python3.11, a venv's python; also -m module; a script whose
+#! line runs python) gets the profiler's agent loaded before the program instead; --track then
+matches __qualname__ (Outer.Inner). A command that is surely neither Node nor Python (an
+executable of its own, such as sleep, given no Node or Python program) is refused at once (exit 2).
 Example: memory-profiler run -- node server.js --verbose
          memory-profiler run -- npm start
          memory-profiler run --track Order -- python3 app.py
@@ -60,12 +64,22 @@ Loads saved V8 heap snapshots, gzipped or not (from DevTools, VS Code, v8.writeH
 --heapsnapshot-signal) and serves them: /api/heap/classes?snapshot=N, and with two or more
 files /api/heap/diff?from=A&to=B. A broken file is reported in one line with the byte offset.
 `,
-  attach: `Usage: memory-profiler attach <ws-url | port | host:port | pid> [--host localhost] [--port 8090]
+  attach: `Usage: memory-profiler attach <ws-url | port | host:port | pid | python://host:port> [--host localhost] [--port 8090]
 
 Attaches to a running Node program by its inspector's WebSocket URL, its inspector port, or
 its pid. A pid must be a Node process (anything else is left alone); an inspector it has open
 (--inspect flags, NODE_OPTIONS, its listening ports) is used, else it gets SIGUSR1, which opens
 one on --inspect-port (default 9229), and that one is closed again when attach detaches.
+
+Python: the pid of a Python program that called
+    import memory_profiler_agent; memory_profiler_agent.listen()
+(the agent leaves its port and secret, mode 0600, in memory-profiler-agent-<pid>.json in the
+temporary folder), or python://127.0.0.1:PORT with the agent's secret in
+MEMORY_PROFILER_AGENT_SECRET. A Python pid whose agent does not listen is left alone, with a
+word on how to start it (or use: memory-profiler run -- python app.py).
+
 Ctrl+C detaches and stops the server; the program runs on.
+Example: memory-profiler attach 9229
+         memory-profiler attach 4242        (a Node or a listening Python program's pid)
 `,
 };

@@ -145,6 +145,15 @@ describe('usage', () => {
     assert.equal((await runHelp.exited).code, 0);
     assert.match(runHelp.lines[0], /^Usage: memory-profiler run/);
 
+    // attach takes a Python program too: its pid once the agent listens, or python://.
+    const attachHelp = cli(['attach', '--help']);
+    assert.equal((await attachHelp.exited).code, 0);
+    const attachText = attachHelp.lines.join('\n');
+    assert.match(attachHelp.lines[0], /^Usage: memory-profiler attach .*python:\/\/host:port/);
+    assert.match(attachText, /Python: the pid of a Python program that called\s+import memory_profiler_agent; memory_profiler_agent\.listen\(\)/);
+    assert.match(attachText, /python:\/\/127\.0\.0\.1:PORT with the agent's secret in\s+MEMORY_PROFILER_AGENT_SECRET/);
+    assert.match(text, /attach <pid\|python:\/\/127\.0\.0\.1:port>.*memory_profiler_agent\.listen\(\)/s);
+
     const wrong = cli(['frobnicate']);
     assert.equal((await wrong.exited).code, 2);
     assert.deepEqual(wrong.stderrLines, ['memory-profiler: error: unknown command "frobnicate" (see memory-profiler --help)']);
