@@ -90,7 +90,8 @@ test('the tracker and class pages of a Python program word their figures as the 
 
   // The threads: a named Python thread is a thread, read without being stopped.
   const processPage = (await session.open('/process')).page;
-  assert.match((await processPage.getByTestId('threads-read').getAttribute('title')) ?? '', /without stopping them/);
+  // (the page words itself once it knows the runtime: until then it has Node's words)
+  await processPage.waitForFunction(() => /without stopping them/.test(document.querySelector('[data-testid="threads-read"]')?.getAttribute('title') ?? ''));
   await processPage.getByTestId('threads-read').click();
   await processPage.getByTestId('thread-stack-main').waitFor();
   const kinds = await processPage.getByTestId('threads').innerText();
