@@ -6,13 +6,12 @@
  * Running from TypeScript sources (tests under tsx), the worker runs from `worker.ts` through
  * tsx's require hook, or from `<repo>/dist/heapWorker.js` when tsx is not available.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Transferable, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { HeapClassSummary, HeapComponent, HeapDiff, HeapProgress, HeapReference, HeapRetainerGraph, HeapSnapshotInfo, HeapObjectInfo } from '../model/heap';
 import { HeapSnapshotError } from './errors';
 import { mark } from './timeline';
-import { PARALLEL_MIN_BYTES, startParseWorker } from './parseWorkerThread';
 import type { HeapObjectDetails, HeapWorkerChunk, HeapWorkerErrorData, HeapWorkerMethod, HeapWorkerMethods, HeapWorkerReply, SnapshotHandle } from './protocol';
 import type { RetainerOptions } from './queries';
 import type { TrackedInstancesOptions } from './instances';
@@ -110,35 +109,19 @@ export class HeapWorkerClient {
     this.pending.clear();
   }
 
-  private call<M extends HeapWorkerMethod>(
-    method: M,
-    params: HeapWorkerMethods[M][0],
-    onProgress?: (p: HeapProgress) => void,
-    transfer: Transferable[] = [],
-  ): Promise<HeapWorkerMethods[M][1]> {
+  private call<M extends HeapWorkerMethod>(method: M, params: HeapWorkerMethods[M][0], onProgress?: (p: HeapProgress) => void): Promise<HeapWorkerMethods[M][1]> {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress, method });
       this.worker.ref();
-      this.worker.postMessage({ type: 'request', id, method, params }, transfer);
+      this.worker.postMessage({ type: 'request', id, method, params });
     });
   }
 
-  /**
-   * Parses and analyses a `.heapsnapshot` file in the worker. A file large enough to be parsed on
-   * two cores gets its parse worker started here, so that it loads while the heap worker starts.
-   */
+  /** Parses and analyses a `.heapsnapshot` file in the worker. */
   open(path: string, onProgress?: (p: HeapProgress) => void): Promise<OpenedSnapshot> {
-    let size = 0;
-    try {
-      size = statSync(path).size;
-    } catch {
-      // (the worker says what is wrong with the path)
-    }
-    const parsePort = size >= PARALLEL_MIN_BYTES && !this.closed ? startParseWorker() : null;
-    if (!parsePort) return this.call('open', { path }, onProgress);
-    return this.call('open', { path, parsePort }, onProgress, [parsePort]);
+    return this.call('open', { path }, onProgress);
   }
 
   /** Starts a snapshot fed chunk by chunk. */

@@ -3,9 +3,11 @@
  * current chunk is parsed) and, on large files, the parse worker that scans the edges array on
  * another core meanwhile, with the fall-back to a scan in this thread when it cannot.
  */
+import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { type MessagePort, Worker } from 'node:worker_threads';
-import { hasSecondCore, PARALLEL_MIN_BYTES, parseWorkerSource } from './parseWorkerThread';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeScan';
 import { HeapSnapshotError } from './errors';
 import type { HeapGraph } from './graph';
@@ -15,8 +17,6 @@ import { setClasses } from './analysis';
 import { mark } from './timeline';
 import { SnapshotFile } from './lazySections';
 import { WALKING, WALK_FAILED, type DistancesInProgress } from './distances';
-
-export { PARALLEL_MIN_BYTES };
 
 /** Options for `parseHeapSnapshotFile`. */
 export interface ParseFileOptions {
@@ -43,11 +43,6 @@ export interface ParseFileOptions {
    * `WALK_IN_WORKER_MIN_BYTES` or more. Only when the parse worker scans the edges.
    */
   walkDistances?: boolean;
-  /**
-   * A parse worker started beforehand and idle (`startParseWorker`), reached through this port: it
-   * is given this file's edges if the parse is parallel, else the port is closed (which ends it).
-   */
-  parseWorkerPort?: MessagePort;
 }
 
 /**
@@ -57,6 +52,9 @@ export interface ParseFileOptions {
  */
 export const parallelEdgeStats = { worker: 0, here: 0, jumped: 0, startedOver: 0 };
 
+/** Below this size, starting the parse worker costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+
 /**
  * From this size on, the parse worker also walks the distances from the root while the analyses
  * run (4 bytes per edge shared, 12 per node more memory meanwhile), so that the first question
@@ -64,6 +62,38 @@ export const parallelEdgeStats = { worker: 0, here: 0, jumped: 0, startedOver: 0
  * under 0.15 s after the class list, and the memory matters more (see README, Benchmarks).
  */
 export const WALK_IN_WORKER_MIN_BYTES = 512 << 20;
+
+/**
+ * Whether there is a second core for the parse worker. Whether it is idle is not asked: with both
+ * cores busy with other programs, the parse with the worker still took 0.61–0.71 s against
+ * 0.77–0.89 s in one thread on 194 MB (measured with two busy loops running).
+ */
+function hasSecondCore(): boolean {
+  return availableParallelism() >= 2;
+}
+
+/**
+ * Where the parse worker script is: `heapParseWorker.js` next to this bundle (all bundles are flat
+ * in `dist/`), or the TypeScript source under tsx, or `<repo>/dist/heapParseWorker.js`; null when
+ * none is there (the edges are then parsed in this thread).
+ */
+function parseWorkerSource(): { file: string; eval: boolean } | null {
+  const here = __dirname;
+  const bundled = join(here, 'heapParseWorker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  if (__filename.endsWith('.ts')) {
+    try {
+      const tsx = require.resolve('tsx/cjs');
+      const src = join(here, 'parseWorker.ts');
+      if (existsSync(src)) return { file: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(src)});`, eval: true };
+    } catch {
+      // fall through to the repository's build output
+    }
+  }
+  const repoDist = join(here, '..', '..', 'dist', 'heapParseWorker.js');
+  if (existsSync(repoDist)) return { file: repoDist, eval: false };
+  return null;
+}
 
 interface EdgeWorker {
   /** null when the worker failed (it could not start, crashed, or hit an I/O error) */
@@ -74,25 +104,6 @@ interface EdgeWorker {
   terminate(): Promise<void>;
   /** Resolves once its thread is gone, however it ended. */
   exited: Promise<void>;
-}
-
-/** The parse worker started beforehand (`startParseWorker`), given its job through its port. */
-function adoptEdgeWorker(port: MessagePort, job: EdgeFileJob): EdgeWorker {
-  const exited = new Promise<void>((resolve) => port.once('close', () => resolve()));
-  const result = new Promise<EdgeFileResult | null>((resolve) => {
-    port.once('message', (m: EdgeFileResult | { kind: 'failed' }) => resolve(m.kind === 'failed' ? null : m));
-    void exited.then(() => resolve(null));
-  });
-  port.postMessage({ job });
-  return {
-    result,
-    exited,
-    sendFirstEdge: (firstEdge) => port.postMessage({ firstEdge }),
-    terminate: () => {
-      port.close();
-      return exited;
-    },
-  };
 }
 
 /** Starts the parse worker on one file's edges; null when there is no worker script or no thread. */
@@ -226,8 +237,6 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
   let parsed = false;
   // the parse worker walks the distances of the graph returned (see parseWorker.ts)
   let walking = false;
-  // a parse worker started beforehand, until it is given the edges
-  let idle = options.parseWorkerPort;
   try {
     const stat = await fh.stat();
     const totalBytes = stat.size;
@@ -239,8 +248,7 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
       parser.delegateEdges((nodesStart, layout) => {
         job = { path, totalBytes, layout, from: nodesStart, findEdges: true, sharedEdges: options.walkDistances ?? totalBytes >= WALK_IN_WORKER_MIN_BYTES };
         mark('parse: nodes start, parse worker new');
-        worker = idle ? adoptEdgeWorker(idle, job) : startEdgeWorker(job);
-        idle = undefined;
+        worker = startEdgeWorker(job);
         return worker !== null;
       });
     }
@@ -313,7 +321,6 @@ async function parseFile(path: string, options: ParseFileOptions, parallel: bool
     parsed = true;
     return g;
   } finally {
-    idle?.close();
     if (!parsed) file?.close();
     if (!walking) void (worker as EdgeWorker | null)?.terminate();
     // never close the file under a read still in flight (after a parse error)

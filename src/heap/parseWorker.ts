@@ -7,7 +7,7 @@
  * run (see `distancesAfter`). One job per worker, given as `workerData`; the arrays come back
  * transferred or shared (no copy). Built to `dist/heapParseWorker.js`.
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { scanEdgesOfFile, type EdgeFileJob, type EdgeFileResult } from './edgeScan';
 import type { EdgeArrays } from './pageObjects';
 import { markPageObjects } from './pageObjects';
@@ -16,32 +16,20 @@ import { mark } from './timeline';
 
 mark('parse worker: loaded');
 
-if (!parentPort) throw new Error('heapParseWorker must run in a worker thread');
+const port = parentPort;
+if (!port) throw new Error('heapParseWorker must run in a worker thread');
 
-/**
- * Started with its job (by the thread that parses), or beforehand and idle with a port to that
- * thread (see `startParseWorker`), which sends the job once it knows where the edges are; the
- * worker ends when that port closes.
- */
-const started = workerData as EdgeFileJob | { port: MessagePort };
-const port: MessagePort | NonNullable<typeof parentPort> = 'port' in started ? started.port : parentPort;
-if ('port' in started) started.port.once('close', () => process.exit(0));
-let job: EdgeFileJob | null = 'port' in started ? null : started;
-let gotJob: ((job: EdgeFileJob) => void) | null = null;
+const job = workerData as EdgeFileJob;
 let firstEdge: Uint32Array | null = null;
 let gotFirstEdge: (() => void) | null = null;
-port.on('message', (m: { firstEdge?: Uint32Array; job?: EdgeFileJob }) => {
-  if (m?.job && !job) {
-    job = m.job;
-    gotJob?.(m.job);
-  }
+port.on('message', (m: { firstEdge?: Uint32Array }) => {
   if (!(m?.firstEdge instanceof Uint32Array)) return;
   firstEdge = m.firstEdge;
   gotFirstEdge?.();
 });
 
 /** The edge arrays of the scan, once the first-edge offsets are here (null if they do not fit). */
-async function edgeArrays(job: EdgeFileJob, r: Extract<EdgeFileResult, { kind: 'ok' }>): Promise<EdgeArrays | null> {
+async function edgeArrays(r: Extract<EdgeFileResult, { kind: 'ok' }>): Promise<EdgeArrays | null> {
   mark('parse worker: edges scanned');
   if (!firstEdge) await new Promise<void>((resolve) => (gotFirstEdge = resolve));
   const { layout } = job;
@@ -55,7 +43,7 @@ async function edgeArrays(job: EdgeFileJob, r: Extract<EdgeFileResult, { kind: '
  * walked once the edges are sent, while the analyses run on the other thread: what the first
  * question about one object would otherwise wait for (seconds on tens of millions of objects).
  */
-function distancesAfter(job: EdgeFileJob, g: EdgeArrays): DistancesInProgress | null {
+function distancesAfter(g: EdgeArrays): DistancesInProgress | null {
   const shared = (a: ArrayBufferView) => a.buffer instanceof SharedArrayBuffer;
   if (!job.sharedEdges || !shared(g.firstEdge) || !shared(g.edgeTo) || !shared(g.edgeType)) return null;
   const n = g.nodeCount;
@@ -66,17 +54,16 @@ function distancesAfter(job: EdgeFileJob, g: EdgeArrays): DistancesInProgress | 
   };
 }
 
-async function run(job: EdgeFileJob): Promise<void> {
-  const r = await scanEdgesOfFile(job);
-  {
+scanEdgesOfFile(job).then(
+  async (r) => {
     if (r.kind !== 'ok') {
       port.postMessage(r);
       return;
     }
-    const g = await edgeArrays(job, r);
+    const g = await edgeArrays(r);
     const flags = g && markPageObjects(g, job.layout.weakType, job.layout.shortcutType);
     mark('parse worker: page objects');
-    const distances = g && distancesAfter(job, g);
+    const distances = g && distancesAfter(g);
     // (shared arrays are shared, not transferred)
     const transfer = [r.types.buffer, r.names.buffer, r.tos.buffer].filter((b) => b instanceof ArrayBuffer) as ArrayBuffer[];
     if (flags) transfer.push(flags.buffer as ArrayBuffer);
@@ -94,9 +81,6 @@ async function run(job: EdgeFileJob): Promise<void> {
       mark('parse worker: distances');
     }
     port.close();
-  }
-}
-
-void (job ? Promise.resolve(job) : new Promise<EdgeFileJob>((resolve) => (gotJob = resolve)))
-  .then(run)
-  .catch((e: unknown) => port.postMessage({ kind: 'failed', message: String((e as Error)?.message ?? e) }));
+  },
+  (e: unknown) => port.postMessage({ kind: 'failed', message: String((e as Error)?.message ?? e) }),
+);

@@ -14,7 +14,6 @@ import type {
   HeapSnapshotInfo,
   HeapAllocationFrame,
 } from '../model/heap';
-import type { MessagePort } from 'node:worker_threads';
 import type { RetainerOptions } from './queries';
 import type { TrackedInstancesOptions } from './instances';
 import type { SuspectOptions } from './suspects';
@@ -31,8 +30,7 @@ export type { HeapObjectDetails };
 
 /** Method name → [params, result]. */
 export interface HeapWorkerMethods {
-  /** `parsePort`: a parse worker started beforehand for this file (see `startParseWorker`), transferred. */
-  open: [{ path: string; parsePort?: MessagePort }, { snapshot: SnapshotHandle; info: HeapSnapshotInfo }];
+  open: [{ path: string }, { snapshot: SnapshotHandle; info: HeapSnapshotInfo }];
   beginStream: [{ totalBytes?: number }, { stream: number }];
   end: [{ stream: number }, { snapshot: SnapshotHandle; info: HeapSnapshotInfo }];
   abort: [{ stream: number }, null];

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MessagePort, parentPort } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { HeapClassSummary, HeapProgress, HeapSnapshotInfo } from '../model/heap';
 import { analyse, classSummary } from './analysis';
 import { dropQueryIndexes, ensureDistances, stepQueryIndexes } from './queryIndexes';
@@ -106,14 +106,13 @@ function finish(graph: HeapGraph, parseMs: number, id: number): { snapshot: numb
   return { snapshot, info };
 }
 
-async function openFile(path: string, id: number, parseWorkerPort?: MessagePort): Promise<HeapWorkerMethods['open'][1]> {
+async function openFile(path: string, id: number): Promise<HeapWorkerMethods['open'][1]> {
   const t = performance.now();
   mark('open: start');
   const progress = progressSender(id);
   // (the edge names and locations stay in the file until asked: memory, see lazySections.ts)
   const graph = await parseHeapSnapshotFile(path, {
     lazySections: true,
-    parseWorkerPort,
     onProgress: (bytes, totalBytes) => progress({ phase: 'parse', bytes, totalBytes, done: bytes, total: totalBytes }),
   });
   fromFile.add(graph);
@@ -127,7 +126,7 @@ async function openFile(path: string, id: number, parseWorkerPort?: MessagePort)
 }
 
 const handlers: { [M in keyof HeapWorkerMethods]: (p: HeapWorkerMethods[M][0], id: number) => HeapWorkerMethods[M][1] | Promise<HeapWorkerMethods[M][1]> } = {
-  open: (p, id) => openFile(p.path, id, p.parsePort),
+  open: (p, id) => openFile(p.path, id),
   beginStream: (p) => {
     const stream = nextHandle++;
     streams.set(stream, { parser: new HeapSnapshotParser({ totalBytes: p.totalBytes }), error: null, started: performance.now(), totalBytes: p.totalBytes });

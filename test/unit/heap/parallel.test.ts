@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeapSnapshotError, HeapSnapshotParser, classSummary, parseHeapSnapshot, parseHeapSnapshotFile, type HeapGraph } from '../../../src/heap';
 import { parallelEdgeStats } from '../../../src/heap/parser';
-import { startParseWorker } from '../../../src/heap/parseWorkerThread';
 import { edgeSearchStats, scanEdgesOfFile, type EdgeLayout } from '../../../src/heap/edgeScan';
 import { ensureDistances } from '../../../src/heap/queryIndexes';
 import { SnapshotBuilder } from './builder';
@@ -363,30 +362,4 @@ test('the distances walked by the parse worker during the analyses are those wal
   // below the size, or without the parse worker: no walk there
   assert.equal((await parseHeapSnapshotFile(file, { parallel: true })).pendingDistances, null);
   assert.equal((await parseHeapSnapshotFile(file, { parallel: false, walkDistances: true })).pendingDistances, null);
-});
-
-test('a parse worker started beforehand: given the edges when the parse is parallel (the walk too), ended when it is not', async () => {
-  const file = join(dir, 'early.heapsnapshot');
-  writeFileSync(file, text, 'latin1');
-  const seq = parseHeapSnapshot(Buffer.from(text, 'latin1'));
-  for (const walkDistances of [false, true]) {
-    const port = startParseWorker();
-    assert.ok(port, 'a second core here');
-    const before = { ...parallelEdgeStats };
-    const g = await parseHeapSnapshotFile(file, { parallel: true, walkDistances, lazySections: true, parseWorkerPort: port, chunkSize: 4096 });
-    assert.equal(parallelEdgeStats.worker, before.worker + 1, 'the early worker scanned the edges');
-    sameGraph(g, seq);
-    assert.deepEqual(classSummary(g), classSummary(seq));
-    assert.equal(!!g.pendingDistances, walkDistances);
-    ensureDistances(g);
-    ensureDistances(seq);
-    assert.deepEqual(Array.from(g.distance!), Array.from(seq.distance!));
-  }
-  // a parse in one thread: the worker is told to end (its port closes)
-  const port = startParseWorker()!;
-  const closed = new Promise<void>((resolve) => port.once('close', () => resolve()));
-  const before = { ...parallelEdgeStats };
-  sameGraph(await parseHeapSnapshotFile(file, { parallel: false, parseWorkerPort: port }), seq);
-  await closed;
-  assert.deepEqual(parallelEdgeStats, before);
 });
