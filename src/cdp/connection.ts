@@ -39,6 +39,11 @@ export class CdpConnection {
   private closedReason: string | undefined;
   /** When the program last sent anything (an answer or an event). */
   private lastReceivedAt = Date.now();
+  /** Something arrived since we last sent: its TCP acknowledgement may still be owed. */
+  private receivedSinceSent = false;
+  /** Callers of `keepAcknowledging` still waiting, and the loop that serves them. */
+  private acknowledging = 0;
+  private acknowledger: Promise<void> | undefined;
   /**
    * The session is shared with a debugger (VS Code's js-debug proxy forwards every client to its
    * own session): never disable a domain or change the debugger's settings through it.
@@ -57,6 +62,34 @@ export class CdpConnection {
     return this.closedReason !== undefined;
   }
 
+  /**
+   * Resolves as `until` does; meanwhile, over TCP, sends a no-op command (about every millisecond,
+   * and only once something has arrived since we last sent). Node's inspector sends with Nagle's
+   * algorithm: a small message that follows another (the `Debugger.paused` event after the reply
+   * to `Debugger.pause`, a worker's answer after the reply to `sendMessageToWorker`) waits until
+   * the first is acknowledged, and a client that sends nothing acknowledges ≈ 40 ms late (delayed
+   * ACK): a program paused for a stack read would stay paused that long. Our next message
+   * carries the acknowledgement at once.
+   */
+  keepAcknowledging<T>(until: Promise<T>): Promise<T> {
+    const carrier = this.transport.carrier;
+    if (carrier) return carrier.keepAcknowledging(until);
+    if (!this.transport.delaysAcknowledgements || this.isClosed) return until;
+    this.acknowledging++;
+    this.acknowledger ??= this.acknowledge().finally(() => (this.acknowledger = undefined));
+    return until.finally(() => this.acknowledging--);
+  }
+
+  private async acknowledge(): Promise<void> {
+    const started = Date.now();
+    while (this.acknowledging > 0 && !this.isClosed) {
+      // Every millisecond at first, then every 5 ms (a pause waiting for an idle thread).
+      await new Promise((r) => setTimeout(r, Date.now() - started < 100 ? 1 : 5));
+      // Not waiting for its answer: that may be held back too, behind the message we want.
+      if (this.receivedSinceSent && this.acknowledging > 0 && !this.isClosed) this.sendRaw('Runtime.getIsolateId', {}, { timeoutMs: 10_000 }).catch(() => {});
+    }
+  }
+
   send<M extends CommandName>(method: M, params?: CommandParams<M>, options: SendOptions = {}): Promise<CommandResult<M>> {
     return this.sendRaw(method, params, options) as Promise<CommandResult<M>>;
   }
@@ -68,7 +101,7 @@ export class CdpConnection {
     // Created here so the stack points at the caller.
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const timeoutError = new CdpTimeoutError(method, timeoutMs);
-    return new Promise((resolve, reject) => {
+    const reply = new Promise((resolve, reject) => {
       const entry: Pending = { method, resolve, reject };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         const expire = () => {
@@ -85,12 +118,15 @@ export class CdpConnection {
       this.pending.set(id, entry);
       try {
         this.transport.send(JSON.stringify({ id, method, params: params ?? {} }));
+        this.receivedSinceSent = false;
       } catch (e) {
         this.pending.delete(id);
         if (entry.timer) clearTimeout(entry.timer);
         reject(new CdpError(method, undefined, `could not send: ${(e as Error).message}`));
       }
     });
+    // Tunnelled (a worker's session): the answer comes second, after the carrier's own reply.
+    return this.transport.carrier ? this.transport.carrier.keepAcknowledging(reply) : reply;
   }
 
   on<E extends EventName>(event: E, listener: (params: EventParams<E>) => void): () => void;
@@ -121,6 +157,7 @@ export class CdpConnection {
 
   private receive(raw: string): void {
     this.lastReceivedAt = Date.now();
+    this.receivedSinceSent = true;
     let message: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string; data?: string } };
     try {
       message = JSON.parse(raw);

@@ -3,6 +3,8 @@ import type { Transport } from './transport';
 
 /** A DevTools-protocol transport over a WebSocket (Node's inspector, or js-debug's CDP proxy). */
 export class WebSocketTransport implements Transport {
+  readonly delaysAcknowledgements = true;
+
   private constructor(private readonly socket: WebSocket) {}
 
   static open(url: string, timeoutMs = 10_000): Promise<WebSocketTransport> {

@@ -27,6 +27,11 @@ export class WorkerSessionTransport implements Transport {
     ];
   }
 
+  /** Each call is two messages of the parent's (the reply to `sendMessageToWorker`, then the worker's answer). */
+  get carrier(): CdpConnection {
+    return this.parent;
+  }
+
   send(message: string): void {
     if (this.closed) throw new Error('the worker thread ended');
     // Failures come back as the connection's timeouts or close; the parent's reply says nothing more.

@@ -284,7 +284,8 @@ class ThreadSession {
 
   /** Reads the stack; one capture at a time per thread. */
   capture(group: string): Promise<{ state: StackState; frames: CapturedFrame[] }> {
-    const run = this.queue.then(() => this.captureNow(group));
+    // Over TCP, the program's messages during the read (the pause event above all) arrive at once.
+    const run = this.queue.then(() => this.connection.keepAcknowledging(this.captureNow(group)));
     this.queue = run.catch(() => {});
     return run;
   }
