@@ -30,6 +30,25 @@ const KEPT_STACKS = 3;
 /** References handed out per stack at most. */
 const MAX_REFS_PER_STACK = 50_000;
 
+/**
+ * How many frames a stack trace taken by `PAUSE_PROBE` has beyond the paused ones: the probe's
+ * function and the evaluated script. Formatting and the limit are the probe's own (the program
+ * may have changed `Error.prepareStackTrace` or `Error.stackTraceLimit`), and restored.
+ */
+const PROBE_OWN_FRAMES = 2;
+const PAUSE_PROBE = `(function () {
+  const prepare = Error.prepareStackTrace, limit = Error.stackTraceLimit, holder = {};
+  try {
+    Error.stackTraceLimit = ${PROBE_OWN_FRAMES + 1};
+    Error.prepareStackTrace = (_, sites) => sites.length;
+    Error.captureStackTrace(holder);
+    return holder.stack;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+})()`;
+
 const GROUP_PREFIX = 'memory-profiler-stack-';
 const HELPER_GROUP = 'memory-profiler-helpers';
 
@@ -296,8 +315,10 @@ class ThreadSession {
    * program), and a read that pays it each time falls into step with a program that works in
    * bursts (it always lands on the next burst's entry). So the debugger stays enabled for
    * `KEEP_ENABLED_MS` after a read, with every pause skipped (`setSkipAllPauses`) except while a
-   * read asks for one; then it is disabled. A thread found idle is read again with a fresh
-   * enable: another client's pause is reported only to a session enabled while it holds.
+   * read asks for one; then it is disabled. A thread whose pause never came is either idle with
+   * nothing to run or stopped by another client, whose pause is reported only to a session
+   * enabled while it holds: a probe tells them apart (`pausedElsewhere`), and only the second is
+   * read again with a fresh enable.
    */
   private async captureNow(group: string): Promise<{ state: StackState; frames: CapturedFrame[] }> {
     if (this.connection.sharedSession) {
@@ -306,7 +327,7 @@ class ThreadSession {
       await this.connection.send('Debugger.enable', {});
       const captured = await this.read(group);
       if (captured.state === 'idle' && !captured.frames.length) this.lateOwnPause = Date.now() + 30_000;
-      return captured;
+      return { state: captured.state, frames: captured.frames };
     }
     const wasEnabled = this.enabled;
     if (!this.enabled) await this.enable();
@@ -314,17 +335,39 @@ class ThreadSession {
     try {
       await this.connection.send('Debugger.setSkipAllPauses', { skip: false });
       let captured = await this.read(group);
-      if (wasEnabled && captured.state === 'idle' && !captured.frames.length) {
-        // Idle, or paused by another client that a session enabled before its pause is not told of.
+      if (wasEnabled && captured.noPause && (await this.pausedElsewhere()) !== false) {
+        // Paused by another client, which a session enabled before its pause is not told of.
         await this.disable();
         await this.enable();
         await this.connection.send('Debugger.setSkipAllPauses', { skip: false });
         captured = await this.read(group);
       }
       if (captured.state === 'idle' && !captured.frames.length) this.lateOwnPause = Date.now() + 30_000;
-      return captured;
+      return { state: captured.state, frames: captured.frames };
     } finally {
       await this.connection.send('Debugger.setSkipAllPauses', { skip: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * After a `Debugger.pause` that never came: is the thread stopped in a pause of another
+   * client's? Code evaluated in a pause runs on top of the paused frames, so a stack trace taken
+   * there holds frames below the probe's own two; on a thread waiting in its event loop it holds
+   * none. Pauses are skipped first, or our pending pause would stop the probe. Undefined when
+   * the probe fails (then the caller assumes a pause).
+   */
+  private async pausedElsewhere(): Promise<boolean | undefined> {
+    try {
+      await this.connection.send('Debugger.setSkipAllPauses', { skip: true });
+      const { result, exceptionDetails } = await this.connection.send(
+        'Runtime.evaluate',
+        { expression: PAUSE_PROBE, returnByValue: true, silent: true, objectGroup: HELPER_GROUP },
+        { timeoutMs: 5_000 },
+      );
+      if (exceptionDetails || typeof result.value !== 'number') return undefined;
+      return result.value > PROBE_OWN_FRAMES;
+    } catch {
+      return undefined;
     }
   }
 
@@ -372,13 +415,14 @@ class ThreadSession {
     if (this.enabled && !this.connection.isClosed && !this.connection.sharedSession) await this.disable();
   }
 
-  private async read(group: string): Promise<{ state: StackState; frames: CapturedFrame[] }> {
+  /** `noPause`: the thread was not paused and our pause never came. */
+  private async read(group: string): Promise<{ state: StackState; frames: CapturedFrame[]; noPause?: boolean }> {
     let event = this.paused;
     let state: StackState = 'paused';
     let wePaused = false;
     if (!event) {
       event = await this.pauseBriefly();
-      if (!event) return { state: 'idle', frames: [] };
+      if (!event) return { state: 'idle', frames: [], noPause: true };
       wePaused = true;
       state = this.info.kind === 'main' && this.options.suspended ? 'suspended' : 'running';
       // A pause asked of an idle thread lands where it next enters JavaScript: Node's own code
