@@ -119,3 +119,28 @@ describe("startProfiler's page", () => {
     }
   });
 });
+
+describe("an idle thread's stack", () => {
+  test("Node's own frames where it next entered JavaScript (processTimers) are folded like any other run of them", async () => {
+    const pages = await startProfiledPages('ticker.js');
+    try {
+      const { page } = await pages.session.open('/process');
+      await page.getByTestId('threads-read').click();
+      // ticker.js runs a 1 ms timer and nothing else: most reads find it idle at the timer's entry.
+      let state = '';
+      for (let i = 0; i < 10 && !(state.includes('idle') && (await page.getByTestId('frames').count())); i++) {
+        await page.getByTestId('thread-stack-main').click();
+        await page.getByTestId('thread-state').waitFor();
+        state = (await page.getByTestId('thread-state').textContent()) ?? '';
+      }
+      assert.match(state, /^main: idle: waiting in its event loop/);
+      const summaries = await page.locator('[data-testid="folded-frames"] > summary').allTextContents();
+      assert.equal(summaries.length, 1, summaries.join(' | '));
+      assert.match(summaries[0], /^\d+ frames? of the runtime \(.*processTimers\)$/);
+      assert.equal(await page.getByTestId('folded-frames').evaluate((d) => (d as HTMLDetailsElement).open), false, 'folded away');
+      assert.equal(await page.getByTestId('frame-0').isVisible(), false);
+    } finally {
+      await pages.close();
+    }
+  });
+});

@@ -121,10 +121,10 @@ export class ThreadsView {
   /**
    * The frames, innermost first, each run of internal ones (the profiler's own, such as
    * startProfiler's wait, and the runtime's) folded into one closed line: the program's frames
-   * are what the reader came for. A stack of internal frames only is shown as it is.
+   * are what the reader came for. A stack of internal frames only (an idle thread's entry into
+   * a timer: `processTimers`, `listOnTimeout`) is one folded line too.
    */
   private frames(frames: readonly StackFrame[], suspended: boolean): HTMLElement[] {
-    if (frames.every((f) => f.internal)) return frames.map((f, i) => this.frame(f, i));
     const items: HTMLElement[] = [];
     for (let i = 0; i < frames.length;) {
       if (!frames[i].internal) {
