@@ -40,7 +40,9 @@ const LAUNCHERS = new Set(
     'sh bash dash zsh ksh mksh pdksh ash fish tcsh csh busybox env nice nohup time timeout setsid stdbuf sudo doas su runuser chroot xargs ' +
     'strace ltrace gdb lldb valgrind perf taskset chrt ionice unbuffer script flock watch make gmake just firejail bwrap unshare nsenter ' +
     'systemd-run run-parts direnv dotenv docker podman uv poetry pipenv pdm hatch rye conda mamba micromamba pyenv asdf mise rtx fnm nvm volta ' +
-    'npm npx yarn yarnpkg pnpm pnpx corepack bun bunx deno tsx ts-node nodemon cross-env dotenvx'
+    'npm npx yarn yarnpkg pnpm pnpx corepack bun bunx deno tsx ts-node nodemon cross-env dotenvx ' +
+    // native task runners and supervisors that start Node programs (and Electron, which is one)
+    'turbo nx moon lerna concurrently watchexec entr tini dumb-init supervisord overmind hivemind foreman honcho pm2 forever electron'
   ).split(' '),
 );
 
@@ -106,7 +108,7 @@ export function commandKind(command: string[], env: NodeJS.ProcessEnv = process.
 
 /** The one line `run` says of a command that is surely neither Node nor Python. */
 export function notAProgramMessage(program: string, what: string | undefined): string {
-  return `${program} is not a Node.js or Python program${what ? ` (${what})` : ''}; nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script)`;
+  return `${program} is not a Node.js or Python program${what ? ` (${what})` : ''}; nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script; a program of its own that starts one: -- env <command>)`;
 }
 
 function baseName(path: string): string {

@@ -325,7 +325,7 @@ describe('run: a program that is neither Node nor Python', () => {
       assert.equal((await p.exited).code, 2, command.join(' '));
       assert.ok(Date.now() - start < 5_000, `at once, not after the program or a 30 s wait (${Date.now() - start} ms)`);
       assert.deepEqual(p.stderrLines, [
-        `memory-profiler: error: ${command[0]} is not a Node.js or Python program (an ELF executable); nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script)`,
+        `memory-profiler: error: ${command[0]} is not a Node.js or Python program (an ELF executable); nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script; a program of its own that starts one: -- env <command>)`,
       ]);
       const sleeping = readdirSync('/proc')
         .filter((d) => /^\d+$/.test(d))

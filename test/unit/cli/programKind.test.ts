@@ -69,7 +69,7 @@ describe('commandKind: what run was given, before anything starts', () => {
     assert.equal(kind('true'), 'other');
     assert.equal(
       notAProgramMessage('sleep', 'an ELF executable'),
-      'sleep is not a Node.js or Python program (an ELF executable); nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script)',
+      'sleep is not a Node.js or Python program (an ELF executable); nothing was started. Run one: memory-profiler run -- node app.js, or -- python app.py (or a wrapper that starts one: npm start, a shell script; a program of its own that starts one: -- env <command>)',
     );
   });
 
