@@ -11,7 +11,7 @@ import { button } from './controls';
 import { GraphView } from './graphView';
 import { VirtualTable } from './virtualTable';
 import { h, setText } from '../dom';
-import { exactBytes, formatBytes, formatCount } from '../format';
+import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 
 export class CollectorGarbageView {
   readonly element: HTMLElement;
@@ -99,7 +99,7 @@ export class CollectorGarbageView {
   private show(report: CollectorGarbage): void {
     this.report = report;
     this.problem.hidden = true;
-    const when = new Date(report.timestamp).toLocaleTimeString();
+    const when = formatClock(report.timestamp);
     setText(
       this.summary,
       `The collection at ${when} found ${formatCount(report.objects)} unreachable objects (${formatBytes(report.totalSize)}) in ${formatCount(report.graphs.length)} reference graphs: what the program let go of that only the cycle collector frees. The automatic collector is ${report.collector.enabled ? 'on' : report.collector.keptOff ? 'kept off here' : 'off (the program turned it off)'}.`,

@@ -15,7 +15,7 @@ import { section } from '../components/section';
 import { placeLabel, sourceLink } from '../components/sourceLink';
 import { VirtualTable } from '../components/virtualTable';
 import { h, isolatedString, setText } from '../dom';
-import { exactBytes, formatBytes, formatCount } from '../format';
+import { exactBytes, formatBytes, formatClock, formatCount } from '../format';
 import type { PageContext, PageModule, PageView } from './page';
 
 export const suspectsPage: PageModule = {
@@ -206,7 +206,7 @@ class SuspectsPage implements PageView {
         h(
           'option',
           { attrs: { value: s.index, disabled: s.heapIndex === undefined } },
-          `#${s.index} ${isolatedString(s.description || 'snapshot')} · ${new Date(s.timestamp).toLocaleTimeString()}${s.heapIndex === undefined ? ' · dropped' : ''}`,
+          `#${s.index} ${isolatedString(s.description || 'snapshot')} · ${formatClock(s.timestamp)}${s.heapIndex === undefined ? ' · dropped' : ''}`,
         ),
       ),
     );
@@ -247,7 +247,14 @@ class SuspectsPage implements PageView {
     this.table.setRows(this.rows);
     const total = page.totalGroups;
     this.more.hidden = this.rows.length >= total;
-    setText(this.pageNote, this.rows.length >= total ? `All ${formatCount(total)} groups shown.` : `${formatCount(this.rows.length)} of ${formatCount(total)} groups shown.`);
+    setText(
+      this.pageNote,
+      this.rows.length >= total
+        ? total === 1
+          ? 'The one group shown.'
+          : `All ${formatCount(total)} groups shown.`
+        : `${formatCount(this.rows.length)} of ${formatCount(total)} groups shown.`,
+    );
   }
 
   private select(g: Row): void {
