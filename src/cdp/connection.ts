@@ -31,6 +31,9 @@ interface Pending {
  * js-debug proxy, in-process inspector session). Calls time out; when the transport closes,
  * every pending call is rejected with `ConnectionClosedError`.
  */
+/** How long a worker session's command has its reply acknowledged at once (see `keepAcknowledging`). */
+const WORKER_ACKNOWLEDGING_MS = 500;
+
 export class CdpConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -71,13 +74,23 @@ export class CdpConnection {
    * ACK): a program paused for a stack read would stay paused that long. Our next message
    * carries the acknowledgement at once.
    */
-  keepAcknowledging<T>(until: Promise<T>): Promise<T> {
+  keepAcknowledging<T>(until: Promise<T>, limitMs = Infinity): Promise<T> {
     const carrier = this.transport.carrier;
-    if (carrier) return carrier.keepAcknowledging(until);
+    if (carrier) return carrier.keepAcknowledging(until, limitMs);
     if (!this.transport.delaysAcknowledgements || this.isClosed) return until;
     this.acknowledging++;
     this.acknowledger ??= this.acknowledge().finally(() => (this.acknowledger = undefined));
-    return until.finally(() => this.acknowledging--);
+    // (for at most `limitMs`: a command that takes longer does not mind 40 ms more)
+    let done = false;
+    const stop = () => {
+      if (done) return;
+      done = true;
+      this.acknowledging--;
+      clearTimeout(timer);
+    };
+    const timer = Number.isFinite(limitMs) ? setTimeout(stop, limitMs) : undefined;
+    timer?.unref();
+    return until.finally(stop);
   }
 
   private async acknowledge(): Promise<void> {
@@ -125,8 +138,9 @@ export class CdpConnection {
         reject(new CdpError(method, undefined, `could not send: ${(e as Error).message}`));
       }
     });
-    // Tunnelled (a worker's session): the answer comes second, after the carrier's own reply.
-    return this.transport.carrier ? this.transport.carrier.keepAcknowledging(reply) : reply;
+    // Tunnelled (a worker's session): the answer comes second, after the carrier's own reply
+    // (acknowledged for a short while: a worker's heap snapshot would otherwise send thousands).
+    return this.transport.carrier ? this.transport.carrier.keepAcknowledging(reply, WORKER_ACKNOWLEDGING_MS) : reply;
   }
 
   on<E extends EventName>(event: E, listener: (params: EventParams<E>) => void): () => void;

@@ -24,7 +24,14 @@ export class LeakSuspectFinder {
         .then(async (found) => {
           // the line of the `new` of each group's allocation site, where the script can be read
           const sites = this.newSites?.();
-          for (const g of found.groups) if (sites && g.allocatedAt) await sites.mark(g.className, [[g.allocatedAt]]).catch(() => {});
+          for (const g of found.groups) {
+            const stack = g.allocationStack;
+            if (!sites || !g.allocatedAt || !stack) continue;
+            await sites.mark(g.className, [stack]).catch(() => {});
+            // past a derived class's constructor, the frame that ran `new` is a caller
+            const made = stack.find((f) => f.newAt);
+            if (made) g.allocatedAt = { ...made, count: g.allocatedAt.count };
+          }
           return found;
         });
       this.cache.set(key, value);

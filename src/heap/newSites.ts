@@ -14,6 +14,9 @@ export type ScriptSourceReader = (frame: HeapAllocationFrame) => Promise<string 
 /** Constructors passed on the way down to the `new` (a class that extends another allocates in its base's call). */
 const MAX_CONSTRUCTORS = 8;
 
+/** Longest wait for the lines of one class's stacks. */
+const MARK_TIMEOUT_MS = 3_000;
+
 /** Sampled sites looked at for one class (the largest first). */
 const MAX_SAMPLED_SITES = 100;
 
@@ -33,6 +36,13 @@ export class NewSites {
    * `new <className>`. Stacks seen before are left as they are; what cannot be found stays unmarked.
    */
   async mark(className: string, stacks: HeapAllocationFrame[][]): Promise<void> {
+    // (bounded: a snapshot's summary waits for it, and a script that cannot be read in time is one without a line)
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, MARK_TIMEOUT_MS)));
+    await Promise.race([this.markAll(className, stacks), late]).finally(() => clearTimeout(timer));
+  }
+
+  private async markAll(className: string, stacks: HeapAllocationFrame[][]): Promise<void> {
     // per stack, the frame being looked at (past the constructors so far)
     let pending = stacks.filter((s) => !this.marked.has(s)).map((stack) => ({ stack, at: stack.findIndex(isProgramFrame), passed: 0 }));
     for (const p of pending) this.marked.add(p.stack);

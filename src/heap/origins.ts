@@ -71,7 +71,8 @@ export class Origins {
       const script = this.edge(shared, 'script_or_debug_info');
       if (script >= 0 && g.typeName(script) === 'code') {
         const name = g.name(script);
-        if (name.startsWith('node:')) origin = 'node';
+        // (the profiler's own evaluated code, named `memory-profiler:…`, counts as Node's: not the program's)
+        if (name.startsWith('node:') || name.startsWith('memory-profiler:')) origin = 'node';
         else if (name && !name.startsWith('system / ')) origin = 'program';
       } else {
         const data = this.edge(shared, 'function_data');

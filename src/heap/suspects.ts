@@ -20,7 +20,7 @@ import { analyseForQueries } from './queryIndexes';
 import type { HeapGraph } from './graph';
 import { Origins } from './origins';
 import { allocationStack, retainersOf } from './queries';
-import { programFrame } from './frames';
+import { isProgramFrame, programFrame } from './frames';
 
 export interface SuspectOptions {
   /** Most groups returned (default: all). */
@@ -90,6 +90,9 @@ function inDictionaryMode(g: HeapGraph, o: number): boolean {
   }
   return false;
 }
+
+/** The program's frames kept of a group's allocation stack. */
+const MAX_SITE_FRAMES = 16;
 
 /** Marks the suspects that some other suspect dominates (walks each dominator chain once). */
 function dominatedBySuspect(g: HeapGraph, suspect: Uint8Array): Uint8Array {
@@ -198,7 +201,7 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
     }
     return own === 'node' || inNodeScope;
   };
-  const groups = new Map<string, LeakSuspectGroup & { sites: Map<string, { frame: HeapAllocationFrame; count: number }> }>();
+  const groups = new Map<string, LeakSuspectGroup & { sites: Map<string, { frame: HeapAllocationFrame; count: number; stack: HeapAllocationFrame[] }> }>();
   const rs = final.retainedSize!;
   for (const [o, steps] of paths) {
     // From the named roots on: the nameless root's own step says nothing.
@@ -212,18 +215,20 @@ export function leakSuspects(baseline: HeapGraph, target: HeapGraph, final: Heap
     g.selfSize += final.nodeSelfSize[o];
     g.retainedSize += rs[o];
     if (g.sampleIds.length < maxSamples) g.sampleIds.push(final.nodeId[o]);
-    const frame = programFrame(allocationStack(final, o));
+    const stack = allocationStack(final, o);
+    const frame = programFrame(stack);
     if (frame) {
       const at = `${frame.scriptName}:${frame.line}:${frame.column}:${frame.functionName}`;
       const site = g.sites.get(at);
       if (site) site.count++;
-      else g.sites.set(at, { frame, count: 1 });
+      // (the program's frames of the first such stack: where its `new` is may be in a caller)
+      else g.sites.set(at, { frame, count: 1, stack: stack.filter(isProgramFrame).slice(0, MAX_SITE_FRAMES) });
     }
   }
   const sorted = [...groups.values()]
     .map(({ sites, ...group }): LeakSuspectGroup => {
       const top = [...sites.values()].sort((x, y) => y.count - x.count)[0];
-      return top ? { ...group, allocatedAt: { ...top.frame, count: top.count } } : group;
+      return top ? { ...group, allocatedAt: { ...top.frame, count: top.count }, allocationStack: top.stack } : group;
     })
     .sort((a, b) => Number(a.engine) - Number(b.engine) || b.retainedSize - a.retainedSize || b.count - a.count);
   return { objects: tops.length, groups: options.maxGroups === undefined ? sorted : sorted.slice(0, options.maxGroups) };

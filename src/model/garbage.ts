@@ -105,6 +105,8 @@ export interface LeakSuspectGroup {
    * Node's own), with how many of them; only when allocation tracking was on as they were made.
    */
   allocatedAt?: HeapAllocationFrame & { count: number };
+  /** The program's frames (innermost first) of one stack allocated at `allocatedAt`; `allocatedAt` is among them, the frame of the `new` when it was found. */
+  allocationStack?: HeapAllocationFrame[];
   /**
    * Without allocation stacks, where they were probably made, by the sampling heap profiler (on
    * once a class is tracked without stacks): the program's function of most live bytes that holds

@@ -81,6 +81,26 @@ for (const trace of [true, false]) {
           .split('\n')
           .findIndex((l) => l.includes('new LeakyRecord(')) + 1;
       assert.deepEqual(site && [site.line, site.newAt?.line], trace ? [newLine - 1, newLine] : undefined);
+      if (!trace) return;
+
+      // a class that extends another: its stacks start in its constructor, the `new` is in the caller
+      assert.equal((await post(api, '/tracker/classes', { name: 'DerivedEntry', trace: true })).status, 201);
+      await command(program, 'derived 4');
+      for (const description of ['derived', 'still derived']) assert.equal((await post(api, '/tracker/snapshots', { description })).status, 200);
+      const derived = (await getJson<LeakSuspects>(api + '/garbage/suspects?baseline=2')).body.groups.filter((g) => g.className === 'DerivedEntry');
+      const derivedLine =
+        readFileSync(fixture('classes.js'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('new DerivedEntry(')) + 1;
+      assert.deepEqual(
+        derived.map((g) => [g.count, g.allocatedAt?.functionName, g.allocatedAt?.newAt?.line, g.allocatedAt?.count]),
+        [[4, 'leakDerived', derivedLine, 4]],
+      );
+      const tracked = (await getJson<ClassDetail>(api + '/tracker/classes/DerivedEntry')).body;
+      assert.deepEqual(
+        tracked.instances.map((i) => tracked.stacks[i.stack!].find((f) => f.newAt)?.functionName),
+        Array(4).fill('leakDerived'),
+      );
     });
   });
 }

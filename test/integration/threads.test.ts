@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type CdpConnection, connectToInspector } from '../../src/targets/node';
+import { evaluate } from '../../src/targets/node/nodeTarget';
+import { isProgramFrame } from '../../src/heap/frames';
 import type { ObjectReferents, ThreadInfo, ThreadStack } from '../../src/model';
 import { type RunningServer, startServer } from '../../src/server';
 import { NodeTarget, OfflineTarget } from '../../src/targets';
@@ -299,4 +301,19 @@ describe('what a stack read costs the program (ticker.js: a 1 ms timer, over the
     assert.ok(sent.includes('Debugger.pause') && sent.includes('Runtime.evaluate'), sent.join());
     assert.ok(!sent.includes('Debugger.disable') && !sent.includes('Debugger.enable'), sent.join());
   });
+});
+
+test("the profiler's own code in the program is named as the profiler's: a stack read or an allocation stack in it is not the program's", async () => {
+  const started = await startInspected('classes.js');
+  const connection = await connectToInspector(started.port);
+  try {
+    // what the profiler evaluates (its probes, a census, V8 writing a snapshot) runs as a script of that name
+    const stack = await evaluate<string>(connection, 'new Error().stack');
+    assert.match(stack, /at memory-profiler:internal:1:1/);
+    // its frames are internal in a stack read, and not the program's in an allocation stack
+    assert.equal(isProgramFrame({ functionName: '', scriptName: 'memory-profiler:internal', scriptId: 1, line: 1, column: 1 }), false);
+  } finally {
+    connection.close();
+    started.program.kill();
+  }
 });

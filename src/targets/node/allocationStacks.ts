@@ -11,6 +11,7 @@
  * average); with it off, all of them in every run (bench/trace.mjs).
  */
 import type { CdpConnection } from '../../cdp';
+import { profilerExpression } from './profilerCode';
 
 const V8_MODULE = `(typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('v8') : require('v8'))`;
 /** Node's own options that keep compaction off for good: then it stays off. */
@@ -18,7 +19,11 @@ const COMPACTION_OFF_ALREADY = `process.execArgv.some((a) => a === '--no-compact
 
 async function setFlag(connection: CdpConnection, expression: string, timeoutMs?: number): Promise<boolean> {
   try {
-    const reply = await connection.send('Runtime.evaluate', { expression, includeCommandLineAPI: true, returnByValue: true, silent: true }, timeoutMs ? { timeoutMs } : {});
+    const reply = await connection.send(
+      'Runtime.evaluate',
+      { expression: profilerExpression(expression), includeCommandLineAPI: true, returnByValue: true, silent: true },
+      timeoutMs ? { timeoutMs } : {},
+    );
     return !reply.exceptionDetails;
   } catch {
     return false;

@@ -1,4 +1,5 @@
 import type { CdpConnection } from '../../cdp';
+import { profilerExpression } from './profilerCode';
 
 const GROUP = 'memory-profiler-census';
 let censusSeq = 0;
@@ -98,7 +99,7 @@ const captured = new WeakMap<CdpConnection, Promise<string>>();
 export function prepareCensus(connection: CdpConnection): Promise<string> {
   let ready = captured.get(connection);
   if (!ready) {
-    ready = connection.send('Runtime.evaluate', { expression: CAPTURE, objectGroup: INTRINSICS_GROUP, silent: true }).then((r) => {
+    ready = connection.send('Runtime.evaluate', { expression: profilerExpression(CAPTURE), objectGroup: INTRINSICS_GROUP, silent: true }).then((r) => {
       const id = (r as { result: { objectId?: string } }).result.objectId;
       if (!id) throw new Error('the census could not be prepared in the program');
       return id;

@@ -7,6 +7,7 @@ import { IdResetDetector } from './idReset';
 import { PROCESS_PROBE, type ProcessProbeResult, parseProcStatus, statusBytes } from './processProbe';
 import { ThreadInspector, type ThreadInspectorOptions } from './threads';
 import { capabilityNames, GoneSignal, type ProfiledTarget, type TargetCapabilities, TargetGoneError, TargetUnresponsiveError } from '../target';
+import { profilerExpression } from './profilerCode';
 
 export interface NodeTargetOptions {
   /** How the main thread is held (set by `startProfiler`, which suspends it). */
@@ -168,7 +169,7 @@ export async function evaluate<T>(connection: CdpConnection, expression: string,
     const reply = await connection.send(
       'Runtime.evaluate',
       {
-        expression,
+        expression: profilerExpression(expression),
         returnByValue: true,
         includeCommandLineAPI: true,
         silent: true,

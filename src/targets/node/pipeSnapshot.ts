@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type CdpConnection, CdpTimeoutError } from '../../cdp';
 import type { CaptureOptions, HeapSnapshotSink } from '../target';
+import { profilerExpression } from './profilerCode';
 
 /**
  * Heap snapshots of a program on this machine, written by V8 itself where we read them as they
@@ -78,7 +79,7 @@ export async function captureThroughPipe(
     probe = await connection.send(
       'Runtime.evaluate',
       {
-        expression: `typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.memoryUsage().heapUsed : -1`,
+        expression: profilerExpression(`typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.memoryUsage().heapUsed : -1`),
         returnByValue: true,
         silent: true,
       },
@@ -112,7 +113,7 @@ export async function captureThroughPipe(
     } catch (e) {
       return { written: false, reason: `cannot make a ${kind === 'fifo' ? 'FIFO' : 'file'}: ${(e as Error).message.split('\n')[0]}` };
     }
-    const expression = `process.getBuiltinModule('v8').writeHeapSnapshot(${JSON.stringify(path)})`;
+    const expression = profilerExpression(`process.getBuiltinModule('v8').writeHeapSnapshot(${JSON.stringify(path)})`);
     let reply;
     try {
       reply = await connection.send('Runtime.evaluate', { expression, returnByValue: true, silent: true }, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,11 +21,16 @@ export async function readLocalScript(scriptName: string): Promise<string | unde
       return undefined;
     }
   } else if (!isAbsolute(scriptName)) return undefined;
+  let file: FileHandle | undefined;
   try {
-    const info = await stat(path);
+    // (what is opened is what is checked: a FIFO or device put there would not block the read)
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await file.stat();
     if (!info.isFile() || info.size > MAX_SCRIPT_BYTES) return undefined;
-    return await readFile(path, 'utf8');
+    return await file.readFile('utf8');
   } catch {
     return undefined;
+  } finally {
+    await file?.close().catch(() => {});
   }
 }

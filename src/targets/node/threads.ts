@@ -3,6 +3,7 @@ import { CdpConnection, ConnectionClosedError, WorkerSessionTransport } from '..
 import type { ObjectReferent, ObjectReferents, StackFrame, StackState, ThreadInfo, ThreadStack } from '../../model';
 import { LIST_REFERENTS, type ListedReferents } from './referents';
 import { type RetainedSizes, TargetGoneError, type ThreadReader, TooManyObjectsError, UnknownThreadError } from '../target';
+import { PROFILER_SCRIPT_URL } from './profilerCode';
 
 export interface ThreadInspectorOptions {
   /** The main thread is suspended by `startProfiler` (blocked until the server stops). */
@@ -486,7 +487,7 @@ class ThreadSession {
           line,
           column: (f.location.columnNumber ?? 0) + 1,
           ...(await this.context(f.location.scriptId, line)),
-          internal: url.startsWith('node:') || (this.options.profilerUrls ?? []).includes(url),
+          internal: url.startsWith('node:') || url === PROFILER_SCRIPT_URL || (this.options.profilerUrls ?? []).includes(url),
         },
         locals,
         scopes,
