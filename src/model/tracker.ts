@@ -197,6 +197,8 @@ export interface TimeSeries {
 /** `GET /api/tracker`. */
 export interface TrackerState {
   live: boolean;
+  /** Tracked classes with no instance when they were checked (a mistyped name?), until a snapshot finds some. */
+  warnings?: TrackWarning[];
   tracked: TrackedClass[];
   snapshots: TrackerSnapshot[];
   /**

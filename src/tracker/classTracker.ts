@@ -329,8 +329,12 @@ export class ClassTracker {
     const program = names.length ? await this.programNames().catch(() => undefined) : undefined;
     if (!program) return [];
     const aliases = await this.classAliases(names);
-    return names.map((name) => trackWarning(name, program, aliases && (ownValue(aliases, name) ?? []))).filter((w) => w !== undefined);
+    const warnings = names.map((name) => trackWarning(name, program, aliases && (ownValue(aliases, name) ?? [])));
+    // kept for the pages (TrackerState.warnings) while the class is tracked and has no instance
+    names.forEach((name, i) => (warnings[i] ? this.warnings.set(name, warnings[i]) : this.warnings.delete(name)));
+    return warnings.filter((w) => w !== undefined);
   }
+  private readonly warnings = new Map<string, TrackWarning>();
 
   /**
    * Per name, the class names of the target's snapshots it stands for (Python: `Inner` →
@@ -374,6 +378,7 @@ export class ClassTracker {
     const at = this.dump.tracked.findIndex((t) => t.name === name);
     if (at < 0) return false;
     this.dump.tracked.splice(at, 1);
+    this.warnings.delete(name);
     const detail = ownValue(this.dump.classes, name);
     if (detail) detail.tracked = null;
     this.trackedChanged();
@@ -442,6 +447,7 @@ export class ClassTracker {
         const { referents: _r, index: _i, ...stats } = detail.snapshots[detail.snapshots.length - 1];
         snapshot.classes[t.name] = stats;
         snapshot.trackedTotal += stats.sum;
+        if (stats.active > 0) this.warnings.delete(t.name);
       });
       // where each new stack ran its `new` (a look at the program's scripts; nothing lost without it)
       for (const t of tracked) if (t.trace) await this.newSites?.mark(t.name, ownValue(this.dump.classes, t.name)!.stacks).catch(() => {});
@@ -525,6 +531,7 @@ export class ClassTracker {
       periodic: this.periodicRunner?.status() ?? null,
       busy: this.busy,
       idResets: this.dump.idResets,
+      warnings: this.dump.tracked.flatMap((t) => this.warnings.get(t.name) ?? []),
     };
   }
 

@@ -43,6 +43,16 @@ describe('tracking from the pages', () => {
     assert.equal(await page.getByTestId('track-warning').isHidden(), true, 'TrackedWidget has instances: no warning');
   });
 
+  test('a name tracked elsewhere (the API, run --track) without instances is warned about on a page opened afterwards', async () => {
+    assert.equal((await getJson(pages.api + '/tracker/classes', json('POST', { name: 'TrackedGadgett' }))).status, 201);
+    const { page } = await pages.session.open('/tracker');
+    const warning = page.getByTestId('track-warning-text');
+    await warning.waitFor();
+    assert.match((await warning.textContent()) ?? '', /^TrackedGadgett: no instance in the program now .* Near names: TrackedGadget\. It is tracked anyway\.$/);
+    assert.equal((await getJson(pages.api + '/tracker/classes/TrackedGadgett', { method: 'DELETE' })).status < 300, true);
+    assert.deepEqual((await getJson<TrackerState>(pages.api + '/tracker')).body.warnings, [], 'untracked: no warning kept');
+  });
+
   test("a heap row's Track action tracks its class, which the tracker page then lists; object rows show their distance", async () => {
     assert.equal((await getJson(pages.api + '/tracker/snapshots', json('POST', { description: 'for the heap page' }))).status, 200);
     const { page } = await pages.session.open('/heap');

@@ -366,6 +366,9 @@ export class TrackerPage implements PageView {
     const follow = !this.state || this.selected === this.state.snapshots.length - 1;
     this.state = state;
     this.actions.hidden = !state.live;
+    // a tracked name the program has no class of, however it was tracked (run --track, the API)
+    if (this.trackWarning.hidden && state.warnings?.length) this.showTrackWarning(state.warnings[0]);
+    else if (!this.trackWarning.hidden && this.shownWarning && !state.warnings?.some((w) => w.name === this.shownWarning)) this.showTrackWarning(undefined);
     // Sampled allocation sites: only where the runtime samples allocations (not Python).
     void this.sites.update(state.live && this.canTrackAllocations && state.tracked.some((t) => !t.trace));
     this.snapshotButton.toggleAttribute('disabled', state.busy);
@@ -590,7 +593,9 @@ export class TrackerPage implements PageView {
   }
 
   /** The server's warning as text, each near name a button that tracks it instead of the mistyped one. */
+  private shownWarning: string | undefined;
   private showTrackWarning(warning: TrackWarning | undefined): void {
+    this.shownWarning = warning?.name;
     this.trackWarning.hidden = !warning;
     if (!warning) {
       this.trackWarning.replaceChildren();
