@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, type Stats, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../server';
@@ -86,22 +86,57 @@ export function pythonAgentAddress(endpoint: string): AgentAddress | undefined {
     return { host: url[1].replace(/^\[|\]$/g, ''), port: Number(url[2]), secret };
   }
   if (!/^\d+$/.test(endpoint)) return undefined;
-  removeStaleAddressFiles();
+  const pid = Number(endpoint);
+  removeStaleAddressFiles(tmpdir(), pid);
   const file = join(tmpdir(), `memory-profiler-agent-${endpoint}.json`);
-  if (!existsSync(file)) return undefined;
+  const text = readAddressFile(file, pid);
+  if (text === undefined) return undefined;
   try {
-    const found = JSON.parse(readFileSync(file, 'utf8')) as { port: number; secret: string };
+    const found = JSON.parse(text) as { port: number; secret: string };
     return { host: '127.0.0.1', port: found.port, secret: found.secret };
   } catch {
     throw new UserError(`${file} is not the agent's address file`);
   }
 }
 
+/** A regular file of this user (never one reached through a link, nor another user's). */
+function isOurFile(st: Stats): boolean {
+  const uid = process.getuid?.();
+  return st.isFile() && (uid === undefined || st.uid === uid);
+}
+
 /**
- * An address file left by a Python program that is gone (killed before it could remove it): its
- * pid may now be another program's, which must then be attached as what it is.
+ * The text of the address file of `pid`, or undefined when there is none we may trust: a link,
+ * another user's file, or a stale one. Opened without following a link, and its descriptor's
+ * own facts checked (the name may be replaced between the check and the open).
  */
-function isStaleAddressFile(file: string, pid: number): boolean {
+function readAddressFile(file: string, pid: number): string | undefined {
+  const named = lstatSync(file, { throwIfNoEntry: false });
+  if (!named || !isOurFile(named)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!isOurFile(st) || st.ino !== named.ino || st.dev !== named.dev) return undefined;
+    if (isStaleAddressFile(st, pid, true)) return undefined;
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An address file left by a Python program that is gone (killed before it could remove it), or
+ * older than the process that has its pid now (which must then be attached as what it is).
+ * `asked`: the pid given to `attach`, whose process must also be Python by its executable; the
+ * sweep of the other files never asks that (an agent lives in uwsgi, PyInstaller builds and
+ * embedded interpreters too).
+ */
+function isStaleAddressFile(st: Stats, pid: number, asked: boolean): boolean {
   if (!hasProcfs()) {
     try {
       process.kill(pid, 0);
@@ -111,20 +146,22 @@ function isStaleAddressFile(file: string, pid: number): boolean {
     }
   }
   const p = readProcess(pid);
-  if (!p || !isPythonProcess(p)) return true;
+  if (!p) return true;
+  if (asked && !isPythonProcess(p)) return true;
   const started = processStartMs(pid);
   // Written by the agent once the program ran: older than the process, it was another one's.
-  return started !== null && statSync(file).mtimeMs < started - 1_000;
+  return started !== null && st.mtimeMs < started - 1_000;
 }
 
 const ADDRESS_FILE = /^memory-profiler-agent-(\d+)\.json$/;
 
 /**
  * Removes the address files in the temporary folder left by Python programs that are gone (a
- * program killed before its atexit ran) or whose pid is now another program's: only regular
+ * program killed before its atexit ran) or older than the process that has their pid now; the
+ * file of `asked` (the pid given to `attach`) also when its process is not Python. Only regular
  * files of this user (never one reached through a link, nor another user's).
  */
-export function removeStaleAddressFiles(dir = tmpdir()): string[] {
+export function removeStaleAddressFiles(dir = tmpdir(), asked?: number): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -132,15 +169,15 @@ export function removeStaleAddressFiles(dir = tmpdir()): string[] {
   } catch {
     return removed;
   }
-  const uid = process.getuid?.();
   for (const name of names) {
     const m = ADDRESS_FILE.exec(name);
     if (!m) continue;
     const file = join(dir, name);
+    const pid = Number(m[1]);
     try {
       const st = lstatSync(file);
-      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue;
-      if (!isStaleAddressFile(file, Number(m[1]))) continue;
+      if (!isOurFile(st)) continue;
+      if (!isStaleAddressFile(st, pid, true)) continue;
       unlinkSync(file);
       removed.push(file);
     } catch {
