@@ -177,7 +177,7 @@ export function removeStaleAddressFiles(dir = tmpdir(), asked?: number): string[
     try {
       const st = lstatSync(file);
       if (!isOurFile(st)) continue;
-      if (!isStaleAddressFile(st, pid, true)) continue;
+      if (!isStaleAddressFile(st, pid, pid === asked)) continue;
       unlinkSync(file);
       removed.push(file);
     } catch {

@@ -86,6 +86,19 @@ test('the file of a killed program is removed by the next attach <pid>; so is on
   assert.ok(lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink(), 'a link is left alone');
 });
 
+test('the sweep keeps the file of a live process that is not Python by name (uwsgi, PyInstaller…); attach <that pid> does not', async () => {
+  const embedded = sleeper();
+  const kept = addressFile(embedded.pid!);
+  made.push(kept);
+  writeFileSync(kept, JSON.stringify({ port: 1, secret: 'x', pid: embedded.pid }), { mode: 0o600 });
+  const { stderr } = await attachTo(deadPid());
+  assert.ok(stderr.includes('no running process has pid'), stderr);
+  assert.ok(existsSync(kept), 'a live agent’s file in a process not named python is kept');
+  const asked = await attachTo(embedded.pid!);
+  assert.ok(asked.stderr.includes(`pid ${embedded.pid} is not a Node.js program`), asked.stderr);
+  assert.equal(existsSync(kept), false, 'the file of the pid asked for, not a Python process, is removed');
+});
+
 test('attach <pid> never reads an address file that is a link or another user’s', async () => {
   const target = join(tmpdir(), `memory-profiler-test-target-${process.pid}.json`);
   made.push(target);
