@@ -199,10 +199,15 @@ def start_in_background(host="localhost", port=8090, tracker=None, stats=None, d
 
     def serve():
         # The profiler's own thread, not the program's: left out of threads and snapshots.
-        _the_agent.thread_idents.add(threading.get_ident())
-        child = subprocess.Popen(args, env=env)
-        holder["process"] = child
-        child.wait()
+        # Removed when it ends: Linux gives its ident to a later thread, which is the program's.
+        me = threading.get_ident()
+        _the_agent.thread_idents.add(me)
+        try:
+            child = subprocess.Popen(args, env=env)
+            holder["process"] = child
+            child.wait()
+        finally:
+            _the_agent.thread_idents.discard(me)
 
     thread = threading.Thread(target=serve, name=_agent.THREAD_NAME + "-server", daemon=True)
     thread.start()

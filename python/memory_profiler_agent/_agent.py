@@ -102,8 +102,9 @@ class Agent:
                 return
             connection = Connection(self, conn)
             thread = threading.Thread(target=connection.serve, name=THREAD_NAME + "-connection", daemon=True)
+            # serve adds its ident and discards it when it ends: added here after start, it could
+            # come after that discard and hide a later thread of the program with the same ident.
             thread.start()
-            self.thread_idents.add(thread.ident)
 
     # ---- the program's calls
     def emit(self, event, params, wait_s=None):

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import type { ThreadStack } from '../../../src/model';
-import { agentRoot } from '../../../src/targets/python';
+import { agentRoot, launchWithAgent, PythonAgentClient } from '../../../src/targets/python';
 import { Program, getJson } from '../../helpers/programs';
 import { PYTHON, pythonFixture } from '../../helpers/python';
 
@@ -39,4 +39,23 @@ test('start_profiler suspends its caller until Stop, then the program carries on
   assert.ok(stop.status < 300, JSON.stringify(stop.body));
   assert.deepEqual(await program.json('resumed'), { resumed: 0 });
   assert.deepEqual(await program.exited, { code: 0, signal: null });
+});
+
+test('the thread of start_in_background, once ended, does not hide a program thread that gets its ident', async () => {
+  const { child, address } = await launchWithAgent({ command: PYTHON, args: [pythonFixture('background.py')], env: { MEMORY_PROFILER_NODE: '/bin/true' } });
+  const p = new Program(child);
+  const client = await PythonAgentClient.connect(address);
+  try {
+    p.send('go');
+    const { reused } = await p.json<{ ready: boolean; reused: boolean }>('ready');
+    assert.ok(reused, 'Linux gave the new thread the ended one’s ident');
+    const threads = await client.request<{ name: string }[]>('threads');
+    assert.ok(
+      threads.some((t) => t.name === 'program-worker'),
+      JSON.stringify(threads),
+    );
+  } finally {
+    client.close();
+    p.kill();
+  }
 });
