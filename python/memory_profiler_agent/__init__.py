@@ -92,7 +92,13 @@ class ClassTracker:
         if not _safe.is_class(cls):
             raise TypeError("track_class needs a class")
         qual = name or _safe.qualname(cls)
-        self.__dict__.setdefault("_tracked", {})[qual] = True
+        d = _tracker_dict(self)
+        if d is not None:
+            tracked = dict.get(d, "_tracked")
+            if type(tracked) is not dict:
+                tracked = {}
+                dict.__setitem__(d, "_tracked", tracked)
+            dict.__setitem__(tracked, qual, True)
         _the_agent.emit("trackClass", {"name": qual, "module": _safe.module_of(cls), "resolutionLevel": int(resolution_level), "trace": bool(trace), "keep": bool(keep)})
 
     def track_object(self, instance, name=None, resolution_level=0, keep=False, trace=False):
@@ -110,6 +116,15 @@ class ClassTracker:
 
 
 _default_tracker = ClassTracker()
+
+
+def _tracker_dict(tracker):
+    """A tracker's instance dict through the C-level descriptor: ``tracker.__dict__`` would go
+    through a subclass's ``__getattribute__`` (the program's code)."""
+    from . import _safe
+
+    getter = _safe.instance_layout(type(tracker))[0]
+    return _safe.instance_dict(tracker, getter) if getter is not None else None
 
 
 def track_class(cls, name=None, resolution_level=0, keep=False, trace=False):
@@ -140,11 +155,11 @@ def _tracked_by(tracker):
 
     if tracker is None:
         return []
+    d = _tracker_dict(tracker)
     # issubclass of its type: isinstance would read the object's __class__ (a property, maybe).
     if issubclass(type(tracker), ClassTracker):
-        return list(tracker.__dict__.get("_tracked", {}))
-    getter = _safe.instance_layout(type(tracker))[0]
-    d = _safe.instance_dict(tracker, getter) if getter is not None else None
+        tracked = dict.get(d, "_tracked") if d is not None else None
+        return [n for n in dict.keys(tracked) if type(n) is str] if type(tracked) is dict else []
     names = []
     for attribute in ("_observers", "index"):
         found = dict.get(d, attribute) if d is not None else None

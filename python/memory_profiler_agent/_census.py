@@ -32,27 +32,35 @@ def _agents(t):
 
 
 def _per_type(own_ids):
-    """(instances per type, the object list's length, the classes among the objects)."""
+    """(instances per type, the object list's length, the classes among the objects).
+
+    Types are counted by ``id`` (each entry ``[type, count]`` keeps its type): as a dict key, a
+    class would run its metaclass's ``__hash__``/``__eq__``, the program's code."""
     per_type = {}
     objects = gc.get_objects()
     kinds = list(map(type, objects))
-    for t in kinds:
-        per_type[t] = per_type.get(t, 0) + 1
+    kind_ids = list(map(id, kinds))
+    for t, i in zip(kinds, kind_ids):
+        entry = per_type.get(i)
+        if entry is None:
+            per_type[i] = [t, 1]
+        else:
+            entry[1] += 1
     # The agent's own objects are not the program's (they matter for builtin names like dict).
     if own_ids:
         for o in objects:
             if id(o) in own_ids:
-                per_type[type(o)] -= 1
-    metaclasses = {t for t in per_type if _safe.is_class_type(t)}
-    classes = [o for o in compress(objects, map(metaclasses.__contains__, kinds)) if id(o) not in own_ids]
-    return per_type, len(objects), classes
+                per_type[id(type(o))][1] -= 1
+    metaclasses = {i for i, (t, _) in per_type.items() if _safe.is_class_type(t)}
+    classes = [o for o in compress(objects, map(metaclasses.__contains__, kind_ids)) if id(o) not in own_ids]
+    return list(per_type.values()), len(objects), classes
 
 
 def census(names, own_ids=frozenset()):
     started = time.perf_counter()
     per_type, scanned, _ = _per_type(own_ids)
     wanted = {n: 0 for n in names}
-    for t, count in per_type.items():
+    for t, count in per_type:
         for name in class_names(t):
             if name in wanted:
                 wanted[name] += count
@@ -66,7 +74,7 @@ def census_names(own_ids=frozenset()):
     started = time.perf_counter()
     per_type, scanned, classes = _per_type(own_ids)
     counts = {}
-    for t, count in per_type.items():
+    for t, count in per_type:
         if count > 0 and not _agents(t):
             name = _safe.qualname(t)
             counts[name] = counts.get(name, 0) + count

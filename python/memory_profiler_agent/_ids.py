@@ -25,7 +25,7 @@ from . import _safe
 
 FIRST_ID = 100_001
 
-_VALUE_TYPES = {str, bytes, int, float, complex, bool, type(None)}
+_VALUE_TYPES = _safe.id_set((str, bytes, int, float, complex, bool, type(None)))
 _MISSING = object()
 
 
@@ -75,7 +75,7 @@ class StableIds:
         t = type(o)
         old = self._old
         stable = old.ids.get(addr)
-        if t in _VALUE_TYPES:
+        if id(t) in _VALUE_TYPES:
             # Fast path for atoms, most of a heap: the same value at the same address is the same.
             value = str.__hash__(o) if t is str and len(o) > 64 else o
             if stable is not None:
@@ -109,7 +109,7 @@ class StableIds:
         return True
 
     def _prove(self, o, t, addr, new):
-        if t in _VALUE_TYPES:
+        if id(t) in _VALUE_TYPES:
             new.values[addr] = str.__hash__(o) if t is str and len(o) > 64 else o
             return
         if _safe.weakrefable(t):

@@ -16,7 +16,7 @@ import types
 from . import _safe
 
 PACKAGE = "memory_profiler_agent"
-_CONTAINERS = (dict, list, tuple, set, frozenset)
+_CONTAINERS = _safe.id_set((dict, list, tuple, set, frozenset))
 
 
 def _ours(module_name):
@@ -48,7 +48,7 @@ class OwnObjects:
             return
         self._add(id(c))
         for r in gc.get_referents(c):
-            if type(r) in _CONTAINERS:
+            if id(type(r)) in _CONTAINERS:
                 self._add(id(r))
         for value in dict.values(_safe.type_dict(c)):
             self.value(value, 3)
@@ -76,7 +76,7 @@ class OwnObjects:
         if depth < 0 or id(v) in self.ids:
             return
         t = type(v)
-        if t in _CONTAINERS:
+        if id(t) in _CONTAINERS:
             if not gc.is_tracked(v):
                 return
             self._add(id(v))
@@ -94,7 +94,7 @@ class OwnObjects:
             self._add(id(v))
             self.value(v.__func__, depth)
             self.value(v.__self__, depth)
-        elif t in (staticmethod, classmethod):
+        elif t is staticmethod or t is classmethod:
             self._add(id(v))
             self.value(v.__func__, depth)
         elif t is property:
@@ -124,14 +124,14 @@ class OwnObjects:
                 self._add(id(d))
                 for value in dict.values(d):
                     self.threading_object(value, depth - 1)
-        elif t in _CONTAINERS or t is types.MethodType or module == "collections":
+        elif id(t) in _CONTAINERS or t is types.MethodType or module == "collections":
             if gc.is_tracked(o):
                 self._add(id(o))
             if t is types.MethodType:
                 self._add(id(o.__func__)) if _ours(o.__func__.__module__ or "") else None
                 self.threading_object(o.__self__, depth - 1)
-            elif t in (list, tuple) or module == "collections":
-                for item in (o if t in (list, tuple) else ()):
+            elif t is list or t is tuple or module == "collections":
+                for item in (o if t is list or t is tuple else ()):
                     self.threading_object(item, depth - 1)
         elif _safe.qualname(t) in ("method-wrapper", "builtin_function_or_method") and gc.is_tracked(o):
             self._add(id(o))

@@ -48,6 +48,13 @@ _DICT_PREHEADER = _getsizeof(_probe) - _object_sizeof(_probe)
 del _probe
 
 
+def id_set(classes):
+    """The ids of classes, for membership tests: a class as a set or dict key, or in ``in`` on a
+    tuple, runs its metaclass's ``__hash__``/``__eq__`` (the program's code). Keys by ``id`` are
+    sound while the class lives: these are builtins, or kept alive by the value."""
+    return frozenset(map(id, classes))
+
+
 def is_class(o):
     """Whether o is a class; ``isinstance`` would read ``o.__class__`` (a program's property)."""
     return issubclass(type(o), type)
@@ -166,9 +173,10 @@ def _make_sizer(t):
 def self_size(o):
     """``sys.getsizeof(o)`` without running a ``__sizeof__`` of the program's classes."""
     t = type(o)
-    sizer = _sizers.get(t)
-    if sizer is None:
-        sizer = _sizers[t] = _make_sizer(t)
+    entry = _sizers.get(id(t))
+    if entry is None or entry[0] is not t:
+        entry = _sizers[id(t)] = (t, _make_sizer(t))
+    sizer = entry[1]
     try:
         return sizer(o)
     except Exception:
@@ -184,9 +192,9 @@ def instance_layout(t):
     Only C descriptors are used: a class that defines ``__dict__`` or a slot name as a property
     gets neither read.
     """
-    layout = _instance_layout.get(t)
-    if layout is not None:
-        return layout
+    entry = _instance_layout.get(id(t))
+    if entry is not None and entry[0] is t:
+        return entry[1]
     dict_getter = None
     slots = []
     seen = set()
@@ -200,7 +208,7 @@ def instance_layout(t):
                 seen.add(name)
                 slots.append((name, value.__get__))
     layout = (dict_getter, slots)
-    _instance_layout[t] = layout
+    _instance_layout[id(t)] = (t, layout)
     return layout
 
 
@@ -340,17 +348,19 @@ def base(t):
 import weakref as _weakref
 
 _CONTAINER_BASES = (dict, list, tuple, set, frozenset, _weakref.ref)
+_CONTAINER_BASE_IDS = id_set(_CONTAINER_BASES)
 _builtin_bases = {}
 
 
 def builtin_base(t):
     """The builtin container class a class derives from (dict, list, tuple, set, frozenset, weakref.ref), or None."""
-    found = _builtin_bases.get(t, False)
-    if found is False:
-        found = None
-        for b in mro(t):
-            if b in _CONTAINER_BASES:
-                found = b
-                break
-        _builtin_bases[t] = found
+    entry = _builtin_bases.get(id(t))
+    if entry is not None and entry[0] is t:
+        return entry[1]
+    found = None
+    for b in mro(t):
+        if id(b) in _CONTAINER_BASE_IDS:
+            found = b
+            break
+    _builtin_bases[id(t)] = (t, found)
     return found

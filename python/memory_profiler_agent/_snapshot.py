@@ -56,13 +56,14 @@ SYNTHETIC = ["", "(GC roots)", "(modules)", "(threads)", "(builtins)", "(interpr
 ROOT, GC_ROOTS, MODULES, THREADS, BUILTINS, INTERPRETER = range(6)
 
 # Builtin classes shown as "object" named by the class; other C types are "native".
-_OBJECT_TYPES = {
+# Classes are looked up by id: as set or dict keys they would run a metaclass's __hash__/__eq__.
+_OBJECT_TYPES = _safe.id_set((
     dict, list, tuple, set, frozenset, bytes, bytearray, type, types.ModuleType, object, range,
     slice, property, staticmethod, classmethod, memoryview, super, enumerate, zip, map, filter,
     reversed, types.SimpleNamespace, types.MappingProxyType,
-}
-_HIDDEN_ATOMS = {bool, type(None), type(Ellipsis), type(NotImplemented)}
-_NUMBERS = {int, float, complex}
+))
+_HIDDEN_ATOMS = _safe.id_set((bool, type(None), type(Ellipsis), type(NotImplemented)))
+_NUMBERS = _safe.id_set((int, float, complex))
 
 
 class Snapshot:
@@ -139,7 +140,7 @@ _probe = (object(), object())
 _ITEMS_REVERSED = gc.get_referents(list(_probe))[0] is _probe[1]
 del _probe
 _FRAME = types.FrameType
-_COPIED_OR_FIXED = frozenset((dict, tuple))
+_COPIED_OR_FIXED = _safe.id_set((dict, tuple))
 _MANAGED_DICTS = sys.version_info >= (3, 11)
 
 
@@ -208,7 +209,7 @@ def _capture(ids, own, agent_threads, collect):
     cap.objects = objects
     kinds = list(map(type, objects))
     # Dicts are copied whole (below) and tuples cannot change: the referents of all the others.
-    referenced = cap.referenced = list(compress(objects, map(not_, map(_COPIED_OR_FIXED.__contains__, kinds))))
+    referenced = cap.referenced = list(compress(objects, map(not_, map(_COPIED_OR_FIXED.__contains__, map(id, kinds)))))
     cap.referents = list(map(gc.get_referents, referenced))
     referenced = None
     marks.append(("gc.get_objects() + get_referents (but of dicts and tuples)", clock()))
@@ -242,16 +243,18 @@ def materialize_dicts():
         return
     objects = gc.get_objects()
     kinds = list(map(type, objects))
+    # By id (the objects keep their classes alive): a class as a key runs its metaclass's __hash__.
+    kind_ids = list(map(id, kinds))
     getters = {}
-    for t in set(kinds):
+    for t in {id(t): t for t in kinds}.values():
         if _safe.is_heap_type(t) and _safe.type_flags(t) & _safe.MANAGED_DICT:
             getter = _safe.instance_layout(t)[0]
             if getter is not None:
-                getters[t] = getter
+                getters[id(t)] = getter
     if not getters:
         return
-    for o in compress(objects, map(getters.__contains__, kinds)):
-        _safe.instance_dict(o, getters[type(o)])
+    for o in compress(objects, map(getters.__contains__, kind_ids)):
+        _safe.instance_dict(o, getters[id(type(o))])
 
 
 _CO_OPTIMIZED = 0x1
@@ -469,9 +472,9 @@ class Walker:
                         name = _safe.key_text(k, MAX_KEY_NAME)
                         _link(edges, ordinal, E_INTERNAL, string("key " + name), k)
                         _link(edges, ordinal, E_PROPERTY, string(name), v)
-                kind = kinds.get(t)
+                kind = kinds.get(id(t))
                 if kind is None:
-                    kind = kinds[t] = self._kind(t)
+                    kind = kinds[id(t)] = self._kind(t)
                 size = sizes_get(id(o))
                 nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o) if size is None else size, (len(edges) - before) // 3, 0, 0))
                 continue
@@ -491,15 +494,15 @@ class Walker:
                         append(n)
                         append(target)
                     n += 1
-                kind = kinds.get(t)
+                kind = kinds.get(id(t))
                 if kind is None:
-                    kind = kinds[t] = self._kind(t)
+                    kind = kinds[id(t)] = self._kind(t)
                 size = sizes_get(id(o))
                 nodes.extend((N_OBJECT, kind[1], id_of(o), getsizeof(o) if size is None else size, (len(edges) - before) // 3, 0, 0))
                 continue
-            kind = kinds.get(t)
+            kind = kinds.get(id(t))
             if kind is None:
-                kind = kinds[t] = self._kind(t)
+                kind = kinds[id(t)] = self._kind(t)
             node_type, name, handler = kind
             if name is None:
                 name = string(_value_name(o, t))
@@ -516,20 +519,20 @@ class Walker:
         s = self.snap.string
         if t is str:
             return (N_STRING, None, _no_edges)
-        if t in _NUMBERS:
+        if id(t) in _NUMBERS:
             return (N_NUMBER, None, _no_edges)
-        if t in _HIDDEN_ATOMS:
+        if id(t) in _HIDDEN_ATOMS:
             return (N_HIDDEN, None, _no_edges)
         if t is types.FunctionType:
             return (N_CLOSURE, None, _function_edges)
         if t is types.CodeType:
             return (N_CODE, None, _generic_edges)
-        handler = _HANDLERS.get(t)
+        handler = _HANDLERS.get(id(t))
         if _safe.is_class_type(t):
             return (N_OBJECT, s(_safe.qualname(t)), _class_edges)
         if _safe.is_heap_type(t):
             return (N_OBJECT, s(_safe.qualname(t)), handler or _instance_edges)
-        node_type = N_OBJECT if t in _OBJECT_TYPES else N_NATIVE
+        node_type = N_OBJECT if id(t) in _OBJECT_TYPES else N_NATIVE
         return (node_type, s(_safe.qualname(t)), handler or _generic_edges)
 
 
@@ -735,7 +738,7 @@ def _instance_edges(w, o, t, edges, ordinal, string, refs):
     _rest(refs, named.named, edges, ordinal)
 
 
-_HANDLERS = {
+_HANDLERS = {id(t): handler for t, handler in {
     dict: _dict_edges,
     list: _sequence_edges,
     tuple: _sequence_edges,
@@ -746,7 +749,7 @@ _HANDLERS = {
     types.ModuleType: _module_edges,
     types.MethodType: _method_edges,
     weakref.ref: _weakref_edges,
-}
+}.items()}
 
 
 def take(ids, own_ids, agent_thread_ids, collect=True, own_extra=()):

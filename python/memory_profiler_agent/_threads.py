@@ -243,14 +243,15 @@ def _context(filename, line, module_globals):
     return {"startLine": start, "lines": lines} if lines else None
 
 
-_LEAVES = (str, bytes, int, float, complex, bool, type(None))
+_LEAVES = _safe.id_set((str, bytes, int, float, complex, bool, type(None)))
+_BUILTIN_CONTAINERS = _safe.id_set((list, tuple, dict, set, frozenset))
 
 
 def _expandable(value):
     t = type(value)
-    if t in _LEAVES:
+    if id(t) in _LEAVES:
         return False
-    if t in (list, tuple, dict, set, frozenset):
+    if id(t) in _BUILTIN_CONTAINERS:
         return True
     return bool(gc.get_referents(value)) or _safe.is_heap_type(t)
 
@@ -265,7 +266,7 @@ def _children(o):
             pairs.append((_safe.key_text(k), v))
             seen.add(id(k))
             seen.add(id(v))
-    elif t in (list, tuple) or _safe.builtin_base(t) in (list, tuple):
+    elif t is list or t is tuple or _safe.builtin_base(t) in (list, tuple):
         base = list if (t is list or _safe.builtin_base(t) is list) else tuple
         for i, v in enumerate(base.__iter__(o)):
             pairs.append(("[%d]" % i, v))
@@ -310,7 +311,7 @@ def _children(o):
 def deep_size(o, limit=DEEP_SIZE_LIMIT):
     """The bytes of o and of everything it reaches, classes, modules and functions excepted."""
     t = type(o)
-    if t in _LEAVES:
+    if id(t) in _LEAVES:
         return _safe.self_size(o)
     total = 0
     seen = {id(o)}
