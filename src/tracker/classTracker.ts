@@ -252,6 +252,10 @@ export class ClassTracker {
     if (!name || typeof name !== 'string') throw new TypeError('trackClass needs a class (constructor) name');
     const resolutionLevel = Math.max(0, Math.min(8, Math.floor(options.resolutionLevel ?? 0)));
     const trace = !!options.trace;
+    // Tracked already, alike (`--track` and then the program's own request for it, a second
+    // POST): kept as it is, its first snapshot and history with it.
+    const already = this.dump.tracked.find((t) => t.name === name);
+    if (already && already.resolutionLevel === resolutionLevel && already.trace === trace) return already;
     // With allocation tracking, where tracking begins in V8's id sequence: larger ids are born after.
     let watermark: Promise<number | undefined> | undefined = this.tracing ? this.target!.capabilities.allocationTracking?.lastId() : undefined;
     if (trace && !this.tracing) {

@@ -8,7 +8,7 @@ import { afterEach, test } from 'node:test';
 import type { TrackerState } from '../../../src/model';
 import { agentRoot, PythonAgentClient } from '../../../src/targets/python';
 import { Program, getJson } from '../../helpers/programs';
-import { PYTHON, pythonFixture } from '../../helpers/python';
+import { PYTHON, pythonFixture, servePython } from '../../helpers/python';
 
 let program: Program | undefined;
 afterEach(async () => {
@@ -76,4 +76,23 @@ test("Pympler's ClassTracker passed in: its tracked classes are tracked", async 
     state.tracked.some((t) => t.name === 'Invoice'),
     JSON.stringify(state.tracked),
   );
+});
+
+test('tracking a tracked class again, alike (--track, then the tracker’s own request; a second POST), keeps its history', async () => {
+  const served = await servePython('holder.py');
+  try {
+    const first = await served.post<{ name: string; since: number; firstSnapshot: number }>('/api/tracker/classes', { name: 'Slotted' });
+    assert.equal(first.status, 201);
+    assert.equal((await served.post('/api/tracker/snapshots', { description: 'one' })).status, 200);
+    const again = await served.post<{ since: number; firstSnapshot: number }>('/api/tracker/classes', { name: 'Slotted' });
+    assert.equal(again.status, 201);
+    assert.deepEqual([again.body.since, again.body.firstSnapshot], [first.body.since, 0]);
+    const state = (await getJson<TrackerState>(`${served.base}/api/tracker`)).body;
+    assert.deepEqual(
+      state.tracked.map((t) => [t.name, t.firstSnapshot, t.since]),
+      [['Slotted', 0, first.body.since]],
+    );
+  } finally {
+    await served.stop();
+  }
 });
