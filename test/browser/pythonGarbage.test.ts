@@ -5,28 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type RunningServer, startServer } from '../../src/server';
-import { PythonTarget } from '../../src/targets/python';
-import { type PythonProgram, pythonFixture, startPython } from '../helpers/python';
+import { type PythonProgram, type ServedPython, servePython } from '../helpers/python';
 import { assertWellBehaved, BrowserSession } from './harness';
 
+let served: ServedPython;
 let py: PythonProgram;
-let target: PythonTarget;
-let server: RunningServer;
 let session: BrowserSession;
 
 before(async () => {
-  py = await startPython([pythonFixture('cycles.py')], { gcOff: true });
-  await py.program.json('ready');
-  target = await PythonTarget.connect(py.address);
-  server = await startServer({ target, host: '127.0.0.1', port: 0 });
-  session = await BrowserSession.start(server.url);
+  served = await servePython('cycles.py', { gcOff: true, host: '127.0.0.1' });
+  py = served.py;
+  session = await BrowserSession.start(served.server.url);
 });
 after(async () => {
   await session?.close();
-  await server?.stop();
-  await target?.dispose();
-  py?.stop();
+  await served?.stop();
 });
 
 test("the garbage page lists the program's dropped cycles with their class, kept until collected again", async () => {

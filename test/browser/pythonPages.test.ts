@@ -8,31 +8,24 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../src/server';
-import { PythonTarget } from '../../src/targets/python';
-import { type PythonProgram, pythonFixture, startPython } from '../helpers/python';
+import { type PythonProgram, type ServedPython, servePython } from '../helpers/python';
 import { assertWellBehaved, BrowserSession } from './harness';
 
 /** What a Node program's pages say that a Python program's must not. */
 const NODE_WORDS = /\bJS\b|JavaScript|\bV8\b|\bNode\b|node:|node app\.js|require\(|External\b|allocation sites could not/;
 
+let served: ServedPython;
 let py: PythonProgram;
-let target: PythonTarget;
-let server: RunningServer;
 let session: BrowserSession;
 
 before(async () => {
-  py = await startPython([pythonFixture('holder.py')]);
-  await py.program.json('ready');
-  target = await PythonTarget.connect(py.address);
-  server = await startServer({ target, host: '127.0.0.1', port: 0 });
-  session = await BrowserSession.start(server.url);
+  served = await servePython('holder.py', { host: '127.0.0.1' });
+  py = served.py;
+  session = await BrowserSession.start(served.server.url);
 });
 after(async () => {
   await session?.close();
-  await server?.stop();
-  await target?.dispose();
-  py?.stop();
+  await served?.stop();
 });
 
 /** The page's visible text and its tooltips, as a user reads them. */

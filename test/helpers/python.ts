@@ -52,11 +52,11 @@ export interface ServedPython {
   stop(): Promise<void>;
 }
 
-export async function servePython(fixture: string): Promise<ServedPython> {
-  const py = await startPython([pythonFixture(fixture)]);
+export async function servePython(fixture: string, options: { gcOff?: boolean; host?: string } = {}): Promise<ServedPython> {
+  const py = await startPython([pythonFixture(fixture)], { gcOff: options.gcOff });
   await py.program.json('ready');
   const target = await PythonTarget.connect(py.address);
-  const server = await startServer({ target, host: 'localhost', port: 0 });
+  const server = await startServer({ target, host: options.host ?? 'localhost', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
   return {
     py,
